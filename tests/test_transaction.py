@@ -1,0 +1,135 @@
+"""The write transaction: unchanged files keep their mtime, removed targets go, edits are kept."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from conftest import Project, chunk
+from litloom.store import transaction
+
+
+def doc(*targets: str) -> str:
+    return "".join(chunk(f" {{.python file={t}}}", f"NAME = {t!r}") for t in targets)
+
+
+def test_unchanged_file_is_not_rewritten(project: Project) -> None:
+    project.write({"literate/a.md": doc("a.py", "b.py")})
+    assert project.loom("tangle").exit_code == 0
+    a, b = project.root / "tangled_src/a.py", project.root / "tangled_src/b.py"
+    os.utime(a, ns=(1_000_000_000, 1_000_000_000))
+    os.utime(b, ns=(1_000_000_000, 1_000_000_000))
+    project.write({"literate/a.md": doc("a.py", "b.py").replace("'b.py'", "'B'")})
+    run = project.loom("tangle")
+    assert run.stdout == "wrote tangled_src/b.py\n"
+    assert "1 written, 0 deleted, 1 unchanged" in run.stderr
+    assert a.stat().st_mtime_ns == 1_000_000_000
+    assert b.stat().st_mtime_ns != 1_000_000_000
+
+
+def test_removed_target_is_deleted_and_empty_folders_pruned(project: Project) -> None:
+    project.write({"literate/a.md": doc("keep.py", "pkg/sub/gone.py")})
+    project.loom("tangle")
+    (project.root / "tangled_src/pkg/extra.txt").write_text("mine")
+    project.write({"literate/a.md": doc("keep.py")})
+    run = project.loom("tangle")
+    assert run.exit_code == 0
+    assert "deleted tangled_src/pkg/sub/gone.py" in run.stdout
+    assert not (project.root / "tangled_src/pkg/sub").exists()
+    assert (project.root / "tangled_src/pkg/extra.txt").read_text() == "mine"
+    assert "pkg/sub/gone.py" not in project.read("tangled_src/.litloom-manifest")
+
+
+def test_hand_edited_file_is_refused_then_forced(project: Project) -> None:
+    project.write({"literate/a.md": doc("a.py")})
+    project.loom("tangle")
+    edited = project.root / "tangled_src/a.py"
+    edited.write_text(edited.read_text() + "HAND = 1\n")
+    project.write({"literate/a.md": doc("a.py").replace("NAME", "OTHER")})
+    before = project.snapshot()
+    run = project.loom("tangle")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("tangled_src/a.py: edited by hand since litloom wrote it;")
+    assert "`loom tangle --force` to overwrite it (later: `loom stitch`)" in run.stderr
+    assert project.snapshot() == before
+    forced = project.loom("tangle", "--force")
+    assert forced.exit_code == 0
+    assert "HAND" not in edited.read_text() and "OTHER" in edited.read_text()
+
+
+def test_hand_edited_removed_target_is_not_deleted(project: Project) -> None:
+    project.write({"literate/a.md": doc("a.py", "b.py")})
+    project.loom("tangle")
+    (project.root / "tangled_src/b.py").write_text("precious = True\n")
+    project.write({"literate/a.md": doc("a.py")})
+    run = project.loom("tangle")
+    assert run.exit_code == 2
+    assert "tangled_src/b.py: edited by hand" in run.stderr and "to delete it" in run.stderr
+    assert (project.root / "tangled_src/b.py").read_text() == "precious = True\n"
+    assert project.loom("tangle", "--force").exit_code == 0
+    assert not (project.root / "tangled_src/b.py").exists()
+
+
+def test_file_mode_follows_the_umask(project: Project) -> None:
+    project.write({"literate/a.md": doc("a.py")})
+    old = os.umask(0o027)
+    try:
+        project.loom("tangle")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((project.root / "tangled_src/a.py").stat().st_mode) == 0o640
+
+
+def test_output_is_byte_deterministic(project: Project, tmp_path) -> None:
+    project.write({"literate/z.md": doc("z.py") + chunk(" {.python #n}", "Z = 1"),
+                   "literate/a.md": chunk(" {.python #n}", "A = 1") + doc("a.py")})
+    project.loom("tangle")
+    first = project.snapshot()
+    for path in (project.root / "tangled_src").rglob("*.py"):
+        path.unlink()
+    (project.root / "tangled_src/.litloom-manifest").unlink()
+    project.loom("tangle")
+    assert project.snapshot() == first
+
+
+def test_failed_staging_leaves_nothing_behind(project: Project, monkeypatch) -> None:
+    project.write({"literate/a.md": doc("a.py", "new/b.py")})
+    project.loom("tangle")
+    project.write({"literate/a.md": doc("a.py", "new/b.py", "newer/deep/c.py").replace("NAME", "N")})
+    before = project.snapshot()
+    folders = sorted(p for p in project.root.rglob("*") if p.is_dir())
+    real_open = os.open
+
+    def failing_open(path, flags, mode=0o777, **kwargs):
+        if "c.py" in str(path):
+            raise OSError(28, "No space left on device", str(path))
+        return real_open(path, flags, mode, **kwargs)
+
+    monkeypatch.setattr(transaction.os, "open", failing_open)
+    run = project.loom("tangle")
+    assert run.exit_code == 2
+    assert "cannot write: No space left on device" in run.stderr
+    assert project.snapshot() == before
+    assert sorted(p for p in project.root.rglob("*") if p.is_dir()) == folders
+
+
+@pytest.mark.parametrize("text", [
+    "not a manifest\n",
+    "# litloom manifest v1: x\nnot-a-hash  a.py\n",
+])
+def test_malformed_manifest_is_a_located_error(project: Project, text: str) -> None:
+    project.write({"literate/a.md": doc("a.py"), "tangled_src/.litloom-manifest": text})
+    run = project.loom("tangle")
+    assert run.exit_code == 2
+    assert run.stderr.startswith("tangled_src/.litloom-manifest:")
+
+
+def test_manifest_is_sorted_one_line_per_file(project: Project) -> None:
+    project.write({"literate/a.md": doc("z.py", "a/b.py", "m.py")})
+    project.loom("tangle")
+    lines = project.read("tangled_src/.litloom-manifest").splitlines()
+    assert lines[0].startswith("# litloom manifest v1")
+    assert [line.split("  ")[1] for line in lines[1:]] == ["a/b.py", "m.py", "z.py"]
+    assert all(len(line.split("  ")[0]) == 64 for line in lines[1:])
