@@ -20,7 +20,7 @@ class Fence:
 
 def scan_fences(text: str, first_line: int = 1) -> list[Fence]:
     """Every fenced code block of `text` (lines joined by "\\n"), numbered from `first_line`."""
-    if _ADMONITION_START.search(text):
+    if ("!!!" in text or "???" in text or "===" in text) and _ADMONITION_START.search(text):
         text = dedent_admonitions(text)
     fences = _fast_scan(text, first_line)
     if fences is None:
@@ -29,27 +29,26 @@ def scan_fences(text: str, first_line: int = 1) -> list[Fence]:
 
 
 _CANDIDATE = re.compile(
-    r"^(?P<indent>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$"
-    r"|^ {0,3}(?P<block>>|<[A-Za-z/!?]|(?:[-+*]|\d{1,9}[.)])(?=[ \t\n]|$))(?P<rest>[^\n]*)",
-    re.M,
+    r"\n(?:(?P<indent>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)"
+    r"| {0,3}(?P<block>>|<[A-Za-z/!?]|(?:[-+*]|\d{1,9}[.)])(?=[ \t\n]|$))(?P<rest>[^\n]*))",
 )
 _FENCE_AFTER_MARKER = re.compile(r"^[ \t]+(?:`{3}|~{3})")
 
 
 def _fast_scan(text: str, first_line: int) -> list[Fence] | None:
     """Fences of a document without containers around indented fences; None when unsure."""
+    text = "\n" + text
     fences: list[Fence] = []
     opened: tuple[int, int, str, str, int] | None = None  # line, indent, marker, info, body start
     containers = False
-    line, pos = first_line, 0
+    line, pos = first_line - 1, 0
     for m in _CANDIDATE.finditer(text):
-        line += text.count("\n", pos, m.start())
-        pos = m.start()
+        line += text.count("\n", pos, m.start() + 1)
+        pos = m.start() + 1
         fence = m["fence"]
         if opened is None:
             if fence is None:
-                block = m["block"]
-                if block.startswith("<") or _FENCE_AFTER_MARKER.match(m["rest"]):
+                if m["block"].startswith("<") or _FENCE_AFTER_MARKER.match(m["rest"]):
                     return None
                 containers = True
                 continue
@@ -60,7 +59,7 @@ def _fast_scan(text: str, first_line: int) -> list[Fence] | None:
                 continue  # inline code in a paragraph, not a fence
             opened = (line, len(indent), fence, m["info"].strip(), m.end() + 1)
         elif fence is not None and _closes(opened[2], m["indent"], fence, m["info"]):
-            fences.append(_fence(text, opened, m.start(), closed=True))
+            fences.append(_fence(text, opened, m.start() + 1, closed=True))
             opened = None
     if opened is not None:
         fences.append(_fence(text, opened, len(text) + 1, closed=False))

@@ -43,12 +43,16 @@ class Expander:
         chain = (*chain, key)
         lines: list[Line] = []
         for chunk in self.index[key]:
+            path = chunk.path
+            if not any("<<" in text for text in chunk.lines):  # the common case, made fast
+                lines.extend([(text, path, n, key) for text, n in zip(chunk.lines, chunk.line_numbers)])
+                continue
             for text, number in zip(chunk.lines, chunk.line_numbers, strict=True):
                 found = _REFERENCE.match(text) if "<<" in text else None
                 if found is None:
-                    lines.append((text, chunk.path, number, key))
+                    lines.append((text, path, number, key))
                 else:
-                    lines.extend(self._reference(found, Location(chunk.path, number), chain))
+                    lines.extend(self._reference(found, Location(path, number), chain))
         self._done[key] = result = tuple(lines)
         return result
 

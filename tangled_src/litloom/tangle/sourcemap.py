@@ -46,18 +46,20 @@ def build_file_map(target: str, origins: list[Line | None]) -> FileMap:
     sources: dict[str, int] = {}
     chunks: dict[str, int] = {}
     segments: list[list[int]] = []
+    last: list[int] = [0, 0, -1, 0, -1]
+    last_path = last_key = None
     for number, origin in enumerate(origins, start=1):
         if origin is None:
             continue
         _, path, line, key = origin
-        source = sources.setdefault(path, len(sources))
-        chunk = chunks.setdefault(key, len(chunks))
-        last = segments[-1] if segments else None
-        if (last is not None and last[0] + last[1] == number and last[2] == source
-                and last[3] + last[1] == line and last[4] == chunk):
+        if path == last_path and key == last_key and last[0] + last[1] == number \
+                and last[3] + last[1] == line:
             last[1] += 1
-        else:
-            segments.append([number, 1, source, line, chunk])
+            continue
+        last = [number, 1, sources.setdefault(path, len(sources)), line,
+                chunks.setdefault(key, len(chunks))]
+        last_path, last_key = path, key
+        segments.append(last)
     return FileMap(target, tuple(sources), tuple(chunks), tuple(tuple(s) for s in segments))
 
 
