@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,20 +12,29 @@ from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.model import Document
 from litloom.readers import reader_for
+from litloom.store import state as traces
 from litloom.store import transaction
-from litloom.tangle.expand import expand_all, index_chunks
+from litloom.tangle.expand import Expander, expand_keys, index_chunks
 from litloom.tangle.sourcemap import FileMap, Origin, build_file_map, dumps
-from litloom.tangle.targets import collect_targets, render
+from litloom.tangle.targets import Target, collect_targets, render
 
 
 def tangle(config: Config, *, force: bool = False) -> transaction.Plan:
     """Tangle the project: write every target, delete removed ones, record what was written."""
-    tangled = make(config)  # read, model, render
+    started = time.time_ns()
+    state = traces.load_state(_state_folder(config), _key(config))  # the last run's traces
+    sources = find_sources(config)
+    if up_to_date(config, state, sources):
+        return transaction.Plan(config.path(config.tangle_root), config.tangle_root, (),
+                                len(state.targets), "", False)
+    documents, changed, problems = read_documents(config, sources, state)  # changed files only
+    tangled = make(config, documents, changed, state, problems)  # model, render affected targets
     plan = plan_writes(config, tangled)
     edited = [c for c in plan.changes if c.edited]
     if edited and not force:
         raise UserError([_edited(plan, change) for change in edited])
     transaction.commit(plan, extra=[(source_map_path(config), dumps(tangled.maps).encode())])
+    _save(config, started, sources, documents, tangled)
     return plan
 
 
@@ -42,73 +52,178 @@ def source_map_path(config: Config) -> Path:
     return config.path(config.build_dir) / "litloom" / "sourcemap.json"
 
 
+def _state_folder(config: Config) -> Path:
+    return config.path(config.build_dir) / "litloom"
+
+
+def _key(config: Config) -> tuple[object, ...]:
+    return traces.state_key(config.source, config.tangle_root)
+
+
+def find_sources(config: Config) -> dict[str, traces.Signature | None]:
+    """Every literate file, project-relative, with its signature."""
+    source = config.path(config.source)
+    if not source.is_dir():
+        message = "the literate source folder does not exist; create it or set [tool.litloom] source"
+        raise UserError([Diagnostic(Location(config.source), message)])
+    skip = str(config.path(config.build_dir))
+    root = str(config.root)
+    found = {}
+    for folder, subfolders, names in os.walk(source):
+        subfolders[:] = [d for d in subfolders
+                         if not d.startswith(".") and os.path.join(folder, d) != skip]
+        relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in names:
+            relative = f"{relative_folder}/{name}" if relative_folder != "." else name
+            if not name.startswith(".") and reader_for(relative) is not None:
+                found[relative] = traces.signature(os.path.join(folder, name))
+    return dict(sorted(found.items()))
+
+
+def up_to_date(config: Config, state: traces.State, sources: dict) -> bool:
+    """Whether the last tangle's output still stands: nothing read, nothing to write."""
+    if not state.started_ns or sources.keys() != state.keys.keys():  # keys: every document
+        return False
+    if any(not state.trusted(s) or state.sources.get(p) != s for p, s in sources.items()):
+        return False
+    root = config.path(config.tangle_root)
+    if any(traces.signature(root / path) != s for path, s in state.outputs.items()):
+        return False
+    return source_map_path(config).exists()
+
+
 @dataclass(frozen=True)
 class Tangled:
-    """What the literate sources make: each target's text, location and source map."""
+    """What the literate sources make: the text of affected files, and facts about all."""
 
-    documents: tuple[Document, ...]
-    files: dict[str, str]  # path under the tangle root -> text
+    files: dict[str, str]  # path under the tangle root -> text, for affected targets
+    digests: dict[str, str]  # path under the tangle root -> sha256, for all targets
     locations: dict[str, Location]  # path under the tangle root -> the chunk that claims it
     maps: dict[str, FileMap]  # project-relative path -> source map
+    traces: dict[str, traces.Trace]
 
 
-def make(config: Config) -> Tangled:
-    """Read and tangle the literate sources in memory; raise UserError with every problem."""
-    documents, problems = read_documents(config)
-    expansions, expand_problems = expand_all(index_chunks(documents))
+def make(config: Config, documents: list[Document], changed: set[str] | None = None,
+         state: traces.State | None = None, problems: list[Diagnostic] | None = None) -> Tangled:
+    """Tangle the documents in memory; raise UserError with every problem, `problems` too.
+
+    `changed` names the documents read afresh; None means all of them (no traces).
+    """
+    state = state or traces.State()
+    index = index_chunks(documents)
     targets, target_problems = collect_targets(documents)
-    problems += expand_problems + target_problems
+    problems = [*(problems or []), *target_problems]
+    expander = Expander(index)
+    changed_keys = _changed_keys(documents, changed, state)
+    if changed is None or not state.targets or changed_keys - index.keys():
+        changed = None  # no traces, or a key vanished that unchanged chunks may use: do it all
+        expand_keys(expander, index)
+    else:
+        expand_keys(expander, {c.key for d in documents if d.path in changed
+                               for c in d.chunks if c.key})
+    verified = _verified(config, state) if changed is not None else set()
+    tangled = Tangled({}, {}, {}, {}, {})
+    for path, target in targets.items():
+        trace = state.targets.get(path)
+        if (changed is not None and path in verified and trace is not None
+                and (trace.key, trace.language) == (target.key, target.language)
+                and not trace.deps & changed_keys):
+            _reuse(config, tangled, path, target, trace)
+        else:
+            _render(config, tangled, path, target, expander)
+    problems += expander.problems
     if problems:
         raise UserError(problems)
-    files, locations, maps = {}, {}, {}
-    for path, target in sorted(targets.items()):
-        text, origins = render(target, expansions[target.key])
-        shown = path if config.tangle_root == "." else f"{config.tangle_root}/{path}"
-        files[path], locations[path] = text, target.location
-        maps[shown] = build_file_map(shown, origins)
-    return Tangled(tuple(documents), files, locations, maps)
+    return tangled
+
+
+def _changed_keys(documents: list[Document], changed: set[str] | None,
+                  state: traces.State) -> set[str]:
+    """The keys of changed documents, as they were and as they are."""
+    if changed is None:
+        return set()
+    keys = {key for path in changed for key in state.keys.get(path, ())}
+    return keys | {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
+
+
+def _verified(config: Config, state: traces.State) -> set[str]:
+    root = config.path(config.tangle_root)
+    return {p for p, s in state.outputs.items() if traces.signature(root / p) == s}
+
+
+def _shown(config: Config, path: str) -> str:
+    return path if config.tangle_root == "." else f"{config.tangle_root}/{path}"
+
+
+def _render(config: Config, tangled: Tangled, path: str, target: Target,
+            expander: Expander) -> None:
+    text, origins = render(target, expander.expand(target.key))
+    shown = _shown(config, path)
+    file_map = build_file_map(shown, origins)
+    digest = transaction.sha256(text.encode("utf-8"))
+    tangled.files[path], tangled.digests[path] = text, digest
+    tangled.locations[path], tangled.maps[shown] = target.location, file_map
+    tangled.traces[path] = traces.Trace(
+        target.key, target.language, digest, expander.deps.get(target.key, frozenset()),
+        (file_map.sources, file_map.chunks, file_map.segments))
+
+
+def _reuse(config: Config, tangled: Tangled, path: str, target: Target,
+           trace: traces.Trace) -> None:
+    shown = _shown(config, path)
+    tangled.digests[path], tangled.locations[path] = trace.digest, target.location
+    tangled.maps[shown] = FileMap(shown, *trace.file_map)
+    tangled.traces[path] = trace
 
 
 def plan_writes(config: Config, tangled: Tangled) -> transaction.Plan:
     """The plan for writing `tangled` under the tangle root; UserError if it cannot be done."""
-    wants = [transaction.Want(path, text.encode("utf-8"), tangled.locations[path])
-             for path, text in tangled.files.items()]
+    wants = [
+        transaction.Want(path, text.encode("utf-8") if (text := tangled.files.get(path)) is not None
+                         else None, tangled.locations[path], digest)
+        for path, digest in tangled.digests.items()
+    ]
     plan, problems = transaction.plan(config.path(config.tangle_root), config.tangle_root, wants)
     if problems:
         raise UserError(problems)
     return plan
 
 
-def read_documents(config: Config) -> tuple[list[Document], list[Diagnostic]]:
-    """Every literate document of the project, in path order, and every problem met."""
-    source = config.path(config.source)
-    if not source.is_dir():
-        message = "the literate source folder does not exist; create it or set [tool.litloom] source"
-        return [], [Diagnostic(Location(config.source), message)]
-    documents, problems = [], []
-    for path in _literate_files(config, source):
-        relative = path.relative_to(config.root).as_posix()
-        reader = reader_for(relative)
-        if reader is None:
-            continue
-        text, problem = _decode(path, relative)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        document, found = reader(relative, text)
-        documents.append(document)
-        problems.extend(found)
-    return documents, problems
+def _save(config: Config, started: int, sources: dict, documents: list[Document],
+          tangled: Tangled) -> None:
+    root = config.path(config.tangle_root)
+    outputs = {p: traces.signature(root / p) for p in [*tangled.digests, transaction.MANIFEST]}
+    state = traces.State(started, sources, {}, outputs, tangled.traces)
+    traces.save_state(_state_folder(config), _key(config), state, documents)
 
 
-def _literate_files(config: Config, source: Path) -> list[Path]:
-    skip = {config.path(config.build_dir)}
-    files = []
-    for folder, subfolders, names in os.walk(source):
-        subfolders[:] = sorted(d for d in subfolders
-                               if not d.startswith(".") and Path(folder, d) not in skip)
-        files.extend(Path(folder, name) for name in names if not name.startswith("."))
-    return sorted(files, key=lambda p: p.relative_to(source).as_posix())
+def read_documents(
+    config: Config, sources: dict, state: traces.State | None = None
+) -> tuple[list[Document], set[str], list[Diagnostic]]:
+    """The documents in path order, the paths read afresh (and removed), and the problems."""
+    state = state or traces.State()
+    cached = traces.load_documents(state, _key(config)) if state.started_ns else {}
+    documents, problems, changed = [], [], set()
+    for relative, signature in sources.items():
+        document = cached.get(relative)
+        if document is None or not state.trusted(signature) or state.sources.get(relative) != signature:
+            changed.add(relative)
+            document = _read(config, relative, problems)
+        if document is not None:
+            documents.append(document)
+    return documents, changed | (state.keys.keys() - sources.keys()), problems
+
+
+def _read(config: Config, relative: str, problems: list[Diagnostic]) -> Document | None:
+    text, problem = _decode(config.root / relative, relative)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    reader = reader_for(relative)
+    assert reader is not None
+    document, found = reader(relative, text)
+    problems.extend(found)
+    return document
 
 
 def _decode(path: Path, relative: str) -> tuple[str, Diagnostic | None]:
@@ -125,9 +240,15 @@ def _decode(path: Path, relative: str) -> tuple[str, Diagnostic | None]:
         return "", Diagnostic(Location(relative, line), message)
 
 
+def make_all(config: Config) -> Tangled:
+    """Read every document and tangle everything, ignoring any traces."""
+    documents, _, problems = read_documents(config, find_sources(config))
+    return make(config, documents, problems=problems)
+
+
 def check(config: Config) -> transaction.Plan:
     """What tangling would change; the plan is clean when the tree is up to date."""
-    return plan_writes(config, make(config))
+    return plan_writes(config, make_all(config))
 
 
 def where(config: Config, location: str, cwd: Path) -> tuple[str, int, Origin]:
@@ -141,7 +262,7 @@ def where(config: Config, location: str, cwd: Path) -> tuple[str, int, Origin]:
         relative = absolute.relative_to(config.root).as_posix()
     except ValueError:
         relative = path
-    file_map = make(config).maps.get(relative)
+    file_map = make_all(config).maps.get(relative)
     if file_map is None:
         raise UserError([Diagnostic(Location(path), "not a file litloom tangles")])
     origin = file_map.lookup(int(number))

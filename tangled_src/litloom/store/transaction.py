@@ -50,8 +50,9 @@ class Want:
     """A file the tangle wants under the tangle root, and the chunk responsible for it."""
 
     path: str
-    content: bytes
+    content: bytes | None  # None: the file on disk is known to hold it already
     location: Location
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,10 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
     real_root = os.path.realpath(root)
     changes, unchanged, entries = [], 0, {}
     for want in sorted(wants, key=lambda w: w.path):
+        entries[want.path] = want.digest
+        if want.content is None:
+            unchanged += 1
+            continue
         problem = _unwritable(root, real_root, want.path)
         current = _read(root / want.path) if problem is None else None
         if problem is None and current != want.content and current is not None \
@@ -104,7 +109,6 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
         if problem:
             problems.append(Diagnostic(want.location, problem))
             continue
-        entries[want.path] = sha256(want.content)
         if current == want.content:
             unchanged += 1
             continue

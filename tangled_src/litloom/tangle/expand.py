@@ -33,6 +33,7 @@ class Expander:
     def __init__(self, index: dict[str, list[Chunk]]) -> None:
         self.index = index
         self.problems: list[Diagnostic] = []
+        self.deps: dict[str, frozenset[str]] = {}  # key -> every key its expansion used
         self._done: dict[str, tuple[Line, ...]] = {}
 
     def expand(self, key: str, chain: tuple[str, ...] = ()) -> tuple[Line, ...]:
@@ -42,21 +43,26 @@ class Expander:
             return done
         chain = (*chain, key)
         lines: list[Line] = []
+        used = {key}
         for chunk in self.index[key]:
             path = chunk.path
             if not any("<<" in text for text in chunk.lines):  # the common case, made fast
-                lines.extend([(text, path, n, key) for text, n in zip(chunk.lines, chunk.line_numbers)])
+                numbers = chunk.line_numbers
+                lines.extend([(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)])
                 continue
             for text, number in zip(chunk.lines, chunk.line_numbers, strict=True):
                 found = _REFERENCE.match(text) if "<<" in text else None
                 if found is None:
                     lines.append((text, path, number, key))
                 else:
-                    lines.extend(self._reference(found, Location(path, number), chain))
+                    lines.extend(self._reference(found, Location(path, number), chain, used))
         self._done[key] = result = tuple(lines)
+        self.deps[key] = frozenset(used)
         return result
 
-    def _reference(self, found: re.Match[str], where: Location, chain: tuple[str, ...]) -> Iterable[Line]:
+    def _reference(
+        self, found: re.Match[str], where: Location, chain: tuple[str, ...], used: set[str]
+    ) -> Iterable[Line]:
         name, indent = found["name"], found["indent"]
         if name not in self.index:
             self.problems.append(Diagnostic(where, _undefined(name, self.index)))
@@ -66,6 +72,7 @@ class Expander:
             self.problems.append(Diagnostic(where, f"cyclic reference: {cycle}"))
             return ()
         expansion = self.expand(name, chain)
+        used.update(self.deps.get(name, (name,)))
         if not indent:
             return expansion
         return [(indent + text if text else text, path, line, key) for text, path, line, key in expansion]
@@ -83,3 +90,9 @@ def expand_all(index: dict[str, list[Chunk]]) -> tuple[dict[str, tuple[Line, ...
     expander = Expander(index)
     expansions = {key: expander.expand(key) for key in sorted(index)}
     return expansions, expander.problems
+
+
+def expand_keys(expander: Expander, keys: Iterable[str]) -> None:
+    """Expand `keys` (and whatever they use) with `expander`, in a stable order."""
+    for key in sorted(keys):
+        expander.expand(key)
