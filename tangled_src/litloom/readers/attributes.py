@@ -40,6 +40,9 @@ def parse_info(info: str) -> tuple[Attributes, str | None]:
     if braced is None:
         return Attributes(), f"malformed attributes {info!r}: {USAGE}"
     language, body = braced["language"], braced["body"]
+    simple = _parse_simple(language, body)
+    if simple is not None:
+        return simple
     names, targets, classes, options = [], [], [], []
     pos, first = 0, True
     while body[pos:].strip():
@@ -67,6 +70,28 @@ def parse_info(info: str) -> tuple[Attributes, str | None]:
         tuple(classes), tuple(options),
     )
     return attributes, problem
+
+
+def _parse_simple(language: str, body: str) -> tuple[Attributes, None] | None:
+    """The fast path for the usual `{.lang #name file=path}`: one name, one target, no quotes."""
+    if '"' in body or "'" in body:
+        return None
+    name = target = None
+    classes = []
+    for token in body.split():
+        first = token[0]
+        if first == "#" and name is None and "=" not in token and len(token) > 1:
+            name = token[1:]
+        elif first == "." and "=" not in token and len(token) > 1:
+            if not language and not classes and name is None and target is None:
+                language = token[1:]
+            else:
+                classes.append(token[1:])
+        elif token.startswith("file=") and target is None and len(token) > 5:
+            target = token[5:]
+        else:
+            return None  # anything else: the careful path decides
+    return Attributes(language, name, target, tuple(classes)), None
 
 
 def _one_each(names: list[str], targets: list[str]) -> str | None:

@@ -43,22 +43,22 @@ def _fast_scan(text: str, first_line: int) -> list[Fence] | None:
     containers = False
     line, pos = first_line - 1, 0
     for m in _CANDIDATE.finditer(text):
-        line += text.count("\n", pos, m.start() + 1)
-        pos = m.start() + 1
-        fence = m["fence"]
+        start = m.start() + 1
+        line += text.count("\n", pos, start)
+        pos = start
+        indent, fence, info, block, rest = m.groups()
         if opened is None:
             if fence is None:
-                if m["block"].startswith("<") or _FENCE_AFTER_MARKER.match(m["rest"]):
+                if block[0] == "<" or _FENCE_AFTER_MARKER.match(rest):
                     return None
                 containers = True
                 continue
-            indent = m["indent"]
             if indent and (containers or len(indent) > 3 or indent.strip(" ")):
                 return None
-            if fence[0] == "`" and "`" in m["info"]:
+            if fence[0] == "`" and "`" in info:
                 continue  # inline code in a paragraph, not a fence
-            opened = (line, len(indent), fence, m["info"].strip(), m.end() + 1)
-        elif fence is not None and _closes(opened[2], m["indent"], fence, m["info"]):
+            opened = (line, len(indent), fence, info.strip(), m.end() + 1)
+        elif fence is not None and _closes(opened[2], indent, fence, info):
             fences.append(_fence(text, opened, m.start() + 1, closed=True))
             opened = None
     if opened is not None:

@@ -93,14 +93,14 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
     shown = prefix if prefix == "." else f"{prefix}/{MANIFEST}"
     recorded, problems = parse_manifest(old_manifest.decode("utf-8", "replace"), shown) \
         if old_manifest is not None else ({}, [])
-    real_root = os.path.realpath(root)
+    real_root, folders = os.path.realpath(root), {}
     changes, unchanged, entries = [], 0, {}
     for want in sorted(wants, key=lambda w: w.path):
         entries[want.path] = want.digest
         if want.content is None:
             unchanged += 1
             continue
-        problem = _unwritable(root, real_root, want.path)
+        problem = _unwritable(root, real_root, want.path, folders)
         current = _read(root / want.path) if problem is None else None
         if problem is None and current != want.content and current is not None \
                 and want.path not in recorded:
@@ -115,7 +115,7 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
         edited = current is not None and sha256(current) != recorded.get(want.path)
         changes.append(Change("write", want.path, want.content, current, edited))
     for path in sorted(set(recorded) - set(entries)):
-        current = _read(root / path) if _unwritable(root, real_root, path) is None else None
+        current = _read(root / path) if _unwritable(root, real_root, path, folders) is None else None
         if current is not None:
             changes.append(Change("delete", path, None, current, sha256(current) != recorded[path]))
     text = render_manifest(entries)
@@ -123,15 +123,25 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
     return Plan(root, prefix, tuple(changes), unchanged, text, stale), problems
 
 
-def _unwritable(root: Path, real_root: str, path: str) -> str | None:
+def _unwritable(root: Path, real_root: str, path: str, folders: dict[str, str]) -> str | None:
     if path == MANIFEST:
         return f"file={path} is litloom's manifest; choose another target"
-    real = os.path.realpath(root / path)
+    real = _real_path(os.path.join(root, path), folders)
     if not real.startswith(real_root.rstrip(os.sep) + os.sep):
         return f"file={path} leads outside the tangle root through a symbolic link (to {real})"
     if os.path.isdir(real):
         return f"file={path} is a folder"
     return None
+
+
+def _real_path(path: str, folders: dict[str, str]) -> str:
+    """The real path of `path`; `folders` caches the real paths of folders, which targets share."""
+    folder, name = os.path.split(path)
+    real_folder = folders.get(folder)
+    if real_folder is None:
+        real_folder = folders[folder] = os.path.realpath(folder)
+    real = os.path.join(real_folder, name)
+    return os.path.realpath(real) if os.path.islink(real) else real
 
 
 def _read(path: Path) -> bytes | None:
@@ -181,15 +191,17 @@ def atomic_write(path: Path, content: bytes) -> None:
 
 
 def _stage(path: Path, content: bytes, made: list[Path]) -> Path:
-    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-    for folder in reversed(missing):
-        folder.mkdir()
-        made.append(folder)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        missing = [Path(folder), *Path(folder).parents]
+        for parent in reversed([p for p in missing if not p.exists()]):
+            parent.mkdir()
+            made.append(parent)
+    temporary = f"{folder}/.{os.path.basename(path)}.{secrets.token_hex(4)}.tmp"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(content)
-    return temporary
+    return Path(temporary)
 
 
 def _prune(root: Path, folder: Path) -> None:
