@@ -14,14 +14,21 @@ on (and the trigger back into the grammar) as soon as the minimal case passes.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from litloom.readers.fences import Fence, _fast_scan, _markdown_it_scan, scan_fences
+from litloom.readers.fences import (
+    Fence,
+    _fast_scan,
+    _markdown_it_scan,
+    dedent_admonitions,
+    scan_fences,
+)
 from litloom.readers.markdown import read_markdown
 
 # --------------------------------------------------------------------------------------------
@@ -77,6 +84,7 @@ TAB_IN_INDENTED_FENCE = " ```\n\tx\n ```\n"
 CLOSING_FENCE_THEN_NBSP = "```\na\n```\u00a0\nb\n```\n"
 NESTED_MARKER_FENCE = "- - ```\nfoo\n"
 ADMONITION_AFTER_LIST_FENCE = "- ```\n  x\n  ```\n\n!!! note\n    ```\n    y\n    ```\n"
+ADMONITION_AFTER_DEEP_LIST_FENCE = "- a\n    ```\n  ```\n\n!!! note\n    ```\n    y\n    ```\n"
 ADMONITION_AFTER_HTML_FENCE = "<div>\n```\n</div>\n\n!!! note\n    ```\n    y\n    ```\n"
 
 
@@ -88,8 +96,9 @@ _FIXED_FINAL_NEWLINE = agrees(UNCLOSED_AT_END_WITHOUT_NEWLINE)
 _FIXED_TABS = agrees(TAB_IN_INDENTED_FENCE)
 _FIXED_WHITESPACE = agrees(CLOSING_FENCE_THEN_NBSP)
 _FIXED_NESTED_MARKER = agrees(NESTED_MARKER_FENCE)
-_FIXED_ADMONITION_LIST = _admonition_expected(
-    ADMONITION_AFTER_LIST_FENCE, ADMONITION_AFTER_LIST_FENCE.replace("\n    ", "\n"))
+_FIXED_ADMONITION_LIST = all(
+    _admonition_expected(text, text.replace("\n    ", "\n"))
+    for text in (ADMONITION_AFTER_LIST_FENCE, ADMONITION_AFTER_DEEP_LIST_FENCE))
 _FIXED_ADMONITION_HTML = _admonition_expected(
     ADMONITION_AFTER_HTML_FENCE, ADMONITION_AFTER_HTML_FENCE.replace("\n    ", "\n"))
 
@@ -152,7 +161,8 @@ def fence(draw: st.DrawFn, indent_max: int = 3, closed: bool | None = True,
     """A fenced block; `closed=None` draws whether it has a closing fence.
 
     Unless `strict`, a backtick fence may get an info string with a backtick, which makes its
-    lines no fence at all but a paragraph and whatever its "body" lines start.
+    lines no fence at all but a paragraph and whatever its "body" lines start, and an info
+    string may begin with the fence character, which makes the marker longer than the closing.
     """
     char = draw(st.sampled_from("`~"))
     length = draw(st.integers(3, 5))
@@ -160,8 +170,8 @@ def fence(draw: st.DrawFn, indent_max: int = 3, closed: bool | None = True,
     other = "~" if char == "`" else "`"
     marker = char * length
     info = draw(st.sampled_from(INFOS))
-    if strict and char == "`" and "`" in info:
-        info = "python"
+    if strict and ((char == "`" and "`" in info) or info.startswith(char)):
+        info = "python"  # neither unmakes the fence nor lengthens its marker
     lines = [" " * indent + marker + info]
     for _ in range(draw(st.integers(0, 5))):
         kind = draw(st.sampled_from(["code", "code", "code", "shorter", "other", "info", "text"]
@@ -182,11 +192,12 @@ def fence(draw: st.DrawFn, indent_max: int = 3, closed: bool | None = True,
         else:
             lines.append(draw(st.sampled_from(["!!! note", "??? tip \"T\"", "=== \"Tab\""])))
             lines.append("    " + draw(st.sampled_from(["x = 1", "```", "~~~"])))
-    if closed is None:
-        closed = draw(st.booleans())
+    if closed is None:  # mostly closed: an open fence swallows the rest of its container
+        closed = draw(st.integers(0, 4)) > 0
     if closed:
         trailing = TRAILING_PLAIN + (TRAILING_ODD if _FIXED_WHITESPACE else [])
-        lines.append(" " * draw(st.integers(0, 3)) + char * (length + draw(st.integers(0, 2)))
+        lines.append(" " * draw(st.sampled_from([0, 0, 0, 1, 2, 3]))
+                     + char * (length + draw(st.integers(0, 2)))
                      + draw(st.sampled_from(trailing)))
     return lines
 
@@ -197,7 +208,9 @@ def html_block(draw: st.DrawFn, depth: int) -> list[str]:
         ("<div>", "</div>"), ("<!-- a comment", "-->"), ("<pre>", "</pre>"), ("<?php", "?>"),
         ("<custom-tag>", ""), ("</section>", ""), ("<![CDATA[", "]]>"), ("<!DOCTYPE html>", ""),
     ]))
-    inside = draw(st.lists(block(depth - 1) if depth > 0 else flat_block(), max_size=2))
+    lone = st.sampled_from([["```"], ["~~~~"], ["```python"]])  # no fence inside HTML
+    inside = draw(st.lists(st.one_of(lone, block(depth - 1) if depth > 0 else flat_block()),
+                           max_size=2))
     lines = [start, *(line for b in inside for line in b)]
     return lines + [end] if end else lines
 
@@ -206,7 +219,7 @@ def _indent(lines: list[str], prefix: str, lazy: bool, draw: st.DrawFn) -> list[
     """`lines` put under a container's `prefix`; a lazy line sometimes loses it."""
     out = []
     for line in lines:
-        if lazy and line.strip() and draw(st.integers(0, 9)) == 0:
+        if lazy and line.strip() and draw(st.integers(0, 24)) == 0:
             out.append(line)
         elif not line.strip():
             out.append(line if prefix.strip() == "" else prefix.rstrip())
@@ -216,29 +229,26 @@ def _indent(lines: list[str], prefix: str, lazy: bool, draw: st.DrawFn) -> list[
 
 
 @st.composite
-def list_item(draw: st.DrawFn, depth: int, lazy: bool = True, marker_fence: bool = True) -> list[str]:
+def list_item(draw: st.DrawFn, depth: int, lazy: bool = True, fences: bool = True) -> list[str]:
+    """A list item; without `fences`, none in it (the lines of a list's fences may or may not
+    be 0-3 spaces in, which the admonition scanner does not follow; see the tests)."""
     marker = draw(st.sampled_from(["-", "*", "+", "1.", "2)", "10."]))
-    pre = " " * draw(st.integers(0, 3))
-    gap = " " * draw(st.integers(1, 4))
+    pre = " " * draw(st.sampled_from([0, 0, 0, 1, 2, 3]))
+    gap = " " * draw(st.sampled_from([1, 1, 1, 2, 3, 4]))
     content = " " * (len(pre) + len(marker) + len(gap))
     first = draw(st.sampled_from(["text", "text", "fence", "container"] if depth > 0
                                  else ["text", "text", "fence"]))
-    if first == "fence" and not marker_fence:
-        first = "text"
-    if first == "text":
+    if first == "text" or (first == "fence" and not fences):
         head = draw(paragraph())
     elif first == "fence":
         head = draw(fence(indent_max=0, closed=None if lazy else True))
-    else:  # a list or a quote on the marker line: the fence is opened on it too, or later
-        if draw(st.booleans()):
-            head = draw(list_item(depth - 1, lazy, marker_fence))
-        else:
-            head = draw(block_quote(depth - 1, lazy, marker_fence))
-        if head[0].lstrip(" ->*+.)0123456789").startswith(("```", "~~~")) and not _FIXED_NESTED_MARKER:
-            head = ["text", *head]  # keep the fence off the nested marker line (see the tests)
+    elif draw(st.booleans()):  # a list or a quote on the marker line, maybe with a fence
+        head = draw(list_item(depth - 1, lazy, fences))
+    else:
+        head = draw(block_quote(depth - 1, lazy))
     children = [] if draw(st.integers(0, 2)) == 0 else draw(st.lists(
-        st.one_of(blank(), paragraph(), fence(closed=None if lazy else True),
-                  *([list_item(depth - 1, lazy, marker_fence), block_quote(depth - 1, lazy, marker_fence)]
+        st.one_of(blank(), paragraph(), *([fence(closed=None if lazy else True)] if fences else []),
+                  *([list_item(depth - 1, lazy, fences), block_quote(depth - 1, lazy)]
                     if depth > 0 else [])),
         max_size=3))
     rest = [*head[1:], *(line for child in children for line in child)]
@@ -246,16 +256,16 @@ def list_item(draw: st.DrawFn, depth: int, lazy: bool = True, marker_fence: bool
 
 
 @st.composite
-def block_quote(draw: st.DrawFn, depth: int, lazy: bool = True, marker_fence: bool = True) -> list[str]:
+def block_quote(draw: st.DrawFn, depth: int, lazy: bool = True) -> list[str]:
     prefix = draw(st.sampled_from(["> ", ">", "  > ", ">  "]))
     inside = draw(st.lists(st.one_of(
         paragraph(), fence(closed=None if lazy else True), blank(),
-        *([list_item(depth - 1, lazy, marker_fence), block_quote(depth - 1, lazy, marker_fence)]
+        *([list_item(depth - 1, lazy), block_quote(depth - 1, lazy)]
           if depth > 0 else [])), min_size=1, max_size=3))
     lines = [line for b in inside for line in b]
     out = []
     for line in lines:
-        if lazy and line.strip() and draw(st.integers(0, 9)) == 0:
+        if lazy and line.strip() and draw(st.integers(0, 24)) == 0:
             out.append(line)  # a lazy line: continues a paragraph, or ends the quote
         else:
             out.append((prefix + line).rstrip() if not line.strip() else prefix + line)
@@ -275,12 +285,18 @@ def flat_block(tabs: bool = True, admonition_lines: bool = False) -> st.SearchSt
     )
 
 
-def block(depth: int = 2, lazy: bool = True, marker_fence: bool = True) -> st.SearchStrategy[list[str]]:
+def block(depth: int = 2, lazy: bool = True) -> st.SearchStrategy[list[str]]:
     return st.one_of(
         blank(), paragraph(), heading(), thematic_break(), fence(),
-        list_item(depth, lazy, marker_fence), block_quote(depth, lazy, marker_fence),
+        list_item(depth, lazy), block_quote(depth, lazy),
         html_block(depth - 1) if depth > 0 else html_block(0),
     )
+
+
+# a fence after container markers; and the lines whose fence the fast path does see
+_NESTED_MARKER_FENCE = re.compile(
+    r"^(?P<before>(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))+[ \t]*)(?P<fence>`{3,}|~{3,})")
+_FAST_PATH_SEES = re.compile(r"^(?:[ \t>]*(?:`{3,}|~{3,})| {0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+(?:`{3}|~{3}))")
 
 
 @st.composite
@@ -288,6 +304,10 @@ def document(draw: st.DrawFn, blocks: st.SearchStrategy[list[str]] | None = None
              max_blocks: int = 8, unclosed_end: bool = True) -> str:
     parts = draw(st.lists(blocks if blocks is not None else block(), max_size=max_blocks))
     lines = [line for part in parts for line in part]
+    if not _FIXED_NESTED_MARKER:  # keep fences off the lines the fast path misses (see the tests)
+        lines = [_NESTED_MARKER_FENCE.sub(r"\g<before>x\g<fence>", line)
+                 if _NESTED_MARKER_FENCE.match(line) and not _FAST_PATH_SEES.match(line) else line
+                 for line in lines]
     if unclosed_end and draw(st.integers(0, 4)) == 0:
         lines += draw(fence(closed=False, strict=True))
     ends = ["\n", "\n\n"] + ([""] if _FIXED_FINAL_NEWLINE else [])
@@ -322,7 +342,10 @@ def test_scan_fences_agrees_with_commonmark(text: str, first_line: int) -> None:
 @given(document(flat_block(), max_blocks=10))
 def test_fast_path_handles_documents_without_containers(text: str) -> None:
     fast = _fast_scan(text, 1)
-    assert fast is not None, f"the fast path gave up on {text!r}"
+    if fast is None:  # by design only for an indented fence with a tab in its code
+        assert re.search(r"^ {1,3}(`{3}|~{3})", text, re.M) and "\t" in text, \
+            f"the fast path gave up on {text!r}"
+        return
     assert view(fast) == oracle(text), _explain(text)
 
 
@@ -356,9 +379,10 @@ def _admonition_block(depth: int) -> st.SearchStrategy[tuple[list[str], list[str
     """(lines as written, lines with the admonition bodies dedented)."""
     plain = st.one_of(
         blank(), paragraph(), heading(), fence(closed=True, admonition_lines=True, strict=True),
-        list_item(1, lazy=False, marker_fence=_FIXED_ADMONITION_LIST),
-        block_quote(1, lazy=False, marker_fence=_FIXED_ADMONITION_LIST),
-        *([html_block(0)] if _FIXED_ADMONITION_HTML else []),
+        list_item(1, lazy=False, fences=_FIXED_ADMONITION_LIST),
+        block_quote(1, lazy=False),
+        # an HTML block runs to the next blank line, swallowing what follows: end it there
+        *([html_block(0).map(lambda lines: [*lines, ""])] if _FIXED_ADMONITION_HTML else []),
     ).map(_admonition_safe).map(lambda lines: (lines, lines))
     if depth == 0:
         return plain
@@ -382,10 +406,20 @@ def admonition_document(draw: st.DrawFn) -> tuple[str, str]:
     return "\n".join(written) + "\n", "\n".join(dedented) + "\n"
 
 
-@settings(FAST, max_examples=250)
+@settings(FAST, max_examples=400)
 @given(admonition_document())
 def test_admonition_bodies_are_dedented_then_scanned_the_commonmark_way(docs: tuple[str, str]) -> None:
     written, dedented = docs
+    # after a fence left open (a backtick info string can unmake a list's fence), litloom
+    # reports an error anyway; see the xfail test at the end for what the dedent does then
+    assume(all(fence.closed for fence in oracle(dedented)))
+    assume(all(fence.closed for fence in oracle(written)))  # else an error, whatever the dedent
+
+    def blanked(text: str) -> list[str]:  # blank lines may lose their spaces
+        return [line if line.strip() else "" for line in text.split("\n")]
+
+    assert blanked(dedent_admonitions(written)) == blanked(dedented), (
+        f"\nwritten:  {written!r}\ndedented: {dedented!r}")
     assert view(scan_fences(written)) == oracle(dedented), (
         f"\nwritten:  {written!r}\ndedented: {dedented!r}\n"
         f"litloom: {view(scan_fences(written))}\noracle:  {oracle(dedented)}")
@@ -467,21 +501,21 @@ def test_fence_on_a_nested_container_marker_line_is_found(text: str) -> None:
     assert view(scan_fences(text)) == oracle(text)
 
 
-def test_admonition_after_a_fence_opened_on_a_list_marker_line() -> None:
-    """`- ````'s closing fence (`  ````) looks like an opening one to the admonition scanner,
-    which then takes the rest of the document for code and dedents no admonition after it."""
-    dedented = ADMONITION_AFTER_LIST_FENCE.replace("\n    ", "\n")
-    assert view(scan_fences(ADMONITION_AFTER_LIST_FENCE)) == oracle(dedented)
+@pytest.mark.parametrize("text", [
+    ADMONITION_AFTER_LIST_FENCE, ADMONITION_AFTER_DEEP_LIST_FENCE, ADMONITION_AFTER_HTML_FENCE,
+], ids=["fence-on-list-marker-line", "list-fence-indented-4", "fence-line-in-html-block"])
+def test_admonition_after_a_fence_the_admonition_scanner_mistracks(text: str) -> None:
+    """The admonition scanner tracks fences by their own lines (0-3 spaces, no containers), so
+    it loses step with CommonMark when an opening fence is not at 0-3 spaces (`- ````, or
+    indented 4 inside a list item) but its closing one is, or when a ```` line is no fence (in
+    an HTML block). It then takes the rest of the document for code: no admonition after it is
+    dedented, and the fences in them are not found (to CommonMark they are indented code)."""
+    head, _, tail = text.partition("!!! note")
+    dedented = head + "!!! note" + tail.replace("\n    ", "\n")  # only the admonition's body
+    assert dedent_admonitions(text) == dedented
+    assert view(scan_fences(text)) == oracle(dedented)
 
 
-def test_admonition_after_fence_like_line_in_html_block() -> None:
-    """A ```` line inside an HTML block is no fence, but the admonition scanner opens one."""
-    dedented = ADMONITION_AFTER_HTML_FENCE.replace("\n    ", "\n")
-    assert view(scan_fences(ADMONITION_AFTER_HTML_FENCE)) == oracle(dedented)
-
-
-@pytest.mark.xfail(reason="only after an unclosed fence, which litloom reports as an error anyway",
-                   strict=False)
 def test_no_dedent_inside_fence_after_list_fence_closed_by_its_container() -> None:
     """The list's fence ends with the list (unclosed); the col-0 ```` opens a new fence, whose
     body the admonition scanner still dedents, taking the ```` for the list fence's closing."""
@@ -489,11 +523,22 @@ def test_no_dedent_inside_fence_after_list_fence_closed_by_its_container() -> No
     assert agrees(text)
 
 
-def test_unclosed_fence_bodies_differ_only_by_a_trailing_blank_line() -> None:
-    """Harmless, noted: for an unclosed fence the fast path keeps one more trailing empty line
-    than markdown-it-py (the body of an unclosed fence is never tangled)."""
-    text = "```\ncode\n\n"
-    fast, reference = _fast_scan(text, 1), _markdown_it_scan(text, 1)
-    assert fast is not None
-    assert [f.body[:1] for f in fast] == [f.body[:1] for f in reference]
-    assert all(not f.closed for f in fast + reference)
+def test_unclosed_fence_bodies_agree_up_to_trailing_blank_lines() -> None:
+    """Harmless, noted: for a fence left open at the end of a text ending in a newline, the fast
+    path's body has one more trailing empty line than markdown-it-py's (`("code", "", "")`
+    against `("code", "")`); the body of an unclosed fence is never tangled."""
+
+    def trimmed(fences: list[Fence]) -> list[tuple[str, ...]]:
+        bodies = []
+        for fence in fences:
+            body = list(fence.body)
+            while body and body[-1] == "":
+                body.pop()
+            bodies.append(tuple(body))
+        return bodies
+
+    for text in ["```\ncode\n\n", "```\n", "```\ncode\n"]:
+        fast, reference = _fast_scan(text, 1), _markdown_it_scan(text, 1)
+        assert fast is not None
+        assert [f.closed for f in fast] == [f.closed for f in reference] == [False]
+        assert trimmed(fast) == trimmed(reference)

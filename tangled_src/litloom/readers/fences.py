@@ -20,19 +20,20 @@ class Fence:
 
 def scan_fences(text: str, first_line: int = 1) -> list[Fence]:
     """Every fenced code block of `text` (lines joined by "\\n"), numbered from `first_line`."""
-    if ("!!!" in text or "???" in text or "===" in text) and _ADMONITION_START.search(text):
+    if "!!!" in text or "???" in text or "===" in text:
         text = dedent_admonitions(text)
+    return _scan(text, first_line)
+
+
+def _scan(text: str, first_line: int) -> list[Fence]:
     fences = _fast_scan(text, first_line)
-    if fences is None:
-        fences = _markdown_it_scan(text, first_line)
-    return fences
+    return fences if fences is not None else _markdown_it_scan(text, first_line)
 
 
 _CANDIDATE = re.compile(
     r"\n(?:(?P<indent>[ \t>]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)"
     r"| {0,3}(?P<block>>|<[A-Za-z/!?]|(?:[-+*]|\d{1,9}[.)])(?=[ \t\n]|$))(?P<rest>[^\n]*))",
 )
-_FENCE_AFTER_MARKER = re.compile(r"^[ \t]+(?:`{3}|~{3})")
 
 
 def _fast_scan(text: str, first_line: int) -> list[Fence] | None:
@@ -49,20 +50,26 @@ def _fast_scan(text: str, first_line: int) -> list[Fence] | None:
         indent, fence, info, block, rest = m.groups()
         if opened is None:
             if fence is None:
-                if block[0] == "<" or _FENCE_AFTER_MARKER.match(rest):
-                    return None
+                if block[0] == "<" or "```" in rest or "~~~" in rest:
+                    return None  # an HTML block, or a fence after a container marker
                 containers = True
                 continue
             if indent and (containers or len(indent) > 3 or indent.strip(" ")):
                 return None
             if fence[0] == "`" and "`" in info:
                 continue  # inline code in a paragraph, not a fence
-            opened = (line, len(indent), fence, info.strip(), m.end() + 1)
+            opened = (line, len(indent), fence, info.strip(" \t"), m.end() + 1)
         elif fence is not None and _closes(opened[2], indent, fence, info):
-            fences.append(_fence(text, opened, m.start() + 1, closed=True))
+            found = _fence(text, opened, m.start() + 1, closed=True)
+            if found is None:
+                return None
+            fences.append(found)
             opened = None
     if opened is not None:
-        fences.append(_fence(text, opened, len(text) + 1, closed=False))
+        found = _fence(text, opened, len(text) + 1, closed=False)
+        if found is None:
+            return None
+        fences.append(found)
     return fences
 
 
@@ -72,14 +79,19 @@ def _closes(marker: str, indent: str, fence: str, info: str) -> bool:
         and len(fence) >= len(marker)
         and len(indent) <= 3
         and not indent.strip(" ")
-        and not info.strip()
+        and not info.strip(" \t")
     )
 
 
-def _fence(text: str, opened: tuple[int, int, str, str, int], end: int, closed: bool) -> Fence:
+def _fence(
+    text: str, opened: tuple[int, int, str, str, int], end: int, closed: bool
+) -> Fence | None:
+    """The fence from `opened` to `end`; None (unsure) if it is indented and its code has tabs."""
     line, indent, marker, info, start = opened
     body = text[start : end - 1].split("\n") if end > start else []
     if indent:
+        if "\t" in text[start:end]:
+            return None
         body = [_strip_spaces(code, indent) for code in body]
     return Fence(line, marker, info, tuple(body), closed)
 
@@ -94,6 +106,8 @@ def _markdown_it_scan(text: str, first_line: int) -> list[Fence]:
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark").disable("inline")
+    if not text.endswith("\n"):
+        text += "\n"  # else the last line of a fence left open at the end has no newline
     fences = []
     for token in parser.parse(text):
         if token.type != "fence" or token.map is None:
@@ -105,47 +119,53 @@ def _markdown_it_scan(text: str, first_line: int) -> list[Fence]:
     return fences
 
 
-_ADMONITION_START = re.compile(r'^[ \t]*(?:!!!|\?\?\?\+?|===)[ \t]+\S', re.M)
-_ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?|===)[ \t]+\S')
-_FENCE_LINE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_ADMONITION_START = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?|===)[ \t]+\S", re.M)
+_ADMONITION = re.compile(r"^(?:!!!|\?\?\?\+?|===)[ \t]+\S")
 
 
 def dedent_admonitions(text: str) -> str:
     """Remove the four-space indentation of admonition bodies, keeping every line in place."""
-    levels: list[int] = []  # the indentation of each open admonition body
-    fence: str | None = None
-    out = []
-    for raw in text.split("\n"):
-        line = _expand_leading_tabs(raw)
-        depth = len(line) - len(line.lstrip(" "))
-        if line.strip():
-            while levels and depth < levels[-1]:
-                levels.pop()
-        strip = levels[-1] if levels else 0
-        body = line[min(strip, depth):]
-        out.append(body if levels else raw)
-        fence = _track_fence(body, fence)
-        if fence is None and _ADMONITION.match(body):
-            levels.append(strip + 4)
-    return "\n".join(out)
+    if not _ADMONITION_START.search(text):
+        return text
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").disable("inline")
+    lines = text.split("\n")
+    done: set[int] = set()
+    bodies: set[int] = set()  # the first line of each body: it starts a block too
+    while True:
+        blocks = {line for token in parser.parse(text)
+                  if token.type == "paragraph_open" and token.map
+                  for line in range(*token.map)}
+        starts = sorted(i for i in blocks | bodies if i not in done and _ADMONITION.match(lines[i]))
+        if not starts:
+            return text
+        for start in starts:
+            done.add(start)
+            end = start + 1
+            while end < len(lines) and (not lines[end].strip() or _columns(lines[end]) >= 4):
+                lines[end] = _dedent(lines[end])
+                end += 1
+            if start + 1 < len(lines):
+                bodies.add(start + 1)
+        text = "\n".join(lines)
 
 
-def _track_fence(line: str, fence: str | None) -> str | None:
-    """The marker of the fence open after `line`, given the one open before it."""
-    m = _FENCE_LINE.match(line)
-    if m is None:
-        return fence
-    if fence is None:
-        return None if m[2][0] == "`" and "`" in m[3] else m[2]
-    closes = m[2][0] == fence[0] and len(m[2]) >= len(fence) and not m[3].strip()
-    return None if closes else fence
-
-
-def _expand_leading_tabs(line: str) -> str:
-    stripped = line.lstrip(" \t")
-    if "\t" not in line[: len(line) - len(stripped)]:
-        return line
+def _columns(line: str) -> int:
+    """The width of the leading white space of `line`, tabs reaching the next multiple of 4."""
     column = 0
-    for char in line[: len(line) - len(stripped)]:
-        column = column + 4 - column % 4 if char == "\t" else column + 1
-    return " " * column + stripped
+    for char in line:
+        if char == " ":
+            column += 1
+        elif char == "\t":
+            column += 4 - column % 4
+        else:
+            break
+    return column
+
+
+def _dedent(line: str) -> str:
+    """`line` less four columns of leading white space (or all of it, if it has fewer)."""
+    width = _columns(line)
+    stripped = line.lstrip(" \t")
+    return " " * max(width - 4, 0) + stripped if width else line

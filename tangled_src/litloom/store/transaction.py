@@ -88,8 +88,7 @@ class Plan:
 
 def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Diagnostic]]:
     """Decide what writing `wants` under `root` takes, reading the disk but writing nothing."""
-    manifest_path = root / MANIFEST
-    old_manifest = _read(manifest_path)
+    old_manifest = _read(root, prefix, MANIFEST)
     shown = prefix if prefix == "." else f"{prefix}/{MANIFEST}"
     recorded, problems = parse_manifest(old_manifest.decode("utf-8", "replace"), shown) \
         if old_manifest is not None else ({}, [])
@@ -101,7 +100,7 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
             unchanged += 1
             continue
         problem = _unwritable(root, real_root, want.path, folders)
-        current = _read(root / want.path) if problem is None else None
+        current = _read(root, prefix, want.path) if problem is None else None
         if problem is None and current != want.content and current is not None \
                 and want.path not in recorded:
             problem = (f"{_shown(prefix, want.path)} exists and was not written by litloom, "
@@ -115,7 +114,8 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
         edited = current is not None and sha256(current) != recorded.get(want.path)
         changes.append(Change("write", want.path, want.content, current, edited))
     for path in sorted(set(recorded) - set(entries)):
-        current = _read(root / path) if _unwritable(root, real_root, path, folders) is None else None
+        unwritable = _unwritable(root, real_root, path, folders)
+        current = _read(root, prefix, path) if unwritable is None else None
         if current is not None:
             changes.append(Change("delete", path, None, current, sha256(current) != recorded[path]))
     text = render_manifest(entries)
@@ -144,13 +144,15 @@ def _real_path(path: str, folders: dict[str, str]) -> str:
     return os.path.realpath(real) if os.path.islink(real) else real
 
 
-def _read(path: Path) -> bytes | None:
+def _read(root: Path, prefix: str, path: str) -> bytes | None:
+    """The bytes of root/path, or None if there is no such file (or a file stands for a folder)."""
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
+        return (root / path).read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise UserError([Diagnostic(Location(str(path)), f"cannot read: {exc.strerror}")]) from None
+        where = Location(_shown(prefix, path))
+        raise UserError([Diagnostic(where, f"cannot read: {exc.strerror}")]) from None
 
 
 def _shown(prefix: str, path: str) -> str:
@@ -165,24 +167,40 @@ def commit(plan: Plan, extra: Iterable[tuple[Path, bytes]] = ()) -> None:
     writes = [(plan.root / c.path, c.content) for c in plan.changes if c.kind == "write"]
     if plan.manifest_stale:
         writes.append((plan.root / MANIFEST, plan.manifest.encode("utf-8")))
+    blockers = _blockers(plan)
+    for change in blockers:
+        (plan.root / change.path).unlink()
     staged: list[tuple[Path, Path]] = []
     made: list[Path] = []
     try:
         for path, content in [*writes, *extra]:
             staged.append((_stage(path, content or b"", made), path))
     except OSError as exc:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        for folder in reversed(made):
-            folder.rmdir()
+        _roll_back(plan, staged, made, blockers)
         raise UserError([Diagnostic(Location(str(exc.filename or plan.root)),
                                     f"cannot write: {exc.strerror}")]) from None
     for temporary, path in staged:
         os.replace(temporary, path)
     for change in plan.changes:
-        if change.kind == "delete":
+        if change.kind == "delete" and change not in blockers:
             (plan.root / change.path).unlink(missing_ok=True)
             _prune(plan.root, (plan.root / change.path).parent)
+
+
+def _blockers(plan: Plan) -> list[Change]:
+    folders = {str(Path(c.path).parent) for c in plan.changes if c.kind == "write"}
+    folders = {f for folder in folders for f in [folder, *map(str, Path(folder).parents)]}
+    return [c for c in plan.changes if c.kind == "delete" and c.path in folders]
+
+
+def _roll_back(plan: Plan, staged: list[tuple[Path, Path]], made: list[Path],
+               blockers: list[Change]) -> None:
+    for temporary, _ in staged:
+        temporary.unlink(missing_ok=True)
+    for folder in reversed(made):
+        folder.rmdir()
+    for change in blockers:
+        (plan.root / change.path).write_bytes(change.old or b"")
 
 
 def atomic_write(path: Path, content: bytes) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from litloom.errors import Diagnostic, Location
 from litloom.languages import comment_syntax
@@ -44,7 +45,20 @@ def collect_targets(documents: Iterable[Document]) -> tuple[dict[str, Target], l
                 problem = _conflict(claimed, chunk)
             if problem:
                 problems.append(Diagnostic(where, problem))
-    return targets, problems
+    return targets, problems + _files_as_folders(targets)
+
+
+def _files_as_folders(targets: dict[str, Target]) -> list[Diagnostic]:
+    """A target that another target needs as a folder (`file=pkg` and `file=pkg/mod.py`)."""
+    problems = []
+    for path, target in targets.items():
+        for folder in list(PurePosixPath(path).parents)[:-1]:
+            other = targets.get(str(folder))
+            if other is not None:
+                problems.append(Diagnostic(target.location, f"file={path} needs {folder} to be "
+                                           f"a folder, but file={folder} at {other.location} "
+                                           "makes it a file"))
+    return problems
 
 
 def _reroot(chunk: Chunk, other: str | None) -> str | None:
