@@ -88,6 +88,7 @@ that the reference below pulls in.
 ```python {file=$pkg/greet.py}
 """Greetings."""
 
+
 $reference
 ```
 
