@@ -118,6 +118,85 @@ def init(directory: Path, name: str | None) -> None:
     click.echo(f"loom: next, `cd {directory} && loom tangle`", err=True)
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--cov", is_flag=True, help="Measure coverage and report it per literate document.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def test(start: Path, cov: bool, pytest_args: tuple[str, ...]) -> None:
+    """Run the drift check, then pytest: test chunks, prose doctests and tests/."""
+    import subprocess
+
+    from litloom import pipeline
+
+    config = _config(start)
+    if not pipeline.check(config).clean:
+        click.echo("loom test: the tangled files are out of date; run `loom tangle`", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    command = [sys.executable, "-m", "pytest", *pytest_args]
+    if cov:
+        from litloom.diagnostics.coverage import data_file
+
+        data_file(config).parent.mkdir(parents=True, exist_ok=True)
+        command[1:2] = ["-m", "coverage", "run", f"--data-file={data_file(config)}",
+                        f"--source={config.path(config.tangle_root)}", "-m"]
+    code = subprocess.run(command, cwd=config.root).returncode
+    if cov:
+        from litloom.diagnostics.coverage import literate_coverage, report
+
+        click.echo(report(literate_coverage(config)), nl=False)
+    sys.exit(code)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
+@click.pass_obj
+def lint(start: Path, as_json: bool) -> None:
+    """Run ruff on the tangled code; report each finding at its literate file:line:col."""
+    from litloom.diagnostics.lint import lint as run_lint
+
+    findings = run_lint(_config(start))
+    if as_json:
+        import json
+
+        click.echo(json.dumps([f.as_json() for f in findings], indent=2))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        click.echo(f"loom lint: {len(findings)} finding{'s' * (len(findings) != 1)}", err=True)
+    sys.exit(1 if findings else 0)
+
+
+@cli.command("exec", context_settings={"ignore_unknown_options": True})
+@click.argument("script", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def exec_(start: Path, script: Path, arguments: tuple[str, ...]) -> None:
+    """Run a Python script; show an uncaught exception at literate lines."""
+    import runpy
+
+    from litloom.diagnostics.tracebacks import SourceMaps, format_exception
+    from litloom.errors import Diagnostic, Location
+
+    config = _config(start)
+    if not script.is_file():
+        raise UserError([Diagnostic(Location(str(script)), "no such script")])
+    tangled = str(config.path(config.tangle_root))
+    if tangled not in sys.path:
+        sys.path.insert(0, tangled)
+    sys.argv = [str(script), *arguments]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as error:  # the script's own exception, shown at literate lines
+        frames = error.__traceback__
+        while frames is not None and frames.tb_frame.f_code.co_filename != str(script):
+            frames = frames.tb_next  # loom's and runpy's own frames are not the user's concern
+        error = error.with_traceback(frames or error.__traceback__)
+        click.echo(format_exception(error, SourceMaps(config)), err=True, nl=False)
+        sys.exit(1)
+
+
 def _config(start: Path) -> Any:
     from litloom.config import find_project_root, load_config
 

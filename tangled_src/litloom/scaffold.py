@@ -59,7 +59,7 @@ tangle_root = "tangled_src"
 
 [tool.pytest.ini_options]
 pythonpath = ["tangled_src"]
-testpaths = ["tests"]
+testpaths = ["tests", "literate"]
 ''',
     "literate/index.md": '''\
 ---

@@ -45,20 +45,32 @@ class Expander:
         lines: list[Line] = []
         used = {key}
         for chunk in self.index[key]:
-            path = chunk.path
-            if not any("<<" in text for text in chunk.lines):  # the common case, made fast
-                numbers = chunk.line_numbers
-                lines.extend([(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)])
-                continue
-            for text, number in zip(chunk.lines, chunk.line_numbers, strict=True):
-                found = _REFERENCE.match(text) if "<<" in text else None
-                if found is None:
-                    lines.append((text, path, number, key))
-                else:
-                    lines.extend(self._reference(found, Location(path, number), chain, used))
+            self._expand_chunk(chunk, key, chain, used, lines)
         self._done[key] = result = tuple(lines)
         self.deps[key] = frozenset(used)
         return result
+
+    def expand_chunk(self, chunk: Chunk, key: str) -> tuple[Line, ...]:
+        """The lines of one chunk, references replaced, its lines labelled `key`.
+
+        For chunks that are not expanded by name, such as test chunks.
+        """
+        lines: list[Line] = []
+        self._expand_chunk(chunk, key, (key,), {key}, lines)
+        return tuple(lines)
+
+    def _expand_chunk(self, chunk: Chunk, key: str, chain: tuple[str, ...], used: set[str],
+                      lines: list[Line]) -> None:
+        path, numbers = chunk.path, chunk.line_numbers
+        if not any("<<" in text for text in chunk.lines):  # the common case, made fast
+            lines.extend([(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)])
+            return
+        for text, number in zip(chunk.lines, numbers, strict=True):
+            found = _REFERENCE.match(text) if "<<" in text else None
+            if found is None:
+                lines.append((text, path, number, key))
+            else:
+                lines.extend(self._reference(found, Location(path, number), chain, used))
 
     def _reference(
         self, found: re.Match[str], where: Location, chain: tuple[str, ...], used: set[str]
