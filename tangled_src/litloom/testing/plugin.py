@@ -12,7 +12,6 @@ import pytest
 from litloom.errors import UserError
 from litloom.testing.chunks import compile_test, find_tests
 
-
 _PROJECT = pytest.StashKey["_Project | None"]()
 
 
@@ -133,7 +132,7 @@ class LiterateTest(pytest.Function):
     """A test chunk, run as a pytest function; reported by its document and name."""
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.obj.__code__.co_firstlineno - 1, f"{self.parent.name}::{self.name}"
+        return self.path, self.obj.__code__.co_firstlineno - 1, self.name
 
 
 class _Broken(pytest.Item):
@@ -162,7 +161,11 @@ def _doctest_item(parent: LiterateFile, document: Any, lines: list[str]) -> pyte
     import doctest
 
     from _pytest.doctest import (
-        DoctestItem, _get_checker, _get_continue_on_failure, _get_runner, get_optionflags,
+        DoctestItem,
+        _get_checker,
+        _get_continue_on_failure,
+        _get_runner,
+        get_optionflags,
     )
 
     prose = list(lines)
