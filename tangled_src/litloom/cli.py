@@ -32,16 +32,30 @@ class _Loom(click.Group):
             raise
         except Exception:
             click.echo(traceback.format_exc(), err=True, nl=False)
-            click.echo(_style("loom: internal error. This is a bug in litloom; please report it "
-                              "with the traceback above.", sys.stderr, fg="red", bold=True), err=True)
+            click.echo(
+                _style(
+                    "loom: internal error. This is a bug in litloom; please report it "
+                    "with the traceback above.",
+                    sys.stderr,
+                    fg="red",
+                    bold=True,
+                ),
+                err=True,
+            )
             ctx.exit(EXIT_INTERNAL_ERROR)
 
 
 @click.group(cls=_Loom, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="loom",
-                      message="%(prog)s (litloom) %(version)s")
-@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Run as if loom was started in DIR.", metavar="DIR")
+@click.version_option(
+    __version__, "-V", "--version", prog_name="loom", message="%(prog)s (litloom) %(version)s"
+)
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run as if loom was started in DIR.",
+    metavar="DIR",
+)
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None) -> None:
     """litloom: tangle literate Markdown into Python, and keep the two in step."""
@@ -49,8 +63,11 @@ def cli(ctx: click.Context, directory: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--force", is_flag=True,
-              help="Overwrite or delete generated files even if they were edited by hand.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite or delete generated files even if they were edited by hand.",
+)
 @click.pass_obj
 def tangle(start: Path, force: bool) -> None:
     """Write every file= target of the literate sources under the tangle root."""
@@ -78,12 +95,21 @@ def check(start: Path) -> None:
     for change in plan.changes:
         click.echo(_diff(plan.shown(change.path), change.old, change.content), nl=False)
         if change.edited:
-            click.echo(f"{plan.shown(change.path)}: edited by hand since litloom wrote it", err=True)
+            click.echo(
+                f"{plan.shown(change.path)}: edited by hand since litloom wrote it", err=True
+            )
     if plan.manifest_stale and not plan.changes:
         click.echo(f"{plan.shown('.litloom-manifest')}: out of date", err=True)
     fix = "loom tangle --force" if any(c.edited for c in plan.changes) else "loom tangle"
-    click.echo(_style(f"loom check: {plan.prefix} is not what the literate sources make; "
-                      f"run `{fix}`", sys.stderr, fg="red", bold=True), err=True)
+    click.echo(
+        _style(
+            f"loom check: {plan.prefix} is not what the literate sources make; run `{fix}`",
+            sys.stderr,
+            fg="red",
+            bold=True,
+        ),
+        err=True,
+    )
     sys.exit(EXIT_CHECK_FAILED)
 
 
@@ -99,8 +125,11 @@ def where(start: Path, location: str, as_json: bool) -> None:
     if as_json:
         import json
 
-        record = {"tangled": {"path": path, "line": line},
-                  "literate": {"path": origin.path, "line": origin.line}, "chunk": origin.chunk}
+        record = {
+            "tangled": {"path": path, "line": line},
+            "literate": {"path": origin.path, "line": origin.line},
+            "chunk": origin.chunk,
+        }
         click.echo(json.dumps(record, sort_keys=True))
     else:
         click.echo(f"{origin.path}:{origin.line}: chunk {origin.chunk}")
@@ -137,8 +166,14 @@ def test(start: Path, cov: bool, pytest_args: tuple[str, ...]) -> None:
         from litloom.diagnostics.coverage import data_file
 
         data_file(config).parent.mkdir(parents=True, exist_ok=True)
-        command[1:2] = ["-m", "coverage", "run", f"--data-file={data_file(config)}",
-                        f"--source={config.path(config.tangle_root)}", "-m"]
+        command[1:2] = [
+            "-m",
+            "coverage",
+            "run",
+            f"--data-file={data_file(config)}",
+            f"--source={config.path(config.tangle_root)}",
+            "-m",
+        ]
     code = subprocess.run(command, cwd=config.root).returncode
     if cov:
         from litloom.diagnostics.coverage import literate_coverage, report
@@ -149,12 +184,20 @@ def test(start: Path, cov: bool, pytest_args: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as a JSON list.")
+@click.option("--fix", is_flag=True, help="Write ruff's safe fixes back into the chunks.")
 @click.pass_obj
-def lint(start: Path, as_json: bool) -> None:
+def lint(start: Path, as_json: bool, fix: bool) -> None:
     """Run ruff on the tangled code; report each finding at its literate file:line:col."""
-    from litloom.diagnostics.lint import lint as run_lint
+    from litloom.diagnostics import lint as linting
 
-    findings = run_lint(_config(start))
+    config = _config(start)
+    if fix:
+        written, refused = linting.fix(config)
+        for path in written:
+            click.echo(f"fixed {path}")
+        for problem in refused:
+            click.echo(problem, err=True)
+    findings = linting.lint(config)
     if as_json:
         import json
 
@@ -164,6 +207,27 @@ def lint(start: Path, as_json: bool) -> None:
             click.echo(str(finding))
         click.echo(f"loom lint: {len(findings)} finding{'s' * (len(findings) != 1)}", err=True)
     sys.exit(1 if findings else 0)
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a chunk would change.")
+@click.pass_obj
+def fmt(start: Path, check: bool) -> None:
+    """Format each Python chunk in place with ruff format (references and #| lines kept)."""
+    from litloom.diagnostics.fmt import format_project
+
+    result = format_project(_config(start), check=check)
+    for where in result.skipped:
+        click.echo(where, err=True)
+    for where in result.changed:
+        click.echo(f"{'would reformat' if check else 'reformatted'} {where}")
+    click.echo(
+        f"loom fmt: {len(result.changed)} chunk{'s' * (len(result.changed) != 1)} "
+        f"{'would change' if check else 'changed'}",
+        err=True,
+    )
+    if check and result.changed:
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 @cli.command("exec", context_settings={"ignore_unknown_options": True})
@@ -209,11 +273,14 @@ def _diff(shown: str, old: bytes | None, new: bytes | None) -> str:
     def lines(data: bytes | None) -> list[str]:
         return data.decode("utf-8", "replace").splitlines(keepends=True) if data else []
 
-    return "".join(difflib.unified_diff(
-        lines(old), lines(new),
-        fromfile=f"a/{shown}" if old is not None else "/dev/null",
-        tofile=f"b/{shown}" if new is not None else "/dev/null",
-    ))
+    return "".join(
+        difflib.unified_diff(
+            lines(old),
+            lines(new),
+            fromfile=f"a/{shown}" if old is not None else "/dev/null",
+            tofile=f"b/{shown}" if new is not None else "/dev/null",
+        )
+    )
 
 
 def use_colour(stream: IO[str], environ: dict[str, str] | None = None) -> bool:

@@ -25,8 +25,9 @@ def tangle(config: Config, *, force: bool = False) -> transaction.Plan:
     state = traces.load_state(_state_folder(config), _key(config))  # the last run's traces
     sources = find_sources(config)
     if up_to_date(config, state, sources):
-        return transaction.Plan(config.path(config.tangle_root), config.tangle_root, (),
-                                len(state.targets), "", False)
+        return transaction.Plan(
+            config.path(config.tangle_root), config.tangle_root, (), len(state.targets), "", False
+        )
     documents, changed, problems = read_documents(config, sources, state)  # changed files only
     tangled = make(config, documents, changed, state, problems)  # model, render affected targets
     plan = plan_writes(config, tangled)
@@ -64,14 +65,17 @@ def find_sources(config: Config) -> dict[str, traces.Signature | None]:
     """Every literate file, project-relative, with its signature."""
     source = config.path(config.source)
     if not source.is_dir():
-        message = "the literate source folder does not exist; create it or set [tool.litloom] source"
+        message = (
+            "the literate source folder does not exist; create it or set [tool.litloom] source"
+        )
         raise UserError([Diagnostic(Location(config.source), message)])
     skip = str(config.path(config.build_dir))
     root = str(config.root)
     found = {}
     for folder, subfolders, names in os.walk(source):
-        subfolders[:] = [d for d in subfolders
-                         if not d.startswith(".") and os.path.join(folder, d) != skip]
+        subfolders[:] = [
+            d for d in subfolders if not d.startswith(".") and os.path.join(folder, d) != skip
+        ]
         relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
             relative = f"{relative_folder}/{name}" if relative_folder != "." else name
@@ -103,8 +107,13 @@ class Tangled:
     traces: dict[str, traces.Trace]
 
 
-def make(config: Config, documents: list[Document], changed: set[str] | None = None,
-         state: traces.State | None = None, problems: list[Diagnostic] | None = None) -> Tangled:
+def make(
+    config: Config,
+    documents: list[Document],
+    changed: set[str] | None = None,
+    state: traces.State | None = None,
+    problems: list[Diagnostic] | None = None,
+) -> Tangled:
     """Tangle the documents in memory; raise UserError with every problem, `problems` too.
 
     `changed` names the documents read afresh; None means all of them (no traces).
@@ -119,15 +128,20 @@ def make(config: Config, documents: list[Document], changed: set[str] | None = N
         changed = None  # no traces, or a key vanished that unchanged chunks may use: do it all
         expand_keys(expander, index)
     else:
-        expand_keys(expander, {c.key for d in documents if d.path in changed
-                               for c in d.chunks if c.key})
+        expand_keys(
+            expander, {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
+        )
     verified = _verified(config, state) if changed is not None else set()
     tangled = Tangled({}, {}, {}, {}, {})
     for path, target in targets.items():
         trace = state.targets.get(path)
-        if (changed is not None and path in verified and trace is not None
-                and (trace.key, trace.language) == (target.key, target.language)
-                and not trace.deps & changed_keys):
+        if (
+            changed is not None
+            and path in verified
+            and trace is not None
+            and (trace.key, trace.language) == (target.key, target.language)
+            and not trace.deps & changed_keys
+        ):
             _reuse(config, tangled, path, target, trace)
         else:
             _render(config, tangled, path, target, expander)
@@ -137,8 +151,9 @@ def make(config: Config, documents: list[Document], changed: set[str] | None = N
     return tangled
 
 
-def _changed_keys(documents: list[Document], changed: set[str] | None,
-                  state: traces.State) -> set[str]:
+def _changed_keys(
+    documents: list[Document], changed: set[str] | None, state: traces.State
+) -> set[str]:
     """The keys of changed documents, as they were and as they are."""
     if changed is None:
         return set()
@@ -155,8 +170,9 @@ def _shown(config: Config, path: str) -> str:
     return path if config.tangle_root == "." else f"{config.tangle_root}/{path}"
 
 
-def _render(config: Config, tangled: Tangled, path: str, target: Target,
-            expander: Expander) -> None:
+def _render(
+    config: Config, tangled: Tangled, path: str, target: Target, expander: Expander
+) -> None:
     text, origins = render(target, expander.expand(target.key))
     shown = _shown(config, path)
     file_map = build_file_map(shown, origins)
@@ -164,12 +180,17 @@ def _render(config: Config, tangled: Tangled, path: str, target: Target,
     tangled.files[path], tangled.digests[path] = text, digest
     tangled.locations[path], tangled.maps[shown] = target.location, file_map
     tangled.traces[path] = traces.Trace(
-        target.key, target.language, digest, expander.deps.get(target.key, frozenset()),
-        (file_map.sources, file_map.chunks, file_map.segments))
+        target.key,
+        target.language,
+        digest,
+        expander.deps.get(target.key, frozenset()),
+        (file_map.sources, file_map.chunks, file_map.segments),
+    )
 
 
-def _reuse(config: Config, tangled: Tangled, path: str, target: Target,
-           trace: traces.Trace) -> None:
+def _reuse(
+    config: Config, tangled: Tangled, path: str, target: Target, trace: traces.Trace
+) -> None:
     shown = _shown(config, path)
     tangled.digests[path], tangled.locations[path] = trace.digest, target.location
     tangled.maps[shown] = FileMap(shown, *trace.file_map)
@@ -179,8 +200,12 @@ def _reuse(config: Config, tangled: Tangled, path: str, target: Target,
 def plan_writes(config: Config, tangled: Tangled) -> transaction.Plan:
     """The plan for writing `tangled` under the tangle root; UserError if it cannot be done."""
     wants = [
-        transaction.Want(path, text.encode("utf-8") if (text := tangled.files.get(path)) is not None
-                         else None, tangled.locations[path], digest)
+        transaction.Want(
+            path,
+            text.encode("utf-8") if (text := tangled.files.get(path)) is not None else None,
+            tangled.locations[path],
+            digest,
+        )
         for path, digest in tangled.digests.items()
     ]
     plan, problems = transaction.plan(config.path(config.tangle_root), config.tangle_root, wants)
@@ -189,8 +214,9 @@ def plan_writes(config: Config, tangled: Tangled) -> transaction.Plan:
     return plan
 
 
-def _save(config: Config, started: int, sources: dict, documents: list[Document],
-          tangled: Tangled) -> None:
+def _save(
+    config: Config, started: int, sources: dict, documents: list[Document], tangled: Tangled
+) -> None:
     root = config.path(config.tangle_root)
     outputs = {p: traces.signature(root / p) for p in [*tangled.digests, transaction.MANIFEST]}
     state = traces.State(started, sources, {}, outputs, tangled.traces)
@@ -206,7 +232,11 @@ def read_documents(
     documents, problems, changed = [], [], set()
     for relative, signature in sources.items():
         document = cached.get(relative)
-        if document is None or not state.trusted(signature) or state.sources.get(relative) != signature:
+        if (
+            document is None
+            or not state.trusted(signature)
+            or state.sources.get(relative) != signature
+        ):
             changed.add(relative)
             document = _read(config, relative, problems)
         if document is not None:
@@ -255,8 +285,14 @@ def where(config: Config, location: str, cwd: Path) -> tuple[str, int, Origin]:
     """The origin of `PATH:LINE` in a tangled file: (project-relative path, line, origin)."""
     path, _, number = location.rpartition(":")
     if not path or not number.isdigit() or int(number) < 1:
-        raise UserError([Diagnostic(Location(location), "expected PATH:LINE, such as "
-                                    f"{config.tangle_root}/pkg/mod.py:12")])
+        raise UserError(
+            [
+                Diagnostic(
+                    Location(location),
+                    f"expected PATH:LINE, such as {config.tangle_root}/pkg/mod.py:12",
+                )
+            ]
+        )
     absolute = Path(os.path.abspath(cwd / path))
     try:
         relative = absolute.relative_to(config.root).as_posix()
@@ -267,7 +303,13 @@ def where(config: Config, location: str, cwd: Path) -> tuple[str, int, Origin]:
         raise UserError([Diagnostic(Location(path), "not a file litloom tangles")])
     origin = file_map.lookup(int(number))
     if origin is None:
-        raise UserError([Diagnostic(Location(path, int(number)),
-                                    "this line comes from no literate line (the generated header, "
-                                    "or past the end of the file)")])
+        raise UserError(
+            [
+                Diagnostic(
+                    Location(path, int(number)),
+                    "this line comes from no literate line (the generated header, "
+                    "or past the end of the file)",
+                )
+            ]
+        )
     return relative, int(number), origin

@@ -22,25 +22,39 @@ def scaffold(directory: Path, name: str | None = None) -> list[Path]:
     """Create the files of a new project in `directory`; UserError if any exists."""
     package = name or package_name(directory)
     if not package.isidentifier() or keyword.iskeyword(package):
-        raise UserError([Diagnostic(Location(str(directory)), f"{package!r} is not a valid "
-                                    "Python package name; choose one with --name")])
+        raise UserError(
+            [
+                Diagnostic(
+                    Location(str(directory)),
+                    f"{package!r} is not a valid Python package name; choose one with --name",
+                )
+            ]
+        )
     title = directory.resolve().name or package
-    values = {"pkg": package, "dist": package.replace("_", "-"), "title": title,
-              "reference": "<<" + "greeting" + ">>"}
+    values = {
+        "pkg": package,
+        "dist": package.replace("_", "-"),
+        "title": title,
+        "reference": "<<" + "greeting" + ">>",
+    }
     files = {path: Template(text).substitute(values) for path, text in TEMPLATES.items()}
     if directory.exists() and not directory.is_dir():
         raise UserError([Diagnostic(Location(str(directory)), "exists and is not a folder")])
     existing = [directory / path for path in files if (directory / path).exists()]
     if existing:
-        raise UserError([Diagnostic(Location(str(path)), "already exists; loom init never "
-                                    "overwrites a file") for path in existing])
+        raise UserError(
+            [
+                Diagnostic(Location(str(path)), "already exists; loom init never overwrites a file")
+                for path in existing
+            ]
+        )
     for path, text in files.items():
         atomic_write(directory / path, text.encode("utf-8"))
     return [directory / path for path in files]
 
 
 TEMPLATES = {
-    "pyproject.toml": '''\
+    "pyproject.toml": """\
 [project]
 name = "$dist"
 version = "0.1.0"
@@ -60,7 +74,7 @@ tangle_root = "tangled_src"
 [tool.pytest.ini_options]
 pythonpath = ["tangled_src"]
 testpaths = ["tests", "literate"]
-''',
+""",
     "literate/index.md": '''\
 ---
 title: $title
@@ -98,23 +112,23 @@ def greet(name: str) -> str:
     return f"Hello, {name}!"
 ```
 ''',
-    "tests/test_greet.py": '''\
+    "tests/test_greet.py": """\
 from $pkg import greet
 
 
 def test_greet():
     assert greet("loom") == "Hello, loom!"
-''',
-    "mkdocs.yml": '''\
+""",
+    "mkdocs.yml": """\
 site_name: $title
 docs_dir: build/docs
 site_dir: build/site
 theme:
   name: material
-''',
+""",
     ".gitignore": "/build/\n__pycache__/\n.venv/\n",
     "notebooks/.gitkeep": "",
-    "README.md": '''\
+    "README.md": """\
 # $title
 
 A literate Python project: the source is in `literate/`, the code that
@@ -123,5 +137,5 @@ A literate Python project: the source is in `literate/`, the code that
     loom tangle        # write tangled_src/ from literate/
     loom check         # exit 1 if tangled_src/ is not what literate/ makes
     python -m pytest   # run the tests
-''',
+""",
 }

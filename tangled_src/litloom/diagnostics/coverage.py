@@ -55,8 +55,10 @@ def report(documents: list[DocumentCoverage]) -> str:
     width = max([len("Name"), *(len(d.path) for d in documents)])
     rows = [f"{'Name':<{width}}   Stmts   Miss  Cover   Missing"]
     for d in documents:
-        rows.append(f"{d.path:<{width}}   {len(d.statements):>5}  {len(d.missing):>5}  "
-                    f"{d.percent:>4.0f}%   {ranges(sorted(d.missing))}")
+        rows.append(
+            f"{d.path:<{width}}   {len(d.statements):>5}  {len(d.missing):>5}  "
+            f"{d.percent:>4.0f}%   {ranges(sorted(d.missing))}"
+        )
     statements = sum(len(d.statements) for d in documents)
     missing = sum(len(d.missing) for d in documents)
     total = 100.0 * (1 - missing / statements) if statements else 100.0

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 from dataclasses import asdict, dataclass
@@ -25,7 +26,9 @@ class Finding:
     fixable: bool
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}   [{self.tangled}]"
+        return (
+            f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}   [{self.tangled}]"
+        )
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -38,9 +41,16 @@ def lint(config: Config) -> list[Finding]:
     tangled = pipeline.make_all(config)
     plan = pipeline.plan_writes(config, tangled)
     if not plan.clean:
-        raise UserError([Diagnostic(Location(config.tangle_root), "the tangled files are out of "
-                                    "date, so findings would not map to the sources; run "
-                                    "`loom tangle` first")])
+        raise UserError(
+            [
+                Diagnostic(
+                    Location(config.tangle_root),
+                    "the tangled files are out of "
+                    "date, so findings would not map to the sources; run "
+                    "`loom tangle` first",
+                )
+            ]
+        )
     files = sorted(tangled.maps)
     if not files:
         return []
@@ -52,7 +62,9 @@ def lint(config: Config) -> list[Finding]:
 
 def _map(config: Config, maps: dict, record: dict) -> Finding:
     filename = Path(record["filename"])
-    relative = filename.relative_to(config.root).as_posix() if filename.is_absolute() else str(filename)
+    relative = (
+        filename.relative_to(config.root).as_posix() if filename.is_absolute() else str(filename)
+    )
     row, column = record["location"]["row"], record["location"]["column"]
     fix = record.get("fix") or {}
     tangled = f"{relative}:{row}:{column}"
@@ -62,7 +74,9 @@ def _map(config: Config, maps: dict, record: dict) -> Finding:
     if origin is None:
         return Finding(relative, row, column, code, message, tangled, fixable)
     shift = _indent(_line(config.root / origin.path, origin.line)) - _indent(_line(filename, row))
-    return Finding(origin.path, origin.line, max(column + shift, 1), code, message, tangled, fixable)
+    return Finding(
+        origin.path, origin.line, max(column + shift, 1), code, message, tangled, fixable
+    )
 
 
 def _line(path: Path, number: int) -> str:
@@ -74,6 +88,78 @@ def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" \t"))
 
 
+def fix(config: Config) -> tuple[list[str], list[str]]:
+    """Write ruff's safe fixes into the literate chunks; (documents written, fixes refused)."""
+    from litloom import pipeline
+    from litloom.diagnostics.edits import apply_edits
+
+    lint(config)  # refuses stale tangled files
+    tangled = pipeline.make_all(config)
+    documents, _, _ = pipeline.read_documents(config, pipeline.find_sources(config))
+    chunks = _ChunkFinder(config, documents)
+    edits: set = set()
+    refused: list[str] = []
+    for relative, file_map in sorted(tangled.maps.items()):
+        if not relative.endswith(".py"):
+            continue
+        text = (config.root / relative).read_text(encoding="utf-8")
+        fixed = _fixed(config.root, relative, text)
+        old, new = text.split("\n"), fixed.split("\n")
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                edit = chunks.edit(file_map, old, i1, i2, new[j1:j2])
+                (edits.add if not isinstance(edit, str) else refused.append)(edit)
+    written = apply_edits(config.root, sorted(edits)) if edits else []
+    if written:
+        pipeline.tangle(config)
+    return written, refused
+
+
+def _fixed(root: Path, relative: str, text: str) -> str:
+    result = subprocess.run(
+        [ruff_binary(), "check", "--fix-only", "--exit-zero", "--stdin-filename", relative, "-"],
+        cwd=root,
+        input=text,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout if result.returncode == 0 else text
+
+
+class _ChunkFinder:
+    def __init__(self, config: Config, documents: list) -> None:
+        self.config = config
+        self.by_line = {
+            (c.path, n): (c, i)
+            for d in documents
+            for c in d.chunks
+            for i, n in enumerate(c.line_numbers)
+        }
+        self.lines: dict[str, list[str]] = {}
+
+    def edit(self, file_map, old: list[str], i1: int, i2: int, new: list[str]):
+        from litloom.diagnostics.edits import Edit, fence_prefix
+
+        anchor = i1 if i2 > i1 else min(i1, len(old) - 1)
+        origins = [file_map.lookup(n + 1) for n in range(anchor, max(i2, anchor + 1))]
+        first = origins[0]
+        where = f"{file_map.target}:{i1 + 1}"
+        if first is None or any(
+            o is None or (o.path, o.chunk) != (first.path, first.chunk) or o.line != first.line + k
+            for k, o in enumerate(origins)
+        ):
+            return f"{where}: ruff's fix spans chunks or the header; fix it by hand"
+        chunk, index = self.by_line[(first.path, first.line)]
+        added = len(old[anchor]) - len(chunk.lines[index])
+        lines = self.lines.setdefault(
+            first.path, (self.config.root / first.path).read_text(encoding="utf-8-sig").splitlines()
+        )
+        cut = [line[added:] if line[:added].strip() == "" else line.lstrip() for line in new]
+        last = first.line + len(origins) - 1 if i2 > i1 else first.line - 1
+        return Edit(first.path, first.line, last, tuple(cut), fence_prefix(lines, chunk))
+
+
 def ruff_binary() -> str:
     from ruff.__main__ import find_ruff_bin
 
@@ -82,9 +168,11 @@ def ruff_binary() -> str:
 
 def run_ruff(root: Path, arguments: list[str], stdin: str | None = None) -> list[dict]:
     """Run ruff in `root` and return its JSON output; UserError if ruff itself fails."""
-    result = subprocess.run([ruff_binary(), *arguments], cwd=root, capture_output=True,
-                            text=True, input=stdin)
+    result = subprocess.run(
+        [ruff_binary(), *arguments], cwd=root, capture_output=True, text=True, input=stdin
+    )
     if result.returncode not in (0, 1):
-        raise UserError([Diagnostic(Location("pyproject.toml"),
-                                    f"ruff failed: {result.stderr.strip()}")])
+        raise UserError(
+            [Diagnostic(Location("pyproject.toml"), f"ruff failed: {result.stderr.strip()}")]
+        )
     return json.loads(result.stdout or "[]")

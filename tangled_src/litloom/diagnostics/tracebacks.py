@@ -81,7 +81,8 @@ def format_exception(error: BaseException, maps: SourceMaps) -> str:
             continue
         seen.add(id(current))
         current.stack = traceback.StackSummary.from_list(
-            [_remap_frame(frame, maps) for frame in current.stack])
+            [_remap_frame(frame, maps) for frame in current.stack]
+        )
         pending += [e for e in (current.__cause__, current.__context__) if e is not None]
     return "".join(summary.format())
 
@@ -93,8 +94,8 @@ def _remap_frame(frame: traceback.FrameSummary, maps: SourceMaps) -> Any:
     literate = maps.config.root / origin.path
     tangled = os.path.relpath(frame.filename, maps.config.root)
     return traceback.FrameSummary(
-        str(literate), origin.line, f"{frame.name}   [{tangled}:{frame.lineno}]",
-        line=frame.line)
+        str(literate), origin.line, f"{frame.name}   [{tangled}:{frame.lineno}]", line=frame.line
+    )
 
 
 def install(config: Config) -> None:

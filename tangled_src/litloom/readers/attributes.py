@@ -66,8 +66,11 @@ def parse_info(info: str) -> tuple[Attributes, str | None]:
         pos, first = token.end(), False
     problem = _one_each(names, targets)
     attributes = Attributes(
-        language, names[0] if names else None, targets[0] if targets else None,
-        tuple(classes), tuple(options),
+        language,
+        names[0] if names else None,
+        targets[0] if targets else None,
+        tuple(classes),
+        tuple(options),
     )
     return attributes, problem
 
@@ -124,10 +127,12 @@ def parse_options(
         if not line.startswith(marker):
             break
         count += 1
-        text = line[len(marker):].strip()
+        text = line[len(marker) :].strip()
         option = _OPTION.match(text)
         if option is None:
-            problems.append((index, f"malformed option line {line!r}: expected `{marker} key: value`"))
+            problems.append(
+                (index, f"malformed option line {line!r}: expected `{marker} key: value`")
+            )
             continue
         value = option["value"]
         if value is not None and value == "" and option["key"] in ("file", "chunk"):

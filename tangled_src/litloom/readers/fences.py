@@ -98,7 +98,7 @@ def _fence(
 
 def _strip_spaces(code: str, count: int) -> str:
     stripped = code.lstrip(" ")
-    return code[min(count, len(code) - len(stripped)):]
+    return code[min(count, len(code) - len(stripped)) :]
 
 
 def _markdown_it_scan(text: str, first_line: int) -> list[Fence]:
@@ -115,7 +115,9 @@ def _markdown_it_scan(text: str, first_line: int) -> list[Fence]:
         start, end = token.map
         body = token.content.split("\n")[:-1]
         closed = len(body) == end - start - 2
-        fences.append(Fence(first_line + start, token.markup, token.info.strip(), tuple(body), closed))
+        fences.append(
+            Fence(first_line + start, token.markup, token.info.strip(), tuple(body), closed)
+        )
     return fences
 
 
@@ -134,9 +136,12 @@ def dedent_admonitions(text: str) -> str:
     done: set[int] = set()
     bodies: set[int] = set()  # the first line of each body: it starts a block too
     while True:
-        blocks = {line for token in parser.parse(text)
-                  if token.type == "paragraph_open" and token.map
-                  for line in range(*token.map)}
+        blocks = {
+            line
+            for token in parser.parse(text)
+            if token.type == "paragraph_open" and token.map
+            for line in range(*token.map)
+        }
         starts = sorted(i for i in blocks | bodies if i not in done and _ADMONITION.match(lines[i]))
         if not starts:
             return text

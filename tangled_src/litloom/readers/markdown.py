@@ -43,7 +43,7 @@ def split_front_matter(path: str, text: str) -> tuple[dict[str, Any], str, int, 
         return {}, "", 1, [Diagnostic(Location(path, 1), problem)]
     data, problem_line, problem = _load_yaml(found["yaml"])
     problems = [Diagnostic(Location(path, 1 + problem_line), problem)] if problem else []
-    rest = text[found.end():]
+    rest = text[found.end() :]
     return data, rest, text.count("\n", 0, found.end()) + 1, problems
 
 
@@ -69,8 +69,12 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
     where = Location(path, fence.line)
     problems = []
     if not fence.closed:
-        problems.append(Diagnostic(where, f"unclosed code fence {fence.marker}: "
-                                          f"end the code with a line {fence.marker}"))
+        problems.append(
+            Diagnostic(
+                where,
+                f"unclosed code fence {fence.marker}: end the code with a line {fence.marker}",
+            )
+        )
     attributes, problem = parse_info(fence.info)
     if problem:
         problems.append(Diagnostic(where, problem))
@@ -88,15 +92,22 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         if problem:
             problems.append(Diagnostic(where, problem))
     if name is not None and not _NAME.match(name):
-        problems.append(Diagnostic(where, f"chunk name {name!r} may not be empty or contain < or >"))
+        problems.append(
+            Diagnostic(where, f"chunk name {name!r} may not be empty or contain < or >")
+        )
     if problems:
         return None, problems
     first = fence.line + 1 + count
     return Chunk(
-        path=path, line=fence.line, language=attributes.language, name=name,
+        path=path,
+        line=fence.line,
+        language=attributes.language,
+        name=name,
         target=posixpath.normpath(target) if target else None,
-        classes=attributes.classes, options=attributes.options + tuple(rest),
-        lines=fence.body[count:], line_numbers=tuple(range(first, first + len(fence.body) - count)),
+        classes=attributes.classes,
+        options=attributes.options + tuple(rest),
+        lines=fence.body[count:],
+        line_numbers=tuple(range(first, first + len(fence.body) - count)),
     ), []
 
 

@@ -66,7 +66,9 @@ def load_state(folder: Path, key: tuple[Any, ...]) -> State:
         if data[0] != key:
             return State()
         started_ns, sources, keys, outputs, targets = data[1:]
-        traces = {path: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4]) for path, t in targets.items()}
+        traces = {
+            path: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4]) for path, t in targets.items()
+        }
         return State(started_ns, sources, keys, outputs, traces, folder / "documents.marshal")
     except Exception:  # a cache: anything wrong with it means starting afresh
         return State()
@@ -77,11 +79,15 @@ def save_state(folder: Path, key: tuple[Any, ...], state: State, documents: list
     trusted = [d for d in documents if state.trusted(state.sources.get(d.path))]
     sources = {d.path: state.sources[d.path] for d in trusted}
     keys = {d.path: tuple(sorted({c.key for c in d.chunks if c.key})) for d in documents}
-    targets = {path: (t.key, t.language, t.digest, tuple(sorted(t.deps)), t.file_map)
-               for path, t in state.targets.items()}
+    targets = {
+        path: (t.key, t.language, t.digest, tuple(sorted(t.deps)), t.file_map)
+        for path, t in state.targets.items()
+    }
     atomic_write(folder / "documents.marshal", marshal.dumps((key, _documents_to_tuples(trusted))))
-    atomic_write(folder / "state.marshal",
-                 marshal.dumps((key, state.started_ns, sources, keys, state.outputs, targets)))
+    atomic_write(
+        folder / "state.marshal",
+        marshal.dumps((key, state.started_ns, sources, keys, state.outputs, targets)),
+    )
 
 
 def load_documents(state: State, key: tuple[Any, ...]) -> dict[str, Document]:
@@ -98,8 +104,17 @@ def _documents_to_tuples(documents: list[Document]) -> list[tuple[Any, ...]]:
     rows = []
     for document in documents:
         chunks = tuple(
-            (c.path, c.line, c.language, c.name, c.target, c.classes, c.options, c.lines,
-             c.line_numbers)
+            (
+                c.path,
+                c.line,
+                c.language,
+                c.name,
+                c.target,
+                c.classes,
+                c.options,
+                c.lines,
+                c.line_numbers,
+            )
             for c in document.chunks
         )
         try:

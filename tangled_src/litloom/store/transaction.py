@@ -38,8 +38,13 @@ def parse_manifest(text: str, where: str) -> tuple[dict[str, str], list[Diagnost
             continue
         digest, _, path = line.partition("  ")
         if len(digest) != 64 or not path or any(c not in "0123456789abcdef" for c in digest):
-            problems.append(Diagnostic(Location(where, number), "malformed manifest line; "
-                                       "expected '<sha256>  <path>' (re-create it with loom tangle)"))
+            problems.append(
+                Diagnostic(
+                    Location(where, number),
+                    "malformed manifest line; "
+                    "expected '<sha256>  <path>' (re-create it with loom tangle)",
+                )
+            )
             continue
         entries[path] = digest
     return entries, problems
@@ -90,8 +95,11 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
     """Decide what writing `wants` under `root` takes, reading the disk but writing nothing."""
     old_manifest = _read(root, prefix, MANIFEST)
     shown = prefix if prefix == "." else f"{prefix}/{MANIFEST}"
-    recorded, problems = parse_manifest(old_manifest.decode("utf-8", "replace"), shown) \
-        if old_manifest is not None else ({}, [])
+    recorded, problems = (
+        parse_manifest(old_manifest.decode("utf-8", "replace"), shown)
+        if old_manifest is not None
+        else ({}, [])
+    )
     real_root, folders = os.path.realpath(root), {}
     changes, unchanged, entries = [], 0, {}
     for want in sorted(wants, key=lambda w: w.path):
@@ -101,10 +109,16 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
             continue
         problem = _unwritable(root, real_root, want.path, folders)
         current = _read(root, prefix, want.path) if problem is None else None
-        if problem is None and current != want.content and current is not None \
-                and want.path not in recorded:
-            problem = (f"{_shown(prefix, want.path)} exists and was not written by litloom, "
-                       "which never overwrites such a file: move it away or change the target")
+        if (
+            problem is None
+            and current != want.content
+            and current is not None
+            and want.path not in recorded
+        ):
+            problem = (
+                f"{_shown(prefix, want.path)} exists and was not written by litloom, "
+                "which never overwrites such a file: move it away or change the target"
+            )
         if problem:
             problems.append(Diagnostic(want.location, problem))
             continue
@@ -177,8 +191,9 @@ def commit(plan: Plan, extra: Iterable[tuple[Path, bytes]] = ()) -> None:
             staged.append((_stage(path, content or b"", made), path))
     except OSError as exc:
         _roll_back(plan, staged, made, blockers)
-        raise UserError([Diagnostic(Location(str(exc.filename or plan.root)),
-                                    f"cannot write: {exc.strerror}")]) from None
+        raise UserError(
+            [Diagnostic(Location(str(exc.filename or plan.root)), f"cannot write: {exc.strerror}")]
+        ) from None
     for temporary, path in staged:
         os.replace(temporary, path)
     for change in plan.changes:
@@ -193,8 +208,9 @@ def _blockers(plan: Plan) -> list[Change]:
     return [c for c in plan.changes if c.kind == "delete" and c.path in folders]
 
 
-def _roll_back(plan: Plan, staged: list[tuple[Path, Path]], made: list[Path],
-               blockers: list[Change]) -> None:
+def _roll_back(
+    plan: Plan, staged: list[tuple[Path, Path]], made: list[Path], blockers: list[Change]
+) -> None:
     for temporary, _ in staged:
         temporary.unlink(missing_ok=True)
     for folder in reversed(made):

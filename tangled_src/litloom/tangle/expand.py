@@ -59,11 +59,14 @@ class Expander:
         self._expand_chunk(chunk, key, (key,), {key}, lines)
         return tuple(lines)
 
-    def _expand_chunk(self, chunk: Chunk, key: str, chain: tuple[str, ...], used: set[str],
-                      lines: list[Line]) -> None:
+    def _expand_chunk(
+        self, chunk: Chunk, key: str, chain: tuple[str, ...], used: set[str], lines: list[Line]
+    ) -> None:
         path, numbers = chunk.path, chunk.line_numbers
         if not any("<<" in text for text in chunk.lines):  # the common case, made fast
-            lines.extend([(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)])
+            lines.extend(
+                [(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)]
+            )
             return
         for text, number in zip(chunk.lines, numbers, strict=True):
             found = _REFERENCE.match(text) if "<<" in text else None
@@ -80,14 +83,16 @@ class Expander:
             self.problems.append(Diagnostic(where, _undefined(name, self.index)))
             return ()
         if name in chain:
-            cycle = " -> ".join((*chain[chain.index(name):], name))
+            cycle = " -> ".join((*chain[chain.index(name) :], name))
             self.problems.append(Diagnostic(where, f"cyclic reference: {cycle}"))
             return ()
         expansion = self.expand(name, chain)
         used.update(self.deps.get(name, (name,)))
         if not indent:
             return expansion
-        return [(indent + text if text else text, path, line, key) for text, path, line, key in expansion]
+        return [
+            (indent + text if text else text, path, line, key) for text, path, line, key in expansion
+        ]
 
 
 def _undefined(name: str, index: dict[str, list[Chunk]]) -> str:
@@ -97,7 +102,9 @@ def _undefined(name: str, index: dict[str, list[Chunk]]) -> str:
     return f"undefined reference <<{name}>>{hint}"
 
 
-def expand_all(index: dict[str, list[Chunk]]) -> tuple[dict[str, tuple[Line, ...]], list[Diagnostic]]:
+def expand_all(
+    index: dict[str, list[Chunk]],
+) -> tuple[dict[str, tuple[Line, ...]], list[Diagnostic]]:
     """Every key expanded (so that a mistake in an unused chunk is found too), and the problems."""
     expander = Expander(index)
     expansions = {key: expander.expand(key) for key in sorted(index)}

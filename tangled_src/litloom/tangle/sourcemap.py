@@ -52,12 +52,21 @@ def build_file_map(target: str, origins: list[Line | None]) -> FileMap:
         if origin is None:
             continue
         _, path, line, key = origin
-        if path == last_path and key == last_key and last[0] + last[1] == number \
-                and last[3] + last[1] == line:
+        if (
+            path == last_path
+            and key == last_key
+            and last[0] + last[1] == number
+            and last[3] + last[1] == line
+        ):
             last[1] += 1
             continue
-        last = [number, 1, sources.setdefault(path, len(sources)), line,
-                chunks.setdefault(key, len(chunks))]
+        last = [
+            number,
+            1,
+            sources.setdefault(path, len(sources)),
+            line,
+            chunks.setdefault(key, len(chunks)),
+        ]
         last_path, last_key = path, key
         segments.append(last)
     return FileMap(target, tuple(sources), tuple(chunks), tuple(tuple(s) for s in segments))
@@ -66,8 +75,11 @@ def build_file_map(target: str, origins: list[Line | None]) -> FileMap:
 def dumps(maps: dict[str, FileMap]) -> str:
     """The JSON text of a source map, byte-deterministic."""
     files = {
-        target: {"sources": list(m.sources), "chunks": list(m.chunks),
-                 "segments": [list(s) for s in m.segments]}
+        target: {
+            "sources": list(m.sources),
+            "chunks": list(m.chunks),
+            "segments": [list(s) for s in m.segments],
+        }
         for target, m in sorted(maps.items())
     }
     return json.dumps({"version": VERSION, "files": files}, sort_keys=True, separators=(",", ":"))
@@ -79,7 +91,8 @@ def loads(text: str) -> dict[str, FileMap]:
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise ValueError(f"not a version {VERSION} litloom source map")
     return {
-        target: FileMap(target, tuple(m["sources"]), tuple(m["chunks"]),
-                        tuple(tuple(s) for s in m["segments"]))
+        target: FileMap(
+            target, tuple(m["sources"]), tuple(m["chunks"]), tuple(tuple(s) for s in m["segments"])
+        )
         for target, m in data["files"].items()
     }

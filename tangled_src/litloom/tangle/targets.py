@@ -55,9 +55,14 @@ def _files_as_folders(targets: dict[str, Target]) -> list[Diagnostic]:
         for folder in list(PurePosixPath(path).parents)[:-1]:
             other = targets.get(str(folder))
             if other is not None:
-                problems.append(Diagnostic(target.location, f"file={path} needs {folder} to be "
-                                           f"a folder, but file={folder} at {other.location} "
-                                           "makes it a file"))
+                problems.append(
+                    Diagnostic(
+                        target.location,
+                        f"file={path} needs {folder} to be "
+                        f"a folder, but file={folder} at {other.location} "
+                        "makes it a file",
+                    )
+                )
     return problems
 
 
@@ -71,11 +76,15 @@ def _conflict(claimed: Target, chunk: Chunk) -> str | None:
     """What is wrong with `chunk` claiming a target already claimed, or None."""
     prefix = f"file={claimed.path} is already claimed at {claimed.location}"
     if claimed.key != chunk.key:
-        return (f"{prefix} by chunk {claimed.key!r}, here by {chunk.key!r}; "
-                "give both claims one name, or continue that chunk by name")
+        return (
+            f"{prefix} by chunk {claimed.key!r}, here by {chunk.key!r}; "
+            "give both claims one name, or continue that chunk by name"
+        )
     if chunk.name is None and chunk.path != claimed.location.path:
-        return (f"{prefix}; two documents can build one file only through a named root "
-                f"chunk: write {{#name file={claimed.path}}} in both, or continue #name here")
+        return (
+            f"{prefix}; two documents can build one file only through a named root "
+            f"chunk: write {{#name file={claimed.path}}} in both, or continue #name here"
+        )
     if chunk.language and claimed.language and chunk.language != claimed.language:
         return f"{prefix} as {claimed.language}, here as {chunk.language}"
     return None

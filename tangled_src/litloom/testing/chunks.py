@@ -29,7 +29,11 @@ class TestChunk:
 
 
 def is_test(chunk: Chunk) -> bool:
-    return "test" in chunk.classes or chunk.option("test", "false").lower() not in ("false", "no", "0")
+    return "test" in chunk.classes or chunk.option("test", "false").lower() not in (
+        "false",
+        "no",
+        "0",
+    )
 
 
 def find_tests(document: Document) -> list[TestChunk]:
@@ -43,11 +47,15 @@ def find_tests(document: Document) -> list[TestChunk]:
             reason = chunk.option(marker)
             if reason is not None and reason.lower() not in ("false", "no"):
                 marks.append((marker, None if reason.lower() in ("true", "yes") else reason))
-        tests.append(TestChunk(
-            name=chunk.name or f"line{chunk.line}", chunk=chunk,
-            fixtures=tuple(_names(chunk.option("fixtures"))), marks=tuple(marks),
-            continues=chunk.option("continues"),
-        ))
+        tests.append(
+            TestChunk(
+                name=chunk.name or f"line{chunk.line}",
+                chunk=chunk,
+                fixtures=tuple(_names(chunk.option("fixtures"))),
+                marks=tuple(marks),
+                continues=chunk.option("continues"),
+            )
+        )
     return tests
 
 
@@ -57,7 +65,10 @@ def _names(value: str | None) -> list[str]:
 
 
 def compile_test(
-    test: TestChunk, lines: tuple[Line, ...], filename: str, document_lines: list[str],
+    test: TestChunk,
+    lines: tuple[Line, ...],
+    filename: str,
+    document_lines: list[str],
     rewrite: Callable[[ast.Module, bytes, str], None] | None = None,
 ) -> Callable[..., Any]:
     """A function running `lines`, whose code objects carry the literate file and lines."""
@@ -71,7 +82,8 @@ def compile_test(
         raise
     shift = [0] + [
         _indent(document_lines[number - 1]) - _indent(text)
-        if origin == path and number <= len(document_lines) else 0
+        if origin == path and number <= len(document_lines)
+        else 0
         for text, origin, number, _ in lines
     ]
     module = ast.parse(f"def {test.function_name}({', '.join(test.fixtures)}):\n    pass\n")

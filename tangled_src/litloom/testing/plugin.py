@@ -34,7 +34,8 @@ class _Project:
             from litloom import pipeline
 
             documents, _, problems = pipeline.read_documents(
-                self.config, pipeline.find_sources(self.config))
+                self.config, pipeline.find_sources(self.config)
+            )
             if problems:
                 raise UserError(problems)
             self._documents = {d.path: d for d in documents}
@@ -100,11 +101,23 @@ class LiterateFile(pytest.File):
         continued = test.continues
         while continued and continued not in done:  # `continues:` chains run first, in order
             done.add(continued)
-            earlier = next((t for d in project.documents().values()
-                            for t in find_tests(d) if t.name == continued), None)
+            earlier = next(
+                (
+                    t
+                    for d in project.documents().values()
+                    for t in find_tests(d)
+                    if t.name == continued
+                ),
+                None,
+            )
             if earlier is None:
-                return _Broken.from_parent(self, name=test.name, message=(
-                    f"{test.chunk.path}:{test.chunk.line}: continues: {continued!r} names no test"))
+                return _Broken.from_parent(
+                    self,
+                    name=test.name,
+                    message=(
+                        f"{test.chunk.path}:{test.chunk.line}: continues: {continued!r} names no test"
+                    ),
+                )
             code = expander.expand_chunk(earlier.chunk, earlier.name) + code
             continued = earlier.continues
         if expander.problems:
@@ -114,8 +127,9 @@ class LiterateFile(pytest.File):
         try:
             function = compile_test(test, code, str(self.path), lines, self._rewrite)
         except SyntaxError as error:
-            return _Broken.from_parent(self, name=test.name, message=(
-                f"{test.chunk.path}:{error.lineno}: {error.msg}"))
+            return _Broken.from_parent(
+                self, name=test.name, message=(f"{test.chunk.path}:{error.lineno}: {error.msg}")
+            )
         for mark, reason in test.marks:
             decorator = getattr(pytest.mark, mark)
             function = (decorator(reason=reason) if reason else decorator)(function)
@@ -146,7 +160,9 @@ class _Broken(pytest.Item):
         raise _LiterateError(self.message)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
-        return self.message if excinfo.errisinstance(_LiterateError) else super().repr_failure(excinfo)
+        return (
+            self.message if excinfo.errisinstance(_LiterateError) else super().repr_failure(excinfo)
+        )
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, self.name
@@ -179,12 +195,16 @@ def _doctest_item(parent: LiterateFile, document: Any, lines: list[str]) -> pyte
     if ">>>" not in text:
         return None
     test = doctest.DocTestParser().get_doctest(
-        text, {"__name__": "__main__"}, "doctest", str(parent.path), 0)
+        text, {"__name__": "__main__"}, "doctest", str(parent.path), 0
+    )
     if not test.examples:
         return None
-    runner = _get_runner(verbose=False, optionflags=get_optionflags(parent.config),
-                         checker=_get_checker(),
-                         continue_on_failure=_get_continue_on_failure(parent.config))
+    runner = _get_runner(
+        verbose=False,
+        optionflags=get_optionflags(parent.config),
+        checker=_get_checker(),
+        continue_on_failure=_get_continue_on_failure(parent.config),
+    )
     return DoctestItem.from_parent(parent, name="doctest", runner=runner, dtest=test)
 
 
