@@ -194,3 +194,16 @@ def test_lint_refuses_stale_tangled_files(demo: Project) -> None:
     demo.write({"literate/calc.md": MODULE.replace("a / b", "a // b")})
     run = loom_process("lint", cwd=demo.root)
     assert run.exit_code == 2 and "tangled_src: the tangled files are out of date" in run.stderr
+
+
+def test_install_maps_uncaught_exceptions_of_any_program(demo: Project) -> None:
+    script = ("from pathlib import Path\nfrom litloom.config import load_config\n"
+              "from litloom.diagnostics.tracebacks import install\n"
+              "install(load_config(Path.cwd()))\n"
+              "import sys; sys.path.insert(0, 'tangled_src')\n"
+              "from demo.calc import divide\ndivide(1, 0)\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=demo.root, capture_output=True,
+                         text=True)
+    assert run.returncode == 1
+    assert "literate/calc.md\", line" in run.stderr
+    assert "[tangled_src/demo/calc.py:4]" in run.stderr
