@@ -20,6 +20,7 @@ class Chunk:
     options: tuple[tuple[str, str], ...] = ()  # key=value pairs and `#|` options, in order
     lines: tuple[str, ...] = ()  # the code, option lines removed
     line_numbers: tuple[int, ...] = ()  # the literate line of each code line
+    end_line: int = 0  # the line of the closing fence
 
     @property
     def key(self) -> str | None:

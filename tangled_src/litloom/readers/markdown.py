@@ -108,6 +108,7 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         options=attributes.options + tuple(rest),
         lines=fence.body[count:],
         line_numbers=tuple(range(first, first + len(fence.body) - count)),
+        end_line=fence.line + len(fence.body) + 1,
     ), []
 
 

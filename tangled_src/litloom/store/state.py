@@ -14,7 +14,7 @@ from litloom import __version__
 from litloom.model import Chunk, Document
 from litloom.store.transaction import atomic_write
 
-VERSION = 1
+VERSION = 2
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
 
@@ -114,6 +114,7 @@ def _documents_to_tuples(documents: list[Document]) -> list[tuple[Any, ...]]:
                 c.options,
                 c.lines,
                 c.line_numbers,
+                c.end_line,
             )
             for c in document.chunks
         )
