@@ -230,6 +230,55 @@ def fmt(start: Path, check: bool) -> None:
         sys.exit(EXIT_CHECK_FAILED)
 
 
+@cli.command()
+@click.pass_obj
+def weave(start: Path) -> None:
+    """Write the site's Markdown pages and assets under build/docs."""
+    from litloom.weave.site import weave as run_weave
+
+    woven = run_weave(_config(start))
+    click.echo(
+        f"loom weave: {len(woven.written)} written, {len(woven.deleted)} deleted, "
+        f"{woven.unchanged} unchanged",
+        err=True,
+    )
+
+
+@cli.command()
+@click.pass_obj
+def site(start: Path) -> None:
+    """Build build/site from build/docs with mkdocs-material (strict)."""
+    from litloom.weave.site import site as run_site
+
+    run_site(_config(start))
+    click.echo("loom site: build/site is ready", err=True)
+
+
+@cli.command()
+@click.pass_obj
+def build(start: Path) -> None:
+    """Tangle, check, weave and build the site; skip mkdocs when nothing changed."""
+    from litloom.weave.site import build_all
+
+    plan, woven, rebuilt = build_all(_config(start))
+    written = sum(c.kind == "write" for c in plan.changes)
+    click.echo(
+        f"loom build: tangle {written} written; weave {len(woven.written)} written; "
+        f"site {'rebuilt' if rebuilt else 'up to date'}",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.pass_obj
+def serve(start: Path, port: int) -> None:
+    """Serve the site on 127.0.0.1, rebuild when a literate file changes, reload the page."""
+    from litloom.weave.serve import serve as run_serve
+
+    run_serve(_config(start), port)
+
+
 @cli.command("exec", context_settings={"ignore_unknown_options": True})
 @click.argument("script", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED)

@@ -12,7 +12,12 @@ from pathlib import Path
 
 from litloom.errors import Diagnostic, Location, UserError
 
-DEFAULTS = {"source": "literate", "tangle_root": "tangled_src", "build_dir": "build"}
+DEFAULTS = {
+    "source": "literate",
+    "tangle_root": "tangled_src",
+    "build_dir": "build",
+    "mermaid_js": "node_modules/mermaid/dist/mermaid.min.js",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class Config:
     source: str = DEFAULTS["source"]
     tangle_root: str = DEFAULTS["tangle_root"]
     build_dir: str = DEFAULTS["build_dir"]
+    mermaid_js: str = DEFAULTS["mermaid_js"]
 
     def path(self, relative: str) -> Path:
         """The absolute path of a project-relative path."""

@@ -24,7 +24,7 @@ def index_chunks(documents: Iterable[Document]) -> dict[str, list[Chunk]]:
     return index
 
 
-_REFERENCE = re.compile(r"^(?P<indent>[ \t]*)<<(?P<name>[^<>\s](?:[^<>]*[^<>\s])?)>>[ \t]*$")
+REFERENCE = re.compile(r"^(?P<indent>[ \t]*)<<(?P<name>[^<>\s](?:[^<>]*[^<>\s])?)>>[ \t]*$")
 
 
 class Expander:
@@ -69,7 +69,7 @@ class Expander:
             )
             return
         for text, number in zip(chunk.lines, numbers, strict=True):
-            found = _REFERENCE.match(text) if "<<" in text else None
+            found = REFERENCE.match(text) if "<<" in text else None
             if found is None:
                 lines.append((text, path, number, key))
             else:
