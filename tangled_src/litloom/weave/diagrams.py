@@ -61,12 +61,15 @@ def _local_only(address):
     if host not in ("127.0.0.1", "::1", "localhost"):
         raise OSError(f"litloom diagrams may not use the network (asked for {host})")
 
-_connect = socket.socket.connect
+_connect, _getaddrinfo = socket.socket.connect, socket.getaddrinfo
 def _guarded(self, address):
     if self.family in (socket.AF_INET, socket.AF_INET6):
         _local_only(address)
     return _connect(self, address)
-socket.socket.connect = _guarded
+def _resolve(host, *args, **kwargs):
+    _local_only((host,))
+    return _getaddrinfo(host, *args, **kwargs)
+socket.socket.connect, socket.getaddrinfo = _guarded, _resolve
 
 _mermaid = []
 try:

@@ -182,12 +182,17 @@ def make_nav(book: Any, targets: list[str]) -> list[Any]:
 
 
 def _section(tree: dict[str, Any], prefix: str) -> list[Any]:
+    """A folder's entries: its index first, then documents and folders by (order, title)."""
     entries = []
     for name, item in tree.items():
         if name.endswith("/"):
             children = _section(item, prefix + name)
-            rank = min((_rank(c) for c in _documents(item)), default=(1000, name))
+            index = item.get("index.md")
+            rank = _rank(index) if index else min((_rank(d) for d in _documents(item)),
+                                                  default=(1000, name))
             entries.append((rank, {name[:-1].replace("_", " ").capitalize(): children}))
+        elif name == "index.md":
+            entries.append(((float("-inf"), ""), {_title(item): prefix + name}))
         else:
             entries.append((_rank(item), {_title(item): prefix + name}))
     return [entry for _, entry in sorted(entries, key=lambda e: e[0])]
@@ -199,8 +204,7 @@ def _documents(tree: dict[str, Any]) -> list[Any]:
 
 def _rank(document: Any) -> tuple[float, str]:
     order = document.front_matter.get("order")
-    first = 0 if document.path.endswith("/index.md") or document.path == "index.md" else 1
-    return (order if isinstance(order, int | float) else 1000 + first, _title(document))
+    return (order if isinstance(order, int | float) else 1000, _title(document))
 
 
 def _title(document: Any) -> str:

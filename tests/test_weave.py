@@ -1,0 +1,180 @@
+"""Weave and site: pages, links, escaping, hiding, navigation, diagrams, incremental builds."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Project, chunk, loom_process
+
+MKDOCS = (REPO / "mkdocs.yml").read_text()
+MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+pytestmark = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
+
+BOOK = {
+    "literate/index.md": "---\ntitle: Home\n---\n\n# Home\n\nWelcome to the zebra manual.\n\n"
+    + chunk(" {.python file=pkg/app.py}", '"""App."""', "", "<<helpers>>", "", "<<main>>"),
+    "literate/parts/helpers.md": "---\ntitle: Helpers\norder: 2\n---\n\n# Helpers\n\n"
+    + chunk(" {.python #helpers}", "def helper():", "    return 1")
+    + "\nMore helpers:\n\n" + chunk(" {.python #helpers}", "def other():", "    return 2"),
+    "literate/parts/main.md": "---\ntitle: Main first\norder: 1\n---\n\n# Main\n\n"
+    + chunk(" {.python #main}", "def main():", "    return helper()")
+    + "\n" + chunk("python", "#| hide", "#| chunk: secret", "SECRET = 1")
+    + chunk(" {.python #danger}", "print('<script>alert(1)</script>')")
+    + "\n```mermaid\nflowchart LR\n  a --> b\n```\n",
+}
+
+
+@pytest.fixture
+def book(project: Project) -> Project:
+    project.write({**BOOK, "mkdocs.yml": MKDOCS})
+    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    return project
+
+
+def test_weave_writes_one_page_per_document_and_generated_pages(book: Project) -> None:
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    docs = book.root / "build" / "docs"
+    for page in ["index.md", "parts/helpers.md", "parts/main.md", "chunks.md",
+                 "architecture.md", "files/pkg/app.py.md",
+                 "assets/javascripts/mermaid.min.js", "assets/stylesheets/litloom.css"]:
+        assert (docs / page).is_file(), page
+
+
+def test_references_link_to_their_definitions_across_pages(book: Project) -> None:
+    loom_process("weave", cwd=book.root)
+    index = book.read("build/docs/index.md")
+    assert '<a class="loom-ref" href="parts/helpers.html#chunk-helpers">&lt;&lt;helpers&gt;&gt;</a>' \
+        in index
+    assert 'href="parts/main.html#chunk-main">&lt;&lt;main&gt;&gt;</a>' in index
+    helpers = book.read("build/docs/parts/helpers.md")
+    assert 'id="chunk-helpers"' in helpers and 'id="chunk-helpers-2"' in helpers
+    assert "⟨helpers⟩</a> ≡" in helpers and "⟨helpers⟩</a> +≡" in helpers
+    assert 'Used in <a href="../index.html#file-pkg-app-py"' in helpers
+    assert 'Continued in <a href="helpers.html#chunk-helpers-2"' in helpers
+    assert '→ <a href="files/pkg/app.py.html"><code>pkg/app.py</code></a>' in index
+
+
+def test_sources_are_escaped_and_hidden_chunks_hidden(book: Project) -> None:
+    loom_process("weave", cwd=book.root)
+    main = book.read("build/docs/parts/main.md")
+    assert "<script>" not in main
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
+    assert "SECRET" not in main
+    book.loom("tangle")
+    assert "<script>" not in book.read("build/docs/parts/main.md")
+
+
+def test_file_page_and_index(book: Project) -> None:
+    loom_process("weave", cwd=book.root)
+    file_page = book.read("build/docs/files/pkg/app.py.md")
+    order = re.findall(r'<li><a href="([^"]+)">', file_page)
+    assert order == ["../../index.html#file-pkg-app-py", "../../parts/helpers.html#chunk-helpers",
+                     "../../parts/helpers.html#chunk-helpers-2", "../../parts/main.html#chunk-main"]
+    assert "helper" in file_page and "[literate/index.md](../../index.md)" in file_page
+    index = book.read("build/docs/chunks.md")
+    assert "| `helper` | function | `pkg.app` |" in index
+    assert "| `other` | function | `pkg.app` |" in index
+    assert 'href="parts/helpers.html#chunk-helpers-2">helpers</a>' in index
+
+
+def test_navigation_follows_folders_order_and_titles(book: Project) -> None:
+    loom_process("weave", cwd=book.root)
+    nav = json.loads(book.read("build/litloom/nav.json"))
+    assert nav[0] == {"Home": "index.md"}
+    assert nav[1] == {"Parts": [{"Main first": "parts/main.md"}, {"Helpers": "parts/helpers.md"}]}
+    assert nav[2] == {"Files": [{"pkg/app.py": "files/pkg/app.py.md"}]}
+
+
+def test_weave_is_incremental(book: Project) -> None:
+    first = loom_process("weave", cwd=book.root)
+    assert "0 unchanged" in first.stderr
+    again = loom_process("weave", cwd=book.root)
+    assert "loom weave: 0 written, 0 deleted" in again.stderr
+    page = book.root / "build/docs/parts/helpers.md"
+    mtime = page.stat().st_mtime_ns
+    book.write({"literate/index.md": BOOK["literate/index.md"].replace("zebra", "okapi")})
+    edited = loom_process("weave", cwd=book.root)
+    assert "loom weave: 1 written" in edited.stderr
+    assert page.stat().st_mtime_ns == mtime
+
+
+def test_build_builds_the_site_then_skips_mkdocs_when_nothing_changed(book: Project) -> None:
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "site rebuilt" in run.stderr
+    site = book.root / "build" / "site"
+    assert (site / "parts" / "helpers.html").is_file()
+    html = (site / "index.html").read_text()
+    assert "fonts.googleapis" not in html and "unpkg.com" not in html
+    assert "assets/javascripts/mermaid.min.js" in html
+    again = loom_process("build", cwd=book.root)
+    assert "site up to date" in again.stderr
+
+
+def test_diagram_chunks(book: Project) -> None:
+    book.write({"literate/pics.md": "# Pictures\n\n"
+                + chunk(" {.python .diagram #icons}", "from diagrams import Diagram",
+                        "from diagrams.programming.language import Python",
+                        "with Diagram('d', show=False):", "    Python('a') >> Python('b')")
+                + chunk("python", "#| diagram", "from mermaid import Mermaid",
+                        "Mermaid('flowchart LR\\n  p --> q')")})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    page = book.read("build/docs/pics.md")
+    assert '<div class="loom-diagram" id="chunk-icons-diagram"><svg' in page
+    assert page.count("data:image/png;base64,") == 2
+    assert not re.search(r'href="/', page)
+    assert "```mermaid\nflowchart LR\n  p --> q\n```" in page
+    assert list((book.root / "build/litloom/diagrams").glob("*.json"))
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    (["raise ValueError('no picture')"], "diagram failed: ValueError: no picture"),
+    (["import time", "time.sleep(30)"], "diagram timed out after 1 s"),
+    (["import urllib.request", "urllib.request.urlopen('http://example.com', timeout=5)"],
+     "may not use the network"),
+])
+def test_failing_diagrams_are_located_errors(book: Project, code: list[str], message: str) -> None:
+    book.write({"literate/pics.md": "# Pictures\n\n"
+                + chunk(" {.python .diagram timeout=1}", *code)})
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "literate/pics.md:3: " in run.stderr and message in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
+def test_a_document_may_not_take_a_generated_page(book: Project) -> None:
+    book.write({"literate/chunks.md": "# Mine\n"})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "literate/chunks.md: its page chunks.md would take the name of a page weaving makes" \
+        in run.stderr
+
+
+def test_missing_mermaid_is_a_clear_error(book: Project) -> None:
+    (book.root / "node_modules").unlink()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "node_modules/mermaid/dist/mermaid.min.js not found" in run.stderr
+    assert "npm ci" in run.stderr
+
+
+def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
+    copy = tmp_path / "litloom"
+    for name in ["literate", "tangled_src"]:
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ["pyproject.toml", "mkdocs.yml"]:
+        shutil.copy(REPO / name, copy / name)
+    os.symlink(REPO / "node_modules", copy / "node_modules")
+    run = loom_process("build", cwd=copy)
+    assert run.exit_code == 0, run.stderr
+    architecture = (copy / "build/docs/architecture.md").read_text()
+    assert "litloom_cli --> litloom_pipeline" in architecture.replace("\t", "")
