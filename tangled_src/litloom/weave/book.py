@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ class Book:
 
     def page(self, path: str) -> str:
         """The woven page of a literate document: its path under build/docs."""
-        return posixpath.relpath(path, self.source)
+        return path[len(self.source) + 1 :] if self.source != "." else path
 
     def anchor(self, chunk: Chunk) -> str:
         return self.anchors[(chunk.path, chunk.line)]
@@ -65,7 +66,7 @@ def make_book(documents: list[Document], source: str) -> Book:
         for chunk in document.chunks:
             for name in referenced(chunk):
                 users = book.uses.setdefault(name, [])
-                if chunk not in users:
+                if not users or users[-1] is not chunk:  # a chunk using a name twice counts once
                     users.append(chunk)
     return book
 
@@ -99,7 +100,11 @@ def html_path(page: str) -> str:
     return page[:-3] + ".html" if page.endswith(".md") else page
 
 
+@functools.lru_cache(maxsize=65536)
 def url(page: str, from_page: str) -> str:
-    """The relative URL of `page` (a .md path under build/docs) from `from_page`."""
+    """The relative URL of `page` (a .md path under build/docs) from `from_page`.
+
+    Pure, and asked for the same pairs again and again (every link of every page), so cached.
+    """
     here = posixpath.dirname(html_path(from_page)) or "."
     return posixpath.relpath(html_path(page), here)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
 import posixpath
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from litloom.model import Chunk
 from litloom.tangle.sourcemap import FileMap
 from litloom.weave.book import Book
-from litloom.weave.render import Highlighter, _md_safe
+from litloom.weave.render import Highlighter, chunk_code
 
 
 def chunk_at(book: Book) -> dict[tuple[str, int], Chunk]:
@@ -49,7 +50,7 @@ def file_page(
             f'<li><a href="{html.escape(href)}">{html.escape(label)}</a> '
             f"<small>{html.escape(chunk.path)}:{chunk.line}</small></li>"
         )
-    code = _md_safe(highlighter.code(language, text.rstrip("\n").split("\n")))
+    code = _file_code(text, file_map, at, highlighter)
     code = "\n".join(line or "<span></span>" for line in code.rstrip("\n").split("\n"))
     body = "\n".join(
         [
@@ -77,6 +78,28 @@ def file_page(
     return page, body
 
 
+def _file_code(
+    text: str, file_map: FileMap, at: dict[tuple[str, int], Chunk], highlighter: Highlighter
+) -> str:
+    """The file's code, highlighted without a second pass: each line is its chunk's highlighted
+    line (already made for the chunk's own page), indented as the file indents it."""
+    rendered: dict[tuple[str, int], list[str]] = {}
+    out = []
+    for number, line in enumerate(text.rstrip("\n").split("\n"), start=1):
+        origin = file_map.lookup(number)
+        chunk = at.get((origin.path, origin.line)) if origin else None
+        if chunk is None or origin is None:
+            out.append(f'<span class="c1">{html.escape(line)}</span>')
+            continue
+        key = (chunk.path, chunk.line)
+        if key not in rendered:
+            rendered[key] = highlighter.code(chunk.language, chunk_code(chunk)[0]).split("\n")
+        index = chunk.line_numbers.index(origin.line)
+        added = line[: len(line) - len(chunk.lines[index])]
+        out.append(added + rendered[key][index])
+    return "\n".join(out)
+
+
 def _doc_link(source: str, book: Book, page: str) -> str:
     """A Markdown link (to the .md page, which mkdocs checks and converts)."""
     return f"[{source}]({posixpath.relpath(book.page(source), posixpath.dirname(page))})"
@@ -87,7 +110,10 @@ def _yaml(text: str) -> str:
 
 
 def index_page(
-    book: Book, files: dict[str, tuple[str, FileMap]], at: dict[tuple[str, int], Chunk]
+    book: Book,
+    files: dict[str, tuple[str, FileMap]],
+    at: dict[tuple[str, int], Chunk],
+    cache: dict,
 ) -> str:
     """The Markdown of the index: chunks, then Python names."""
     page = "chunks.md"
@@ -114,7 +140,7 @@ def index_page(
             f"| {_cell_link(chunks[0], book, page, name, escape=False)} | {defined} | {users} |"
         )
     rows += ["", "## Python names", "", "| Name | Kind | Module | Chunk |", "|---|---|---|---|"]
-    for module, name, kind, chunk in sorted(_python_names(files, at), key=lambda r: r[:2]):
+    for module, name, kind, chunk in sorted(_python_names(files, at, cache), key=lambda r: r[:2]):
         link = _cell_link(chunk, book, page, chunk.key or f"{chunk.path}:{chunk.line}")
         rows.append(f"| `{html.escape(name)}` | {kind} | `{html.escape(module)}` | {link} |")
     return "\n".join(rows) + "\n"
@@ -125,18 +151,29 @@ def _cell_link(chunk: Chunk, book: Book, page: str, label: str, escape: bool = T
     return f'<a href="{html.escape(book.link(chunk, page))}">{text.replace("|", "&#124;")}</a>'
 
 
+def python_facts(text: str, module: str, cache: dict) -> tuple[list, list]:
+    """(definitions, imports) of a module's source, cached by content: parsing is the slow part."""
+    key = hashlib.sha256(f"{module}\0{text}".encode()).hexdigest()[:32]
+    found = cache.get(key)
+    if found is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            found = ([], [])
+        else:
+            found = (list(_definitions(tree)), sorted(_imports(tree, module)))
+        cache[key] = found
+    return found
+
+
 def _python_names(
-    files: dict[str, tuple[str, FileMap]], at: dict[tuple[str, int], Chunk]
+    files: dict[str, tuple[str, FileMap]], at: dict[tuple[str, int], Chunk], cache: dict
 ) -> Iterator[tuple[str, str, str, Chunk]]:
     for target, (text, file_map) in files.items():
         if not target.endswith(".py"):
             continue
         module = target[:-3].replace("/", ".").removesuffix(".__init__")
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        for name, kind, line in _definitions(tree):
+        for name, kind, line in python_facts(text, module, cache)[0]:
             origin = file_map.lookup(line)
             chunk = at.get((origin.path, origin.line)) if origin else None
             if chunk is not None:
@@ -159,7 +196,7 @@ def _definitions(tree: ast.Module) -> Iterator[tuple[str, str, int]]:
                     yield target.id, "name", node.lineno
 
 
-def architecture_page(files: dict[str, tuple[str, FileMap]]) -> str:
+def architecture_page(files: dict[str, tuple[str, FileMap]], cache: dict) -> str:
     """The Markdown of the architecture page: the import graph of the tangled modules."""
     import contextlib
     import io
@@ -172,10 +209,11 @@ def architecture_page(files: dict[str, tuple[str, FileMap]]) -> str:
         for t, (text, _) in files.items()
         if t.endswith(".py")
     }
+    imports = {name: set(python_facts(text, name, cache)[1]) for name, text in modules.items()}
     nodes = {name: Node(name.replace(".", "_"), name) for name in sorted(modules)}
     links = []
     for name in sorted(modules):
-        for imported in sorted(_imports(modules[name], name) & nodes.keys() - {name}):
+        for imported in sorted(imports[name] & nodes.keys() - {name}):
             links.append(Link(nodes[name], nodes[imported]))
     chart = FlowChart("Imports", nodes=list(nodes.values()), links=links, orientation="LR")
     script = chart.script.split("---\n", 2)[-1].strip()
@@ -198,9 +236,9 @@ def architecture_page(files: dict[str, tuple[str, FileMap]]) -> str:
     )
 
 
-def _imports(text: str, module: str) -> set[str]:
+def _imports(tree: ast.Module, module: str) -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(text)):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -210,3 +248,12 @@ def _imports(text: str, module: str) -> set[str]:
             found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
     return found
 
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
 from collections.abc import Callable
+from typing import Any
 
 from litloom.model import Chunk, Document
 from litloom.tangle.expand import REFERENCE
@@ -23,18 +25,49 @@ class Highlighter:
         self.used: set[str] = set()
 
     def code(self, language: str, lines: list[str]) -> str:
-        """The highlighted HTML of `lines` (no wrapper), references as placeholders."""
+        """The highlighted HTML of `lines` (no wrapper), one line of HTML per line of code."""
         text = "\n".join(lines) + "\n"
-        key = hashlib.sha256(f"{language}\0{text}".encode()).hexdigest()[:32]
+        key = _key(language, text)
         self.used.add(key)
         found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = highlight(language, text)
         return found
 
+    def prefill(self, work: list[tuple[str, list[str]]]) -> None:
+        """Highlight many blocks at once, in parallel when many of them are not cached."""
+        texts = {}
+        for language, lines in work:
+            text = "\n".join(lines) + "\n"
+            texts[_key(language, text)] = (language, text)
+        missing = [(key, item) for key, item in texts.items() if key not in self.cache]
+        if len(missing) < 256:
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor() as pool:
+            for batch in pool.map(_highlight_batch, [missing[i::8] for i in range(8)]):
+                self.cache.update(batch)
+
+
+def _key(language: str, text: str) -> str:
+    return hashlib.sha256(f"{language}\0{text}".encode()).hexdigest()[:32]
+
+
+def _highlight_batch(batch: list[tuple[str, tuple[str, str]]]) -> dict[str, str]:
+    return {key: highlight(language, text) for key, (language, text) in batch}
+
 
 def highlight(language: str, text: str) -> str:
     from pygments import highlight as pygmentize
+
+    lexer, formatter = _pygments(language)
+    return pygmentize(text, lexer, formatter)
+
+
+@functools.lru_cache(maxsize=64)
+def _pygments(language: str) -> tuple[Any, Any]:
+    """The lexer and formatter for `language`; looking a lexer up by name scans them all."""
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import TextLexer, get_lexer_by_name
     from pygments.util import ClassNotFound
@@ -43,7 +76,7 @@ def highlight(language: str, text: str) -> str:
         lexer = get_lexer_by_name(language or "text")
     except ClassNotFound:
         lexer = TextLexer()
-    return pygmentize(text, lexer, HtmlFormatter(nowrap=True))
+    return lexer, HtmlFormatter(nowrap=True)
 
 
 def render_page(
@@ -68,6 +101,8 @@ def render_page(
             block = special
         else:
             block = render_chunk(chunk, book, page, highlighter)
+        if prefix and block:
+            block = _md_safe(block)  # inside a list item or a quote, Markdown reads it
         lines[first:last] = (
             [prefix + line if line else prefix.rstrip() for line in block.split("\n")]
             if block
@@ -89,8 +124,8 @@ def _hidden(chunk: Chunk) -> bool:
     )
 
 
-def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) -> str:
-    """One chunk as an HTML block: header, linked code, footer."""
+def chunk_code(chunk: Chunk) -> tuple[list[str], list[str]]:
+    """The chunk's code with each reference line a placeholder, and the referenced names."""
     names: list[str] = []
     code = []
     for line in chunk.lines:
@@ -100,10 +135,16 @@ def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) 
         else:
             code.append(f"{found['indent']}LOOMREF{len(names)}X")
             names.append(found["name"])
+    return code, names
+
+
+def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) -> str:
+    """One chunk as an HTML block: header, linked code, footer."""
+    code, names = chunk_code(chunk)
     body = _PLACEHOLDER.sub(
         lambda m: _reference(names[int(m[1])], book, page), highlighter.code(chunk.language, code)
     )
-    body = "\n".join(line or "<span></span>" for line in _md_safe(body).rstrip("\n").split("\n"))
+    body = "\n".join(line or "<span></span>" for line in body.rstrip("\n").split("\n"))
     anchor = book.anchor(chunk)
     return "\n".join(
         [

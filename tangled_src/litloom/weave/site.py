@@ -16,7 +16,7 @@ from litloom.store.transaction import atomic_write
 from litloom.weave.book import make_book
 from litloom.weave.diagrams import draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
-from litloom.weave.render import Highlighter, render_chunk, render_page
+from litloom.weave.render import Highlighter, chunk_code, render_chunk, render_page
 
 GENERATED = ("chunks.md", "architecture.md", "files/")
 
@@ -40,6 +40,7 @@ def weave(config: Config) -> Woven:
     book = make_book(documents, config.source)
     work = config.path(config.build_dir) / "litloom"
     highlighter = Highlighter(_load_cache(work / "highlight.marshal"))
+    highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
     pages: dict[str, str] = {}
     problems = []
     for document in book.documents:
@@ -65,14 +66,16 @@ def weave(config: Config) -> Woven:
         language = book.chunks[tangled.traces[target].key][0].language
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
         pages[page] = body
-    pages["chunks.md"] = index_page(book, files, at)
-    pages["architecture.md"] = architecture_page(files)
+    facts = _load_cache(work / "python.marshal")
+    pages["chunks.md"] = index_page(book, files, at, facts)
+    pages["architecture.md"] = architecture_page(files, facts)
     if problems:
         raise UserError(problems)
     outputs = {page: body.encode("utf-8") for page, body in pages.items()}
     outputs.update(_assets(config))
     woven = _write(config, outputs)
     _save_cache(work / "highlight.marshal", highlighter)
+    atomic_write(work / "python.marshal", marshal.dumps(facts))
     atomic_write(work / "nav.json", json.dumps(make_nav(book, sorted(files))).encode())
     return woven
 
