@@ -178,3 +178,15 @@ def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     architecture = (copy / "build/docs/architecture.md").read_text()
     assert "litloom_cli --> litloom_pipeline" in architecture.replace("\t", "")
+
+
+def test_file_page_code_keeps_lines_in_step_with_blank_chunk_edges(book: Project) -> None:
+    book.write({"literate/edge.md": chunk(" {.python file=edge.py}", "<<defs>>")
+                + chunk(" {.python #defs}", "def a():", "    pass")
+                + chunk(" {.python #defs}", "", "", "def b():", "    pass", "")})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    page = book.read("build/docs/files/edge.py.md")
+    code = page.split("<code>", 1)[1].split("</code>", 1)[0].split("\n")
+    assert len(code) == 1 + 7  # the header, then the file's 7 lines
+    assert "b" in code[5] and code[3] == code[4] == "<span></span>"

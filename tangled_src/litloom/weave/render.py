@@ -67,15 +67,16 @@ def highlight(language: str, text: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _pygments(language: str) -> tuple[Any, Any]:
-    """The lexer and formatter for `language`; looking a lexer up by name scans them all."""
+    """The lexer (keeping blank lines, so that lines stay in step) and formatter for `language`;
+    looking a lexer up by name scans them all, so this is cached."""
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import TextLexer, get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        lexer = get_lexer_by_name(language or "text")
+        lexer = get_lexer_by_name(language or "text", stripnl=False)
     except ClassNotFound:
-        lexer = TextLexer()
+        lexer = TextLexer(stripnl=False)
     return lexer, HtmlFormatter(nowrap=True)
 
 
