@@ -190,3 +190,21 @@ def test_file_page_code_keeps_lines_in_step_with_blank_chunk_edges(book: Project
     code = page.split("<code>", 1)[1].split("</code>", 1)[0].split("\n")
     assert len(code) == 1 + 6  # the header, then the file (its final blank line not shown)
     assert "b" in code[5] and code[3] == code[4] == "<span></span>"
+
+
+GOLDEN = Path(__file__).parent / "data" / "weave" / "book"
+
+
+def test_golden_woven_markdown(book: Project) -> None:
+    """The woven Markdown of BOOK, page by page; LITLOOM_UPDATE_GOLDEN=1 rewrites it."""
+    assert loom_process("weave", cwd=book.root).exit_code == 0
+    docs = book.root / "build" / "docs"
+    got = {p.relative_to(docs).as_posix(): p.read_text() for p in sorted(docs.rglob("*.md"))}
+    if os.environ.get("LITLOOM_UPDATE_GOLDEN") == "1":
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for page, text in got.items():
+            (GOLDEN / page).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / page).write_text(text)
+    expected = {p.relative_to(GOLDEN).as_posix(): p.read_text()
+                for p in sorted(GOLDEN.rglob("*.md"))}
+    assert got == expected
