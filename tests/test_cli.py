@@ -84,6 +84,7 @@ def test_init_scaffold_tangles_and_tests(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     root = tmp_path / "hello-world"
     for path in ["pyproject.toml", "literate/index.md", "mkdocs.yml", "tests/test_greet.py",
+                 "package.json",
                  ".gitignore", "notebooks/.gitkeep", "README.md"]:
         assert (root / path).is_file(), path
     tangled = loom_process("tangle", cwd=root)

@@ -208,3 +208,11 @@ def test_golden_woven_markdown(book: Project) -> None:
     expected = {p.relative_to(GOLDEN).as_posix(): p.read_text()
                 for p in sorted(GOLDEN.rglob("*.md"))}
     assert got == expected
+
+
+def test_a_new_project_builds_its_site(tmp_path: Path) -> None:
+    assert loom_process("init", "fresh", cwd=tmp_path).exit_code == 0
+    os.symlink(REPO / "node_modules", tmp_path / "fresh" / "node_modules")
+    run = loom_process("build", cwd=tmp_path / "fresh")
+    assert run.exit_code == 0, run.stderr
+    assert (tmp_path / "fresh/build/site/index.html").is_file()

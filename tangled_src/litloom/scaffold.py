@@ -125,8 +125,35 @@ docs_dir: build/docs
 site_dir: build/site
 theme:
   name: material
+  font: false
+markdown_extensions:
+  - admonition
+  - attr_list
+  - footnotes
+  - md_in_html
+  - tables
+  - toc:
+      permalink: true
+  - pymdownx.details
+  - pymdownx.highlight
+  - pymdownx.tabbed:
+      alternate_style: true
+  - pymdownx.tasklist:
+      custom_checkbox: true
+  - pymdownx.superfences:
+      custom_fences:
+        - name: mermaid
+          class: mermaid
+          format: !!python/name:pymdownx.superfences.fence_code_format
 """,
-    ".gitignore": "/build/\n__pycache__/\n.venv/\n",
+    "package.json": """\
+{
+  "private": true,
+  "description": "mermaid.js for the site, which serves it itself: npm ci",
+  "dependencies": {"mermaid": "11.12.1"}
+}
+""",
+    ".gitignore": "/build/\n__pycache__/\n.venv/\n/node_modules/\n",
     "notebooks/.gitkeep": "",
     "README.md": """\
 # $title
@@ -136,6 +163,7 @@ A literate Python project: the source is in `literate/`, the code that
 
     loom tangle        # write tangled_src/ from literate/
     loom check         # exit 1 if tangled_src/ is not what literate/ makes
-    python -m pytest   # run the tests
+    loom test          # the drift check, then pytest, test chunks included
+    npm ci && loom build   # the site, in build/site (loom serve shows it)
 """,
 }
