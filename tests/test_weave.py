@@ -216,3 +216,17 @@ def test_a_new_project_builds_its_site(tmp_path: Path) -> None:
     run = loom_process("build", cwd=tmp_path / "fresh")
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / "fresh/build/site/index.html").is_file()
+
+
+def test_prose_renders_with_the_usual_extensions(book: Project) -> None:
+    book.write({"literate/prose.md": "# Prose\n\n!!! note \"Careful\"\n    Inside a note.\n\n"
+                "| a | b |\n|---|---|\n| 1 | 2 |\n\nA claim.[^1]\n\n[^1]: Its source.\n\n"
+                "- [x] done\n- [ ] to do\n\n"
+                + chunk("python", "#| echo: false", "#| chunk: quiet", "QUIET = 1")})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    html = book.read("build/site/prose.html")
+    assert 'class="admonition note"' in html and "Inside a note." in html
+    assert "<table>" in html and 'class="footnote"' in html
+    assert "task-list-item" in html
+    assert "QUIET" not in html
