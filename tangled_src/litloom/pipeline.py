@@ -61,6 +61,11 @@ def _key(config: Config) -> tuple[object, ...]:
     return traces.state_key(config.source, config.tangle_root)
 
 
+def load_traces(config: Config) -> traces.State:
+    """The traces of the last tangle, for other stages (weave) to reuse its parsed documents."""
+    return traces.load_state(_state_folder(config), _key(config))
+
+
 def find_sources(config: Config) -> dict[str, traces.Signature | None]:
     """Every literate file, project-relative, with its signature."""
     source = config.path(config.source)

@@ -35,7 +35,8 @@ def weave(config: Config) -> Woven:
     """Write the woven pages and assets of the project under build/docs."""
     from litloom import pipeline
 
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
+    sources, traces = pipeline.find_sources(config), pipeline.load_traces(config)
+    documents, _, problems = pipeline.read_documents(config, sources, traces)  # reuses parses
     tangled = pipeline.make(config, documents, problems=problems)
     book = make_book(documents, config.source)
     work = config.path(config.build_dir) / "litloom"
