@@ -154,6 +154,7 @@ def _cell_link(chunk: Chunk, book: Book, page: str, label: str, escape: bool = T
 def python_facts(text: str, module: str, cache: dict) -> tuple[list, list]:
     """(definitions, imports) of a module's source, cached by content: parsing is the slow part."""
     key = hashlib.sha256(f"{module}\0{text}".encode()).hexdigest()[:32]
+    cache.setdefault("used", set()).add(key)
     found = cache.get(key)
     if found is None:
         try:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import marshal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +78,8 @@ def weave(config: Config) -> Woven:
     outputs.update(_assets(config))
     woven = _write(config, outputs)
     _save_cache(work / "highlight.marshal", highlighter)
-    atomic_write(work / "python.marshal", marshal.dumps(facts))
+    used = facts.pop("used", set())
+    atomic_write(work / "python.marshal", marshal.dumps({k: facts[k] for k in used}))
     atomic_write(work / "nav.json", json.dumps(make_nav(book, sorted(files))).encode())
     return woven
 
@@ -261,6 +264,8 @@ def build_all(config: Config) -> tuple[Any, Woven, bool]:
     """`loom build`: tangle, check, weave, then the site unless nothing it reads changed."""
     from litloom import pipeline
 
+    say = functools.partial(print, file=sys.stderr, flush=True)
+    say("loom build: tangle")
     plan = pipeline.tangle(config)
     if not pipeline.check(config).clean:
         raise UserError(
@@ -271,6 +276,7 @@ def build_all(config: Config) -> tuple[Any, Woven, bool]:
                 )
             ]
         )
+    say("loom build: weave")
     woven = weave(config)
     stamp = config.path(config.build_dir) / "litloom" / "site.stamp"
     key = hashlib.sha256(
@@ -279,6 +285,7 @@ def build_all(config: Config) -> tuple[Any, Woven, bool]:
     index = config.path(config.build_dir) / "site" / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text() == key:
         return plan, woven, False
+    say(f"loom build: site (mkdocs, {len(woven.written) + woven.unchanged} files)")
     site(config)
     atomic_write(stamp, key.encode())
     return plan, woven, True
