@@ -11,9 +11,9 @@ from litloom.config import Config
 from litloom.diagnostics.edits import Edit, apply_edits, fence_prefix
 from litloom.diagnostics.lint import ruff_binary
 from litloom.model import Chunk
+from litloom.tangle.expand import REFERENCE
 
 PYTHON = ("python", "py", "python3")
-_REFERENCE = re.compile(r"^(?P<indent>[ \t]*)<<(?P<name>[^<>]+)>>[ \t]*$")
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)__loom_ref_(?P<index>\d+)__$")
 
 
@@ -68,7 +68,7 @@ def format_chunk(config: Config, chunk: Chunk) -> tuple[tuple[str, ...], str | N
         return chunk.lines, None
     body, references = [], []
     for line in code[lead : len(code) - trail]:
-        found = _REFERENCE.match(line)
+        found = REFERENCE.match(line)
         if found:
             body.append(f"{found['indent']}__loom_ref_{len(references)}__")
             references.append(found["name"])
