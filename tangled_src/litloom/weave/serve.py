@@ -13,10 +13,12 @@ from pathlib import Path
 from litloom.config import Config
 from litloom.errors import UserError
 
-RELOAD = (b"<script>(function(){var seen=null;setInterval(function(){"
-          b"fetch('/__loom/generation').then(function(r){return r.text()}).then(function(g){"
-          b"if(seen!==null&&g!==seen){location.reload()}seen=g}).catch(function(){})},1000)})()"
-          b"</script>")
+RELOAD = (
+    b"<script>(function(){var seen=null;setInterval(function(){"
+    b"fetch('/__loom/generation').then(function(r){return r.text()}).then(function(g){"
+    b"if(seen!==null&&g!==seen){location.reload()}seen=g}).catch(function(){})},1000)})()"
+    b"</script>"
+)
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -60,8 +62,11 @@ def serve(config: Config, port: int, poll: float = 0.5) -> None:
     handler = functools.partial(_Handler, directory=str(config.path(config.build_dir) / "site"))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"loom serve: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)",
-          file=sys.stderr, flush=True)
+    print(
+        f"loom serve: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     seen = fingerprint()
     try:
         while True:

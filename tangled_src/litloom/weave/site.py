@@ -195,8 +195,11 @@ def _section(tree: dict[str, Any], prefix: str) -> list[Any]:
         if name.endswith("/"):
             children = _section(item, prefix + name)
             index = item.get("index.md")
-            rank = _rank(index) if index else min((_rank(d) for d in _documents(item)),
-                                                  default=(1000, name))
+            rank = (
+                _rank(index)
+                if index
+                else min((_rank(d) for d in _documents(item)), default=(1000, name))
+            )
             entries.append((rank, {name[:-1].replace("_", " ").capitalize(): children}))
         elif name == "index.md":
             entries.append(((float("-inf"), ""), {_title(item): prefix + name}))
