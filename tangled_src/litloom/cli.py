@@ -279,6 +279,70 @@ def serve(start: Path, port: int) -> None:
     run_serve(_config(start), port)
 
 
+@cli.command()
+@click.pass_obj
+def notebooks(start: Path) -> None:
+    """Write each runbook's notebook to notebooks/NAME.ipynb."""
+    import nbformat
+
+    from litloom.runbooks.run import notebook_for, runbooks
+    from litloom.store.transaction import atomic_write
+
+    config = _config(start)
+    for name in sorted(runbooks(config)[0]):
+        _, notebook = notebook_for(config, name)
+        path = config.root / "notebooks" / f"{name}.ipynb"
+        data = nbformat.writes(notebook).encode("utf-8")
+        if not path.exists() or path.read_bytes() != data:
+            atomic_write(path, data)
+            click.echo(f"wrote notebooks/{name}.ipynb")
+
+
+@cli.command(context_settings={"ignore_unknown_options": False})
+@click.argument("name")
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True,
+              metavar="KEY VALUE", help="A parameter (the value is read as YAML: 3, true, text).")
+@click.option("-f", "--parameters-file", "file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A YAML file of parameters.")
+@click.option("--timeout", type=float, help="Fail a cell that runs longer (seconds).")
+@click.option("--prepare-only", is_flag=True, help="Inject the parameters; run nothing.")
+@click.option("--cwd", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder the notebook runs in (default: the project root).")
+@click.option("--allow-unknown", is_flag=True, help="Pass parameters the runbook does not declare.")
+@click.pass_obj
+def run(start: Path, name: str, parameters: tuple[tuple[str, str], ...], file: Path | None,
+        timeout: float | None, prepare_only: bool, cwd: Path | None, allow_unknown: bool) -> None:
+    """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
+    import yaml
+
+    from litloom.runbooks.run import Request
+    from litloom.runbooks.run import run as run_runbook
+
+    values = {key: yaml.safe_load(value) for key, value in parameters}
+    record = run_runbook(_config(start), Request(name, values, file, timeout, prepare_only,
+                                                 cwd, allow_unknown))
+    click.echo(f"loom run: {name} {record['status']} in {record['duration']} s "
+               f"(build/runs/{name}/{record['notebook']})", err=True)
+    if "error" in record:
+        error = record["error"]
+        first = str(error["value"]).strip().split("\n")[0]
+        click.echo(f"{error['literate'] or name}: {error['name']}: {first}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.pass_obj
+def runs(start: Path, name: str | None) -> None:
+    """List past runs (of one runbook, or all): time, status, duration, parameters."""
+    from litloom.runbooks.run import past_runs
+
+    for record in past_runs(_config(start), name):
+        params = " ".join(f"{k}={v!r}" for k, v in sorted(record.get("parameters", {}).items()))
+        click.echo(f"{record['start']}  {record['runbook']:<20} {record['status']:<11} "
+                   f"{record.get('duration', 0):>7.1f}s  {params}")
+
+
 @cli.command("exec", context_settings={"ignore_unknown_options": True})
 @click.argument("script", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
