@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import Project, chunk, loom_process
+from conftest import REPO, Project, chunk, loom_process
 
 RUNBOOK = ("---\ntitle: Deploy\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\nWhy.\n\n"
            + chunk(" {.python .parameters}", "region: str", "retries = 2")
@@ -173,3 +173,21 @@ def test_prepare_only_and_listing_runs(ops: Project) -> None:
 def test_an_unknown_runbook(ops: Project) -> None:
     run = loom_process("run", "deplo", cwd=ops.root)
     assert run.exit_code == 2 and "no runbook 'deplo'; did you mean 'deploy'?" in run.stderr
+
+
+def test_runs_show_in_the_site(ops: Project) -> None:
+    ops.write({"mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
+    os.symlink(REPO / "node_modules", ops.root / "node_modules")
+    loom_process("run", "deploy", "-p", "region", "eu", "-p", "retries", "9", cwd=ops.root,
+                 env=ENV)
+    run = loom_process("build", cwd=ops.root)
+    assert run.exit_code == 0, run.stderr
+    index = ops.read("build/docs/runs/index.md")
+    assert "| deploy |" in index and "loom-status-failed" in index
+    [page] = (ops.root / "build/docs/runs/deploy").glob("*.md")
+    text = page.read_text()
+    assert "AssertionError" in text and f"literate/deploy.md:{THIRD}" in text
+    assert "token is ****" in text and "s3cr3t" not in text
+    assert "loom-failed" in text and "\x1b[" not in text
+    assert json.loads(ops.read("build/litloom/nav.json"))[-3] == {"Runs": "runs/index.md"}
+    assert (ops.root / "build/site/runs/index.html").is_file()

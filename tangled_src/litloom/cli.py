@@ -299,7 +299,9 @@ def notebooks(start: Path) -> None:
 
 
 @cli.command(context_settings={"ignore_unknown_options": False})
-@click.argument("name")
+@click.argument("name", required=False)
+@click.option("--all", "run_all", is_flag=True, help="Run every runbook (with its defaults).")
+@click.option("-j", "--jobs", default=1, show_default=True, help="With --all: runs at once.")
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True,
               metavar="KEY VALUE", help="A parameter (the value is read as YAML: 3, true, text).")
 @click.option("-f", "--parameters-file", "file", type=click.Path(dir_okay=False, path_type=Path),
@@ -310,10 +312,18 @@ def notebooks(start: Path) -> None:
               help="The folder the notebook runs in (default: the project root).")
 @click.option("--allow-unknown", is_flag=True, help="Pass parameters the runbook does not declare.")
 @click.pass_obj
-def run(start: Path, name: str, parameters: tuple[tuple[str, str], ...], file: Path | None,
-        timeout: float | None, prepare_only: bool, cwd: Path | None, allow_unknown: bool) -> None:
+def run(start: Path, name: str | None, run_all: bool, jobs: int,
+        parameters: tuple[tuple[str, str], ...], file: Path | None, timeout: float | None,
+        prepare_only: bool, cwd: Path | None, allow_unknown: bool) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     import yaml
+
+    if run_all:
+        from litloom.runbooks.run import run_all as run_every
+
+        sys.exit(run_every(_config(start), jobs, timeout))
+    if name is None:
+        raise click.UsageError("give a runbook NAME, or --all")
 
     from litloom.runbooks.run import Request
     from litloom.runbooks.run import run as run_runbook

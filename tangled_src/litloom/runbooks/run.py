@@ -260,6 +260,25 @@ def _stamp(folder: Path) -> str:
     return stamp
 
 
+def run_all(config: Config, jobs: int, timeout: float | None) -> int:
+    """Run every runbook, `jobs` at a time, each in its own `loom run`; 1 if any failed."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = sorted(runbooks(config)[0])
+    loom = [sys.executable, "-m", "litloom", "-C", str(config.root), "run"]
+    extra = ["--timeout", str(timeout)] if timeout else []
+
+    def one(name: str) -> int:
+        result = subprocess.run([*loom, name, *extra], capture_output=True, text=True)
+        sys.stderr.write(result.stderr.splitlines()[-1] + "\n" if result.stderr else "")
+        return result.returncode
+
+    with ThreadPoolExecutor(max(jobs, 1)) as pool:
+        codes = list(pool.map(one, names))
+    return 0 if all(code == 0 for code in codes) else 1
+
+
 def past_runs(config: Config, name: str | None = None) -> list[dict[str, Any]]:
     """The records of past runs, oldest first, of one runbook or all."""
     root = config.path(config.build_dir) / "runs"

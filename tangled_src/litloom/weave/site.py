@@ -19,8 +19,9 @@ from litloom.weave.book import make_book
 from litloom.weave.diagrams import draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
 from litloom.weave.render import Highlighter, chunk_code, render_chunk, render_page
+from litloom.weave.runs import runs_pages
 
-GENERATED = ("chunks.md", "architecture.md", "files/")
+GENERATED = ("chunks.md", "architecture.md", "files/", "runs/")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def weave(config: Config) -> Woven:
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
         pages[page] = body
     facts = _load_cache(work / "python.marshal")
+    pages.update(runs_pages(config, highlighter))
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
     if problems:
@@ -80,7 +82,10 @@ def weave(config: Config) -> Woven:
     _save_cache(work / "highlight.marshal", highlighter)
     used = facts.pop("used", set())
     atomic_write(work / "python.marshal", marshal.dumps({k: facts[k] for k in used}))
-    atomic_write(work / "nav.json", json.dumps(make_nav(book, sorted(files))).encode())
+    nav = make_nav(book, sorted(files))
+    if "runs/index.md" in pages:
+        nav.insert(-2, {"Runs": "runs/index.md"})
+    atomic_write(work / "nav.json", json.dumps(nav).encode())
     return woven
 
 
@@ -306,4 +311,9 @@ CSS = """\
 .loom-chunk-foot { color: var(--md-default-fg-color--light); }
 a.loom-ref { text-decoration: underline dotted; }
 .loom-diagram svg { max-width: 100%; height: auto; }
+.loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; }
+.loom-error { border-left: .2rem solid #d32f2f; padding: .2em .8em; }
+.loom-run-cell.loom-failed .highlight { border-left: .2rem solid #d32f2f; }
+.loom-status-succeeded { color: #2e7d32; font-weight: 700; }
+.loom-status-failed, .loom-status-timeout, .loom-status-kernel-died { color: #d32f2f; font-weight: 700; }
 """
