@@ -91,6 +91,9 @@ def test_init_scaffold_tangles_and_tests(tmp_path: Path) -> None:
     assert tangled.exit_code == 0, tangled.stderr
     assert (root / "tangled_src/hello_world/greet.py").is_file()
     assert loom_process("check", cwd=root).exit_code == 0
+    hello = loom_process("run", "hello", "-p", "name", "loom", cwd=root)
+    assert hello.exit_code == 0, hello.stderr
+    assert "Hello, loom!" in next((root / "build/runs/hello").glob("*.ipynb")).read_text()
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                            cwd=root, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout + tests.stderr

@@ -191,3 +191,10 @@ def test_runs_show_in_the_site(ops: Project) -> None:
     assert "loom-failed" in text and "\x1b[" not in text
     assert json.loads(ops.read("build/litloom/nav.json"))[-3] == {"Runs": "runs/index.md"}
     assert (ops.root / "build/site/runs/index.html").is_file()
+
+
+@pytest.mark.parametrize("name", ["release-check", "site-smoke"])
+def test_litloom_own_runbooks_pass(name: str) -> None:
+    run = loom_process("run", name, cwd=REPO)
+    assert run.exit_code == 0, run.stderr
+    assert f"loom run: {name} succeeded" in run.stderr

@@ -302,19 +302,43 @@ def notebooks(start: Path) -> None:
 @click.argument("name", required=False)
 @click.option("--all", "run_all", is_flag=True, help="Run every runbook (with its defaults).")
 @click.option("-j", "--jobs", default=1, show_default=True, help="With --all: runs at once.")
-@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True,
-              metavar="KEY VALUE", help="A parameter (the value is read as YAML: 3, true, text).")
-@click.option("-f", "--parameters-file", "file", type=click.Path(dir_okay=False, path_type=Path),
-              help="A YAML file of parameters.")
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    nargs=2,
+    multiple=True,
+    metavar="KEY VALUE",
+    help="A parameter (the value is read as YAML: 3, true, text).",
+)
+@click.option(
+    "-f",
+    "--parameters-file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML file of parameters.",
+)
 @click.option("--timeout", type=float, help="Fail a cell that runs longer (seconds).")
 @click.option("--prepare-only", is_flag=True, help="Inject the parameters; run nothing.")
-@click.option("--cwd", type=click.Path(file_okay=False, path_type=Path),
-              help="The folder the notebook runs in (default: the project root).")
+@click.option(
+    "--cwd",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder the notebook runs in (default: the project root).",
+)
 @click.option("--allow-unknown", is_flag=True, help="Pass parameters the runbook does not declare.")
 @click.pass_obj
-def run(start: Path, name: str | None, run_all: bool, jobs: int,
-        parameters: tuple[tuple[str, str], ...], file: Path | None, timeout: float | None,
-        prepare_only: bool, cwd: Path | None, allow_unknown: bool) -> None:
+def run(
+    start: Path,
+    name: str | None,
+    run_all: bool,
+    jobs: int,
+    parameters: tuple[tuple[str, str], ...],
+    file: Path | None,
+    timeout: float | None,
+    prepare_only: bool,
+    cwd: Path | None,
+    allow_unknown: bool,
+) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     import yaml
 
@@ -329,10 +353,14 @@ def run(start: Path, name: str | None, run_all: bool, jobs: int,
     from litloom.runbooks.run import run as run_runbook
 
     values = {key: yaml.safe_load(value) for key, value in parameters}
-    record = run_runbook(_config(start), Request(name, values, file, timeout, prepare_only,
-                                                 cwd, allow_unknown))
-    click.echo(f"loom run: {name} {record['status']} in {record['duration']} s "
-               f"(build/runs/{name}/{record['notebook']})", err=True)
+    record = run_runbook(
+        _config(start), Request(name, values, file, timeout, prepare_only, cwd, allow_unknown)
+    )
+    click.echo(
+        f"loom run: {name} {record['status']} in {record['duration']} s "
+        f"(build/runs/{name}/{record['notebook']})",
+        err=True,
+    )
     if "error" in record:
         error = record["error"]
         first = str(error["value"]).strip().split("\n")[0]
@@ -349,8 +377,10 @@ def runs(start: Path, name: str | None) -> None:
 
     for record in past_runs(_config(start), name):
         params = " ".join(f"{k}={v!r}" for k, v in sorted(record.get("parameters", {}).items()))
-        click.echo(f"{record['start']}  {record['runbook']:<20} {record['status']:<11} "
-                   f"{record.get('duration', 0):>7.1f}s  {params}")
+        click.echo(
+            f"{record['start']}  {record['runbook']:<20} {record['status']:<11} "
+            f"{record.get('duration', 0):>7.1f}s  {params}"
+        )
 
 
 @cli.command("exec", context_settings={"ignore_unknown_options": True})

@@ -112,6 +112,28 @@ def greet(name: str) -> str:
     return f"Hello, {name}!"
 ```
 ''',
+    "literate/ops/hello.md": """\
+---
+title: Say hello
+runbook: true
+---
+
+# Say hello
+
+A runbook is an operations procedure written as a literate document: why,
+then the steps. `loom run hello -p name you` runs it with papermill and keeps
+a record of the run in `build/runs/hello/`; `loom runs` lists the runs.
+
+```python {.parameters}
+name = "world"
+```
+
+```python
+from $pkg import greet
+
+print(greet(name))
+```
+""",
     "tests/test_greet.py": """\
 from $pkg import greet
 

@@ -78,8 +78,11 @@ def to_notebook(book: Runbook, text: str, expander: Expander) -> Any:
     if book.secrets and book.parameters is None:
         cells.insert(0, _secrets_cell(book, 1))
     notebook = v4.new_notebook(cells=cells)
-    notebook.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"},
-                         "litloom": {"runbook": book.name, "source": path}}
+    notebook.metadata = {
+        "kernelspec": KERNEL,
+        "language_info": {"name": "python"},
+        "litloom": {"runbook": book.name, "source": path},
+    }
     return notebook
 
 

@@ -64,8 +64,9 @@ def notebook_for(config: Config, name: str) -> tuple[Runbook, Any]:
         close = difflib.get_close_matches(name, books, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         known = ", ".join(sorted(books)) or "none"
-        raise UserError([Diagnostic(Location(config.source), f"no runbook {name!r}{hint} "
-                                    f"(runbooks: {known})")])
+        raise UserError(
+            [Diagnostic(Location(config.source), f"no runbook {name!r}{hint} (runbooks: {known})")]
+        )
     book = books[name]
     text = (config.root / book.document.path).read_text(encoding="utf-8-sig")
     return book, to_notebook(book, text, expander)
@@ -80,17 +81,28 @@ def check_parameters(config: Config, book: Runbook, request: Request) -> dict[st
     declared, problem = declared_parameters(chunk)
     problems = [Diagnostic(where, problem)] if problem else []
     if given and chunk is None:
-        problems.append(Diagnostic(where, f"runbook {book.name!r} has no parameters chunk, so "
-                                   f"it takes no parameters (given: {', '.join(sorted(given))}); "
-                                   "add a chunk marked {.parameters}"))
+        problems.append(
+            Diagnostic(
+                where,
+                f"runbook {book.name!r} has no parameters chunk, so "
+                f"it takes no parameters (given: {', '.join(sorted(given))}); "
+                "add a chunk marked {.parameters}",
+            )
+        )
     elif not request.allow_unknown:
         for name in sorted(given.keys() - declared.keys()):
-            problems.append(Diagnostic(where, f"unknown parameter {name!r} (known: "
-                                       f"{', '.join(sorted(declared)) or 'none'}); "
-                                       "--allow-unknown passes it anyway"))
+            problems.append(
+                Diagnostic(
+                    where,
+                    f"unknown parameter {name!r} (known: "
+                    f"{', '.join(sorted(declared)) or 'none'}); "
+                    "--allow-unknown passes it anyway",
+                )
+            )
     for name in sorted(n for n, required in declared.items() if required and n not in given):
-        problems.append(Diagnostic(where, f"missing parameter {name!r}: give it with -p {name} "
-                                   "VALUE"))
+        problems.append(
+            Diagnostic(where, f"missing parameter {name!r}: give it with -p {name} VALUE")
+        )
     if problems:
         raise UserError(problems)
     return given
@@ -107,11 +119,13 @@ def _params_file(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise UserError([Diagnostic(Location(str(path), line),
-                                    f"malformed params file: {error}")]) from None
+        raise UserError(
+            [Diagnostic(Location(str(path), line), f"malformed params file: {error}")]
+        ) from None
     if not isinstance(data, dict):
-        raise UserError([Diagnostic(shown, "a params file must be a YAML mapping of "
-                                    "parameter names to values")])
+        raise UserError(
+            [Diagnostic(shown, "a params file must be a YAML mapping of parameter names to values")]
+        )
     return data
 
 
@@ -126,8 +140,11 @@ def read_secrets(book: Runbook) -> dict[str, str]:
         if value is None and sys.stdin.isatty():
             value = getpass.getpass(f"{name} ({variable}): ")
         if value is None:
-            problems.append(Diagnostic(Location(book.document.path, 1), f"secret {name!r} not "
-                                       f"given: set {variable}"))
+            problems.append(
+                Diagnostic(
+                    Location(book.document.path, 1), f"secret {name!r} not given: set {variable}"
+                )
+            )
         else:
             values[name] = value
     if problems:
@@ -144,9 +161,14 @@ def run(config: Config, request: Request) -> dict[str, Any]:
     secrets = read_secrets(book)
     folder = config.path(config.build_dir) / "runs" / book.name
     stamp = _stamp(folder)
-    record: dict[str, Any] = {"runbook": book.name, "source": book.document.path,
-                              "parameters": parameters, "status": "running",
-                              "start": _now(), "notebook": f"{stamp}.ipynb"}
+    record: dict[str, Any] = {
+        "runbook": book.name,
+        "source": book.document.path,
+        "parameters": parameters,
+        "status": "running",
+        "start": _now(),
+        "notebook": f"{stamp}.ipynb",
+    }
     started = time.monotonic()
     memory = "/dev/shm" if os.path.isdir("/dev/shm") else None
     with tempfile.TemporaryDirectory(prefix="loom-run-", dir=memory) as scratch:
@@ -158,13 +180,21 @@ def run(config: Config, request: Request) -> dict[str, Any]:
     record["end"], record["duration"] = _now(), round(time.monotonic() - started, 3)
     _mask(executed, secrets.values())
     atomic_write(folder / f"{stamp}.ipynb", nbformat.writes(executed).encode("utf-8"))
-    atomic_write(folder / f"{stamp}.json", (json.dumps(record, indent=2, sort_keys=True,
-                                                       default=str) + "\n").encode())
+    atomic_write(
+        folder / f"{stamp}.json",
+        (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode(),
+    )
     return record
 
 
-def _papermill(config: Config, source: Path, output: Path, parameters: dict[str, Any],
-               secrets: dict[str, str], request: Request) -> BaseException | None:
+def _papermill(
+    config: Config,
+    source: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    secrets: dict[str, str],
+    request: Request,
+) -> BaseException | None:
     """Run papermill; the exception that ended the run, if any."""
     import logging
 
@@ -172,19 +202,32 @@ def _papermill(config: Config, source: Path, output: Path, parameters: dict[str,
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # its notes would bury the progress
     kernels = config.path(config.build_dir) / "litloom" / "jupyter"
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": KERNEL["display_name"], "language": "python"}
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": KERNEL["display_name"],
+        "language": "python",
+    }
     atomic_write(kernels / "kernels" / KERNEL["name"] / "kernel.json", json.dumps(spec).encode())
-    saved = {k: os.environ.get(k) for k in ["JUPYTER_PATH", *map(secret_variable, secrets)]}
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels),
-                                                               saved["JUPYTER_PATH"]]))
+    keys = ["JUPYTER_PATH", "PYTHONPATH", *map(secret_variable, secrets)]
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [str(kernels), saved["JUPYTER_PATH"]])
+    )
+    tangled = str(config.path(config.tangle_root))  # the kernel imports the tangled package
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tangled, saved["PYTHONPATH"]]))
     os.environ.update({secret_variable(k): v for k, v in secrets.items()})
     try:
         papermill.execute_notebook(
-            str(source), str(output), parameters=parameters, kernel_name=KERNEL["name"],
-            prepare_only=request.prepare_only, execution_timeout=request.timeout,
-            cwd=str(request.cwd or config.root), progress_bar=sys.stderr.isatty(),
-            log_output=False)
+            str(source),
+            str(output),
+            parameters=parameters,
+            kernel_name=KERNEL["name"],
+            prepare_only=request.prepare_only,
+            execution_timeout=request.timeout,
+            cwd=str(request.cwd or config.root),
+            progress_bar=sys.stderr.isatty(),
+            log_output=False,
+        )
     except Exception as error:  # the run's failure, recorded; not litloom's
         return error
     finally:
@@ -208,19 +251,34 @@ def _outcome(notebook: Any, error: BaseException | None, request: Request) -> di
         index = _last_started(notebook)
     cell = notebook.cells[index] if index is not None else None
     source = cell.metadata.get("litloom", {}).get("source") if cell is not None else None
-    return {"status": status, "error": {
-        "name": getattr(error, "ename", kind), "value": str(getattr(error, "evalue", error)),
-        "cell": index, "literate": source}}
+    return {
+        "status": status,
+        "error": {
+            "name": getattr(error, "ename", kind),
+            "value": str(getattr(error, "evalue", error)),
+            "cell": index,
+            "literate": source,
+        },
+    }
 
 
 def _cell_with_status(notebook: Any, status: str) -> int | None:
-    return next((i for i, cell in enumerate(notebook.cells)
-                 if cell.get("metadata", {}).get("papermill", {}).get("status") == status), None)
+    return next(
+        (
+            i
+            for i, cell in enumerate(notebook.cells)
+            if cell.get("metadata", {}).get("papermill", {}).get("status") == status
+        ),
+        None,
+    )
 
 
 def _last_started(notebook: Any) -> int | None:
-    started = [i for i, cell in enumerate(notebook.cells)
-               if cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    started = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
     return started[-1] if started else None
 
 

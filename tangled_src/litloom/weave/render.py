@@ -50,8 +50,11 @@ class Highlighter:
                 self.cache.update(batch)
 
 
+HIGHLIGHT_VERSION = 2  # part of every cache key: change it when the HTML made changes
+
+
 def _key(language: str, text: str) -> str:
-    return hashlib.sha256(f"{language}\0{text}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{HIGHLIGHT_VERSION}\0{language}\0{text}".encode()).hexdigest()[:32]
 
 
 def _highlight_batch(batch: list[tuple[str, tuple[str, str]]]) -> dict[str, str]:

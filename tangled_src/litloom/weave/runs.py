@@ -20,8 +20,16 @@ def runs_pages(config: Config, highlighter: Highlighter) -> dict[str, str]:
     root = config.path(config.build_dir) / "runs"
     found = sorted(root.glob("*/*.json")) if root.is_dir() else []
     pages: dict[str, str] = {}
-    rows = ["---", "title: Runs", "---", "", "# Runs", "",
-            "| Runbook | Started | Status | Duration | Parameters |", "|---|---|---|---|---|"]
+    rows = [
+        "---",
+        "title: Runs",
+        "---",
+        "",
+        "# Runs",
+        "",
+        "| Runbook | Started | Status | Duration | Parameters |",
+        "|---|---|---|---|---|",
+    ]
     for path in reversed(found):  # newest first
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
@@ -29,9 +37,11 @@ def runs_pages(config: Config, highlighter: Highlighter) -> dict[str, str]:
             continue
         page = f"runs/{path.parent.name}/{path.stem}.md"
         pages[page] = run_page(record, path.with_suffix(".ipynb"), highlighter)
-        rows.append(f"| {_cell(record['runbook'])} | [{_cell(record['start'])}]"
-                    f"({path.parent.name}/{path.stem}.md) | {_status(record['status'])} | "
-                    f"{record.get('duration', 0):.1f} s | {_cell(_parameters(record))} |")
+        rows.append(
+            f"| {_cell(record['runbook'])} | [{_cell(record['start'])}]"
+            f"({path.parent.name}/{path.stem}.md) | {_status(record['status'])} | "
+            f"{record.get('duration', 0):.1f} s | {_cell(_parameters(record))} |"
+        )
     if pages:
         pages["runs/index.md"] = "\n".join(rows) + "\n"
     return pages
@@ -42,7 +52,9 @@ def _cell(text: str) -> str:
 
 
 def _status(status: str) -> str:
-    return f'<span class="loom-status loom-status-{html.escape(status)}">{html.escape(status)}</span>'
+    return (
+        f'<span class="loom-status loom-status-{html.escape(status)}">{html.escape(status)}</span>'
+    )
 
 
 def _parameters(record: dict[str, Any]) -> str:
@@ -53,16 +65,26 @@ def run_page(record: dict[str, Any], notebook_path: Path, highlighter: Highlight
     """One run: its record, then its executed notebook."""
     import nbformat
 
-    lines = ["---", f"title: {json.dumps(record['runbook'] + ' ' + record['start'])}", "---", "",
-             f"# {html.escape(record['runbook'])}: {html.escape(record['start'])}", "",
-             f"{_status(record['status'])} in {record.get('duration', 0):.1f} s, from "
-             f"`{html.escape(record['source'])}`. Parameters: "
-             f"{html.escape(_parameters(record)) or 'none'}.", ""]
+    lines = [
+        "---",
+        f"title: {json.dumps(record['runbook'] + ' ' + record['start'])}",
+        "---",
+        "",
+        f"# {html.escape(record['runbook'])}: {html.escape(record['start'])}",
+        "",
+        f"{_status(record['status'])} in {record.get('duration', 0):.1f} s, from "
+        f"`{html.escape(record['source'])}`. Parameters: "
+        f"{html.escape(_parameters(record)) or 'none'}.",
+        "",
+    ]
     error = record.get("error")
     if error:
-        lines += [f'<div class="loom-error"><strong>{html.escape(str(error["name"]))}</strong>: '
-                  f'{html.escape(str(error["value"]).strip().splitlines()[0])} '
-                  f"(at <code>{html.escape(str(error['literate']))}</code>)</div>", ""]
+        lines += [
+            f'<div class="loom-error"><strong>{html.escape(str(error["name"]))}</strong>: '
+            f"{html.escape(str(error['value']).strip().splitlines()[0])} "
+            f"(at <code>{html.escape(str(error['literate']))}</code>)</div>",
+            "",
+        ]
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
     except (OSError, ValueError):
@@ -81,8 +103,10 @@ def _code(cell: Any, highlighter: Highlighter) -> str:
     code = highlighter.code("python", cell.source.split("\n")).rstrip("\n")
     code = "\n".join(line or "<span></span>" for line in code.split("\n"))
     failed = cell.metadata.get("papermill", {}).get("status") == "failed"
-    parts = [f'<div class="loom-run-cell{" loom-failed" if failed else ""}">',
-             f'<div class="highlight"><pre><span></span><code>{code}</code></pre></div>']
+    parts = [
+        f'<div class="loom-run-cell{" loom-failed" if failed else ""}">',
+        f'<div class="highlight"><pre><span></span><code>{code}</code></pre></div>',
+    ]
     for output in cell.get("outputs", []):
         if output.output_type == "stream":
             text = output.text
@@ -92,8 +116,9 @@ def _code(cell: Any, highlighter: Highlighter) -> str:
             text = output.get("data", {}).get("text/plain", "")
         if text:
             kind = " loom-error" if output.output_type == "error" else ""
-            body = "\n".join(html.escape(line) or "<span></span>"
-                             for line in text.rstrip("\n").split("\n"))
+            body = "\n".join(
+                html.escape(line) or "<span></span>" for line in text.rstrip("\n").split("\n")
+            )
             parts.append(f'<pre class="loom-output{kind}">{body}</pre>')
     parts.append("</div>")
     return "\n".join(parts)
