@@ -117,9 +117,14 @@ def test_a_killed_kernel_is_recorded(ops: Project) -> None:
      "literate/deploy.md:11: unknown parameter 'colour' (known: region, retries)"),
 ])
 def test_parameter_errors(ops: Project, args: list[str], message: str) -> None:
+    loom_process("run", "deploy", "-p", "region", "eu", cwd=ops.root, env=ENV)
     run = loom_process("run", "deploy", *args, cwd=ops.root, env=ENV)
     assert run.exit_code == 2 and message in run.stderr
-    assert not (ops.root / "build" / "runs").exists()
+    first, rejected = records(ops)
+    assert first["status"] == "succeeded"  # earlier runs untouched
+    assert rejected["status"] == "rejected" and message in rejected["error"]["value"]
+    assert rejected["error"]["literate"] == "literate/deploy.md:11"
+    assert len(list((ops.root / "build/runs/deploy").glob("*.ipynb"))) == 1
 
 
 def test_unknown_parameters_pass_with_allow_unknown(ops: Project) -> None:
@@ -144,7 +149,7 @@ def test_params_files(ops: Project) -> None:
     (ops.root / "list.yaml").write_text("- a\n")
     run = loom_process("run", "deploy", "-f", "list.yaml", cwd=ops.root, env=ENV)
     assert run.exit_code == 2 and "must be a YAML mapping" in run.stderr
-    assert len(records(ops)) == 1
+    assert [r["status"] for r in records(ops)] == ["succeeded", "rejected", "rejected"]
 
 
 def test_a_missing_secret_is_an_error(ops: Project) -> None:
@@ -155,7 +160,7 @@ def test_a_missing_secret_is_an_error(ops: Project) -> None:
                             stdin=subprocess.DEVNULL)
     assert result.returncode == 2
     assert "literate/deploy.md:1: secret 'token' not given: set LOOM_SECRET_TOKEN" in result.stderr
-    assert not (ops.root / "build" / "runs").exists()
+    assert [r["status"] for r in records(ops)] == ["rejected"]
 
 
 def test_prepare_only_and_listing_runs(ops: Project) -> None:

@@ -157,9 +157,13 @@ def run(config: Config, request: Request) -> dict[str, Any]:
     import nbformat
 
     book, notebook = notebook_for(config, request.name)
-    parameters = check_parameters(config, book, request)
-    secrets = read_secrets(book)
     folder = config.path(config.build_dir) / "runs" / book.name
+    try:
+        parameters = check_parameters(config, book, request)
+        secrets = read_secrets(book)
+    except UserError as error:
+        _reject(folder, book, request, error)
+        raise
     stamp = _stamp(folder)
     record: dict[str, Any] = {
         "runbook": book.name,
@@ -185,6 +189,31 @@ def run(config: Config, request: Request) -> dict[str, Any]:
         (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode(),
     )
     return record
+
+
+def _reject(folder: Path, book: Runbook, request: Request, error: UserError) -> None:
+    """Record a run refused before it started (bad parameters, a missing secret)."""
+    first = error.diagnostics[0]
+    record = {
+        "runbook": book.name,
+        "source": book.document.path,
+        "status": "rejected",
+        "parameters": request.parameters,
+        "start": _now(),
+        "end": _now(),
+        "duration": 0,
+        "error": {
+            "name": "UserError",
+            "value": "\n".join(map(str, error.diagnostics)),
+            "cell": None,
+            "literate": str(first.location),
+        },
+    }
+    stamp = _stamp(folder)
+    atomic_write(
+        folder / f"{stamp}.json",
+        (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode(),
+    )
 
 
 def _papermill(
