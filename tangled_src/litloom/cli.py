@@ -383,6 +383,20 @@ def runs(start: Path, name: str | None) -> None:
         )
 
 
+@cli.command()
+@click.pass_obj
+def stitch(start: Path) -> None:
+    """Move hand edits of tangled files back into the chunks they came from."""
+    from litloom.diagnostics.stitch import stitch as run_stitch
+
+    result = run_stitch(_config(start))
+    for path in result.documents:
+        click.echo(f"stitched into {path}")
+    click.echo(f"loom stitch: {len(result.files)} file(s) stitched"
+               + (f", {result.dropped} white-space change(s) dropped" if result.dropped else ""),
+               err=True)
+
+
 @cli.command("exec", context_settings={"ignore_unknown_options": True})
 @click.argument("script", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED)

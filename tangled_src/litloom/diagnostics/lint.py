@@ -91,12 +91,13 @@ def _indent(text: str) -> int:
 def fix(config: Config) -> tuple[list[str], list[str]]:
     """Write ruff's safe fixes into the literate chunks; (documents written, fixes refused)."""
     from litloom import pipeline
+    from litloom.diagnostics.backmap import Backmapper
     from litloom.diagnostics.edits import apply_edits
 
     lint(config)  # refuses stale tangled files
     tangled = pipeline.make_all(config)
     documents, _, _ = pipeline.read_documents(config, pipeline.find_sources(config))
-    chunks = _ChunkFinder(config, documents)
+    chunks = Backmapper(config.root, documents, tangled.maps, shared=True)
     edits: set = set()
     refused: list[str] = []
     for relative, file_map in sorted(tangled.maps.items()):
@@ -125,39 +126,6 @@ def _fixed(root: Path, relative: str, text: str) -> str:
         text=True,
     )
     return result.stdout if result.returncode == 0 else text
-
-
-class _ChunkFinder:
-    def __init__(self, config: Config, documents: list) -> None:
-        self.config = config
-        self.by_line = {
-            (c.path, n): (c, i)
-            for d in documents
-            for c in d.chunks
-            for i, n in enumerate(c.line_numbers)
-        }
-        self.lines: dict[str, list[str]] = {}
-
-    def edit(self, file_map, old: list[str], i1: int, i2: int, new: list[str]):
-        from litloom.diagnostics.edits import Edit, fence_prefix
-
-        anchor = i1 if i2 > i1 else min(i1, len(old) - 1)
-        origins = [file_map.lookup(n + 1) for n in range(anchor, max(i2, anchor + 1))]
-        first = origins[0]
-        where = f"{file_map.target}:{i1 + 1}"
-        if first is None or any(
-            o is None or (o.path, o.chunk) != (first.path, first.chunk) or o.line != first.line + k
-            for k, o in enumerate(origins)
-        ):
-            return f"{where}: ruff's fix spans chunks or the header; fix it by hand"
-        chunk, index = self.by_line[(first.path, first.line)]
-        added = len(old[anchor]) - len(chunk.lines[index])
-        lines = self.lines.setdefault(
-            first.path, (self.config.root / first.path).read_text(encoding="utf-8-sig").splitlines()
-        )
-        cut = [line[added:] if line[:added].strip() == "" else line.lstrip() for line in new]
-        last = first.line + len(origins) - 1 if i2 > i1 else first.line - 1
-        return Edit(first.path, first.line, last, tuple(cut), fence_prefix(lines, chunk))
 
 
 def ruff_binary() -> str:
