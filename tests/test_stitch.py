@@ -83,3 +83,10 @@ def test_nothing_to_stitch(project: Project) -> None:
     tangled(project)
     run = loom_process("stitch", cwd=project.root)
     assert run.exit_code == 0 and "0 file(s) stitched" in run.stderr
+
+
+def test_an_edit_racing_a_source_change_is_refused(project: Project) -> None:
+    tangled(project)
+    edit(project, "    return os.sep", "    return os.sep * 2")
+    project.write({"literate/d.md": DOC.replace("return 1", "return 3")})
+    refused(project, "tangled_src/pkg/m.py: both this file and its literate sources changed")
