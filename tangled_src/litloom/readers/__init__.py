@@ -8,10 +8,11 @@ from collections.abc import Callable
 from litloom.errors import Diagnostic
 from litloom.model import Document
 from litloom.readers.markdown import read_markdown
+from litloom.readers.percent import read_notebook, read_percent
 
 Reader = Callable[[str, str], tuple[Document, list[Diagnostic]]]
 
-READERS: dict[str, Reader] = {".md": read_markdown}
+READERS: dict[str, Reader] = {".md": read_markdown, ".ipynb": read_notebook, ".py": read_percent}
 
 
 def reader_for(path: str) -> Reader | None:

@@ -24,8 +24,12 @@ class Book:
     targets: dict[str, str] = field(default_factory=dict)  # key -> the file it roots
 
     def page(self, path: str) -> str:
-        """The woven page of a literate document: its path under build/docs."""
-        return path[len(self.source) + 1 :] if self.source != "." else path
+        """The woven page of a literate document: its path under build/docs.
+
+        A notebook or percent script `x.ipynb` becomes the page `x.ipynb.md`.
+        """
+        page = path[len(self.source) + 1 :] if self.source != "." else path
+        return page if page.endswith(".md") else page + ".md"
 
     def anchor(self, chunk: Chunk) -> str:
         return self.anchors[(chunk.path, chunk.line)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,29 @@ def render_page(
             else []
         )
     return "\n".join(lines)
+
+
+def render_percent_page(document: Document, script: str, book: Book,
+                        highlighter: Highlighter) -> str:
+    """The woven Markdown of a percent script (or a notebook, as one): Markdown cells as
+    prose, code cells as chunks."""
+    by_line = {chunk.line: chunk for chunk in document.chunks}
+    title = document.path.rsplit("/", 1)[-1]
+    out = ["---", f"title: {json.dumps(title)}", "---", ""]
+    cell: list[str] = []
+    kind = None
+    for number, line in enumerate([*script.split("\n"), "# %%"], start=1):
+        if line.startswith("# %%"):
+            if kind == "markdown":
+                out += [c[2:] if c.startswith("# ") else c.lstrip("#") for c in cell] + [""]
+            kind = "markdown" if "[markdown]" in line or "[md]" in line else "code"
+            cell = []
+            chunk = by_line.get(number)
+            if chunk is not None and not _hidden(chunk):
+                out += [render_chunk(chunk, book, book.page(document.path), highlighter), ""]
+        elif kind == "markdown":
+            cell.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _prefix(line: str) -> str:

@@ -14,11 +14,18 @@ from typing import Any
 
 from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.readers.percent import notebook_as_percent
 from litloom.store.transaction import atomic_write
 from litloom.weave.book import make_book
 from litloom.weave.diagrams import draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
-from litloom.weave.render import Highlighter, chunk_code, render_chunk, render_page
+from litloom.weave.render import (
+    Highlighter,
+    chunk_code,
+    render_chunk,
+    render_page,
+    render_percent_page,
+)
 from litloom.weave.runs import runs_pages
 
 GENERATED = ("chunks.md", "architecture.md", "files/", "runs/")
@@ -58,6 +65,10 @@ def weave(config: Config) -> Woven:
                 )
             )
         text = (config.root / document.path).read_text(encoding="utf-8-sig")
+        if not document.path.endswith(".md"):  # a notebook or percent script
+            script = notebook_as_percent(text) if document.path.endswith(".ipynb") else text
+            pages[page] = render_percent_page(document, script, book, highlighter)
+            continue
 
         def extra(chunk: Any, page: str = page) -> str | None:
             return _diagram_block(chunk, book, page, highlighter, work / "diagrams", problems)
