@@ -93,3 +93,29 @@ def test_notebooks_and_scripts_are_woven(project: Project) -> None:
     assert "Prose about the module." in page and 'id="chunk-add"' in page
     assert "&lt;&lt;add&gt;&lt;" not in page and "&lt;&lt;add&gt;&gt;</a>" in page
     assert (project.root / "build/site/more.py.html").is_file()
+
+
+def test_test_cells_of_notebooks_and_scripts_run_under_pytest(project: Project) -> None:
+    import subprocess
+    import sys
+
+    cells = [nbformat.v4.new_code_cell("#| file: calc/ops.py\ndef add(a, b):\n    return a + b"),
+             nbformat.v4.new_code_cell("#| test\n#| chunk: adds\nfrom calc.ops import add\n"
+                                       "assert add(1, 1) == 3")]
+    project.write({
+        "pyproject.toml": '[project]\nname = "x"\n\n[tool.litloom]\n\n[tool.pytest.ini_options]\n'
+                          'testpaths = ["literate"]\n',
+        "literate/nb.ipynb": nbformat.writes(nbformat.v4.new_notebook(cells=cells)),
+        "literate/more.py": "# %%\n#| test\n#| chunk: passes\nassert 1 + 1 == 2\n",
+    })
+    assert project.loom("tangle").exit_code == 0
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                         cwd=project.root, capture_output=True, text=True)
+    assert "1 failed, 1 passed" in run.stdout, run.stdout
+    assert "FAILED literate/nb.ipynb::adds" in run.stdout
+    from litloom.readers.percent import notebook_as_percent
+
+    script = notebook_as_percent(project.read("literate/nb.ipynb")).split("\n")
+    line = script.index("assert add(1, 1) == 3") + 1
+    assert f"literate/nb.ipynb:{line}: AssertionError" in run.stdout
+    assert "assert add(1, 1) == 3" in run.stdout  # the script's line, not JSON

@@ -67,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     project = parent.config.stash.get(_PROJECT, None)
-    if project is None or file_path.suffix != ".md":
+    if project is None or file_path.suffix not in (".md", ".ipynb", ".py"):
         return None
     if project.source not in file_path.resolve().parents:
         return None
@@ -87,12 +87,27 @@ class LiterateFile(pytest.File):
         document = documents.get(relative)
         if document is None:
             return
-        lines = self.path.read_text(encoding="utf-8").splitlines()
+        lines = self._lines()
         for test in find_tests(document):
             yield self._item(project, test, lines)
-        doctest = _doctest_item(self, document, lines)
+        doctest = _doctest_item(self, document, lines) if self.path.suffix == ".md" else None
         if doctest is not None:
             yield doctest
+
+    def _lines(self) -> list[str]:
+        """The document's lines; a notebook's are those of its percent script, which is also
+        what tracebacks show for it (through linecache)."""
+        text = self.path.read_text(encoding="utf-8")
+        if self.path.suffix != ".ipynb":
+            return text.splitlines()
+        import linecache
+
+        from litloom.readers.percent import notebook_as_percent
+
+        script = notebook_as_percent(text)
+        lines = script.splitlines(keepends=True)
+        linecache.cache[str(self.path)] = (len(script), None, lines, str(self.path))
+        return script.splitlines()
 
     def _item(self, project: _Project, test: Any, lines: list[str]) -> pytest.Item:
         expander = project.expander
