@@ -385,6 +385,21 @@ def runs(start: Path, name: str | None) -> None:
 
 @cli.command()
 @click.pass_obj
+def sync(start: Path) -> None:
+    """Pair literate/**/*.md with notebooks/**/*.ipynb; carry whichever side changed across."""
+    from litloom.sync import sync as run_sync
+
+    result = run_sync(_config(start))
+    for path in result.notebooks:
+        click.echo(f"wrote {path}")
+    for path in result.documents:
+        click.echo(f"wrote {path}")
+    click.echo(f"loom sync: {len(result.notebooks)} notebook(s), {len(result.documents)} "
+               "document(s) written", err=True)
+
+
+@cli.command()
+@click.pass_obj
 def stitch(start: Path) -> None:
     """Move hand edits of tangled files back into the chunks they came from."""
     from litloom.diagnostics.stitch import stitch as run_stitch
