@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import posixpath
 import re
 import tomllib
@@ -29,6 +30,9 @@ class Config:
     tangle_root: str = DEFAULTS["tangle_root"]
     build_dir: str = DEFAULTS["build_dir"]
     mermaid_js: str = DEFAULTS["mermaid_js"]
+    watch: tuple[str, ...] = ()  # globs of documents (Entangled's watch_list); () = all
+    ignore: tuple[str, ...] = ()  # globs of files that are not documents (ignore_list)
+    indent_blank_lines: bool = False  # a reference indents empty lines too (as Entangled)
 
     def path(self, relative: str) -> Path:
         """The absolute path of a project-relative path."""
@@ -39,7 +43,7 @@ def find_project_root(start: Path) -> Path:
     """The nearest folder from `start` upwards holding a pyproject.toml, else `start`."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
+        if (folder / "pyproject.toml").is_file() or (folder / "entangled.toml").is_file():
             return folder
     return start
 
@@ -48,7 +52,7 @@ def load_config(root: Path) -> Config:
     """Read `[tool.litloom]` from root/pyproject.toml; raise UserError listing every problem."""
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
-        return Config(root)
+        return _entangled(root, {}) or Config(root)
     try:
         text = pyproject.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -57,7 +61,12 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         line = int(m[1]) if (m := re.search(r"line (\d+)", str(exc))) else 0
         raise UserError([Diagnostic(Location("pyproject.toml", line), str(exc))]) from None
-    table = data.get("tool", {}).get("litloom", {})
+    table = data.get("tool", {}).get("litloom")
+    if table is None:
+        entangled = _entangled(root, data)
+        if entangled is not None:
+            return entangled
+        table = {}
     problems: list[Diagnostic] = []
     values: dict[str, str] = {}
     for key, value in table.items():
@@ -70,6 +79,51 @@ def load_config(root: Path) -> Config:
     if problems:
         raise UserError(problems)
     return Config(root, **values)
+
+
+def _entangled(root: Path, pyproject: dict) -> Config | None:
+    """The settings of an Entangled project in `root`, or None if it is not one."""
+    path = root / "entangled.toml"
+    if path.is_file():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            line = int(m[1]) if (m := re.search(r"line (\d+)", str(exc))) else 0
+            raise UserError([Diagnostic(Location("entangled.toml", line), str(exc))]) from None
+    elif "entangled" in pyproject.get("tool", {}):
+        table = pyproject["tool"]["entangled"]
+    else:
+        return None
+    watch = tuple(table.get("watch_list", ["**/*.md"]))
+    return Config(root, source=".", tangle_root=".", build_dir=".litloom", watch=watch,
+                  ignore=tuple(table.get("ignore_list", [])), indent_blank_lines=True)
+
+
+def matches(path: str, pattern: str) -> bool:
+    """Whether a project-relative POSIX path matches a glob (`**` spans folders)."""
+    return _glob(pattern).fullmatch(path) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
 
 
 def _check_setting(key: str, value: object) -> str | None:

@@ -84,9 +84,21 @@ def find_sources(config: Config) -> dict[str, traces.Signature | None]:
         relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
             relative = f"{relative_folder}/{name}" if relative_folder != "." else name
-            if not name.startswith(".") and reader_for(relative) is not None:
+            if not name.startswith(".") and reader_for(relative) is not None and _watched(
+                config, relative
+            ):
                 found[relative] = traces.signature(os.path.join(folder, name))
     return dict(sorted(found.items()))
+
+
+def _watched(config: Config, relative: str) -> bool:
+    from litloom.config import matches
+
+    if not config.watch:
+        return True
+    return any(matches(relative, g) for g in config.watch) and not any(
+        matches(relative, g) for g in config.ignore
+    )
 
 
 def up_to_date(config: Config, state: traces.State, sources: dict) -> bool:
@@ -127,7 +139,7 @@ def make(
     index = index_chunks(documents)
     targets, target_problems = collect_targets(documents)
     problems = [*(problems or []), *target_problems]
-    expander = Expander(index)
+    expander = Expander(index, indent_blank=config.indent_blank_lines)
     changed_keys = _changed_keys(documents, changed, state)
     if changed is None or not state.targets or changed_keys - index.keys():
         changed = None  # no traces, or a key vanished that unchanged chunks may use: do it all

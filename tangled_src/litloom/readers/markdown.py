@@ -82,7 +82,7 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
     problems.extend(Diagnostic(Location(path, fence.line + 1 + i), m) for i, m in option_problems)
     name, target, rest = attributes.name, attributes.target, []
     for key, value in options:
-        if key == "chunk":
+        if key in ("chunk", "id"):  # `id` is Entangled's name for it (style = "basic")
             name, problem = _agree("name", name, value)
         elif key == "file":
             target, problem = _agree("file", target, value)

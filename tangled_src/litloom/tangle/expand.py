@@ -30,8 +30,9 @@ REFERENCE = re.compile(r"^(?P<indent>[ \t]*)<<(?P<name>[^<>\s](?:[^<>]*[^<>\s])?
 class Expander:
     """Expands chunks by key, once each, collecting the problems it meets."""
 
-    def __init__(self, index: dict[str, list[Chunk]]) -> None:
+    def __init__(self, index: dict[str, list[Chunk]], indent_blank: bool = False) -> None:
         self.index = index
+        self.indent_blank = indent_blank  # Entangled indents empty lines too
         self.problems: list[Diagnostic] = []
         self.deps: dict[str, frozenset[str]] = {}  # key -> every key its expansion used
         self._done: dict[str, tuple[Line, ...]] = {}
@@ -91,7 +92,8 @@ class Expander:
         if not indent:
             return expansion
         return [
-            (indent + text if text else text, path, line, key) for text, path, line, key in expansion
+            (indent + text if text or self.indent_blank else text, path, line, key)
+            for text, path, line, key in expansion
         ]
 
 
