@@ -394,8 +394,11 @@ def sync(start: Path) -> None:
         click.echo(f"wrote {path}")
     for path in result.documents:
         click.echo(f"wrote {path}")
-    click.echo(f"loom sync: {len(result.notebooks)} notebook(s), {len(result.documents)} "
-               "document(s) written", err=True)
+    click.echo(
+        f"loom sync: {len(result.notebooks)} notebook(s), {len(result.documents)} "
+        "document(s) written",
+        err=True,
+    )
 
 
 @cli.command()
@@ -407,9 +410,11 @@ def stitch(start: Path) -> None:
     result = run_stitch(_config(start))
     for path in result.documents:
         click.echo(f"stitched into {path}")
-    click.echo(f"loom stitch: {len(result.files)} file(s) stitched"
-               + (f", {result.dropped} white-space change(s) dropped" if result.dropped else ""),
-               err=True)
+    click.echo(
+        f"loom stitch: {len(result.files)} file(s) stitched"
+        + (f", {result.dropped} white-space change(s) dropped" if result.dropped else ""),
+        err=True,
+    )
 
 
 @cli.command("exec", context_settings={"ignore_unknown_options": True})

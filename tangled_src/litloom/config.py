@@ -38,6 +38,10 @@ class Config:
         """The absolute path of a project-relative path."""
         return self.root / relative if relative != "." else self.root
 
+    def tangled(self, path: str) -> str:
+        """The project-relative path of `path`, a path under the tangle root."""
+        return path if self.tangle_root == "." else f"{self.tangle_root}/{path}"
+
 
 def find_project_root(start: Path) -> Path:
     """The nearest folder from `start` upwards holding a pyproject.toml, else `start`."""
@@ -95,8 +99,15 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
     else:
         return None
     watch = tuple(table.get("watch_list", ["**/*.md"]))
-    return Config(root, source=".", tangle_root=".", build_dir=".litloom", watch=watch,
-                  ignore=tuple(table.get("ignore_list", [])), indent_blank_lines=True)
+    return Config(
+        root,
+        source=".",
+        tangle_root=".",
+        build_dir=".litloom",
+        watch=watch,
+        ignore=tuple(table.get("ignore_list", [])),
+        indent_blank_lines=True,
+    )
 
 
 def matches(path: str, pattern: str) -> bool:

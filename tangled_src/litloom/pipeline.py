@@ -84,8 +84,10 @@ def find_sources(config: Config) -> dict[str, traces.Signature | None]:
         relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
             relative = f"{relative_folder}/{name}" if relative_folder != "." else name
-            if not name.startswith(".") and reader_for(relative) is not None and _watched(
-                config, relative
+            if (
+                not name.startswith(".")
+                and reader_for(relative) is not None
+                and _watched(config, relative)
             ):
                 found[relative] = traces.signature(os.path.join(folder, name))
     return dict(sorted(found.items()))
@@ -183,15 +185,11 @@ def _verified(config: Config, state: traces.State) -> set[str]:
     return {p for p, s in state.outputs.items() if traces.signature(root / p) == s}
 
 
-def _shown(config: Config, path: str) -> str:
-    return path if config.tangle_root == "." else f"{config.tangle_root}/{path}"
-
-
 def _render(
     config: Config, tangled: Tangled, path: str, target: Target, expander: Expander
 ) -> None:
     text, origins = render(target, expander.expand(target.key))
-    shown = _shown(config, path)
+    shown = config.tangled(path)
     file_map = build_file_map(shown, origins)
     digest = transaction.sha256(text.encode("utf-8"))
     tangled.files[path], tangled.digests[path] = text, digest
@@ -208,7 +206,7 @@ def _render(
 def _reuse(
     config: Config, tangled: Tangled, path: str, target: Target, trace: traces.Trace
 ) -> None:
-    shown = _shown(config, path)
+    shown = config.tangled(path)
     tangled.digests[path], tangled.locations[path] = trace.digest, target.location
     tangled.maps[shown] = FileMap(shown, *trace.file_map)
     tangled.traces[path] = trace

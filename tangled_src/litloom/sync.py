@@ -47,17 +47,24 @@ def sync(config: Config) -> Synced:
             plans.append((config.root / document, new, document, "document"))
             md_hash = sha256(new.encode())
         elif (md_changed or nb_changed) and to_markdown(nb_text) != md_text:
-            conflicts.append(Diagnostic(Location(document), f"and {notebook} both changed since "
-                                        "the last sync (or were never synced and differ); keep "
-                                        "the one you want, delete or revert the other, and sync"))
+            conflicts.append(
+                Diagnostic(
+                    Location(document),
+                    f"and {notebook} both changed since "
+                    "the last sync (or were never synced and differ); keep "
+                    "the one you want, delete or revert the other, and sync",
+                )
+            )
         hashes[document] = {"md": md_hash, "ipynb": nb_hash}
     if conflicts:
         raise UserError(conflicts)
     for path, text, _, _ in plans:
         atomic_write(path, text.encode("utf-8"))
     atomic_write(record_path, json.dumps(hashes, indent=1, sort_keys=True).encode())
-    return Synced([s for _, _, s, k in plans if k == "notebook"],
-                  [s for _, _, s, k in plans if k == "document"])
+    return Synced(
+        [s for _, _, s, k in plans if k == "notebook"],
+        [s for _, _, s, k in plans if k == "document"],
+    )
 
 
 def to_notebook(markdown: str, existing: str | None) -> str:
@@ -66,8 +73,9 @@ def to_notebook(markdown: str, existing: str | None) -> str:
     from jupytext.combine import combine_inputs_with_outputs
 
     notebook = jupytext.reads(markdown, fmt="md")
-    notebook.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3",
-                                                "language": "python"})
+    notebook.metadata.setdefault(
+        "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+    )
     if existing is not None:
         try:
             old = jupytext.reads(existing, fmt="ipynb")

@@ -14,18 +14,27 @@ from litloom.tangle.sourcemap import FileMap
 class Backmapper:
     """Turns changed ranges of tangled files into edits of literate chunks, or refusals."""
 
-    def __init__(self, root: Path, documents: list[Document], maps: dict[str, FileMap],
-                 shared: bool = False) -> None:
+    def __init__(
+        self, root: Path, documents: list[Document], maps: dict[str, FileMap], shared: bool = False
+    ) -> None:
         self.root, self.shared = root, shared  # shared: allow chunks expanded in several places
-        self.by_line = {(c.path, n): (c, i) for d in documents for c in d.chunks
-                        for i, n in enumerate(c.line_numbers)}
-        self.uses = Counter((m.sources[s], line) for m in maps.values()
-                            for _, count, s, first, _ in m.segments
-                            for line in range(first, first + count))
+        self.by_line = {
+            (c.path, n): (c, i)
+            for d in documents
+            for c in d.chunks
+            for i, n in enumerate(c.line_numbers)
+        }
+        self.uses = Counter(
+            (m.sources[s], line)
+            for m in maps.values()
+            for _, count, s, first, _ in m.segments
+            for line in range(first, first + count)
+        )
         self.lines: dict[str, list[str]] = {}
 
-    def edit(self, file_map: FileMap, old: list[str], i1: int, i2: int,
-             new: list[str]) -> Edit | str:
+    def edit(
+        self, file_map: FileMap, old: list[str], i1: int, i2: int, new: list[str]
+    ) -> Edit | str:
         """The edit replacing old[i1:i2] by `new` (0-based), or why it cannot be made."""
         where = f"{file_map.target}:{i1 + 1}"
         at_end = i1 == i2 and i1 > 0 and (i1 == len(old) or file_map.lookup(i1 + 1) is None)
@@ -34,18 +43,23 @@ class Backmapper:
         first = origins[0]
         if first is None or any(o is None for o in origins):
             return f"{where}: the change touches litloom's generated header"
-        if any((o.path, o.chunk) != (first.path, first.chunk) or o.line != first.line + k
-               for k, o in enumerate(origins)):
+        if any(
+            (o.path, o.chunk) != (first.path, first.chunk) or o.line != first.line + k
+            for k, o in enumerate(origins)
+        ):
             chunks = sorted({o.chunk for o in origins})
             return f"{where}: the change spans chunks ({', '.join(chunks)}); make it in literate/"
         used = max(self.uses[(o.path, o.line)] for o in origins)
         if used > 1 and not self.shared:
-            return (f"{where}: chunk {first.chunk!r} is expanded in {used} places; change it in "
-                    f"{first.path}:{first.line}")
+            return (
+                f"{where}: chunk {first.chunk!r} is expanded in {used} places; change it in "
+                f"{first.path}:{first.line}"
+            )
         chunk, index = self.by_line[(first.path, first.line)]
         added = len(old[anchor]) - len(chunk.lines[index])
-        lines = self.lines.setdefault(first.path, (self.root / first.path).read_text(
-            encoding="utf-8-sig").splitlines())
+        lines = self.lines.setdefault(
+            first.path, (self.root / first.path).read_text(encoding="utf-8-sig").splitlines()
+        )
         cut = tuple(line[added:] if line[:added].strip() == "" else line.lstrip() for line in new)
         if at_end:
             return Edit(first.path, first.line + 1, first.line, cut, fence_prefix(lines, chunk))

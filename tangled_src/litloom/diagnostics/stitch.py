@@ -29,7 +29,6 @@ def stitch(config: Config) -> Stitched:
     documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
     tangled = pipeline.make(config, documents, problems=problems)
     root = config.path(config.tangle_root)
-    shown = (lambda p: p) if config.tangle_root == "." else (lambda p: f"{config.tangle_root}/{p}")
     manifest = root / MANIFEST
     recorded = {}
     if manifest.exists():
@@ -45,16 +44,21 @@ def stitch(config: Config) -> Stitched:
             continue
         if recorded.get(path) != sha256(text.encode("utf-8")):
             if recorded.get(path) != sha256(disk.encode("utf-8")):
-                refused.append(Diagnostic(Location(shown(path)), "both this file and its "
-                                          "literate sources changed since the last tangle; "
-                                          "stitch needs one of them as it was"))
+                refused.append(
+                    Diagnostic(
+                        Location(config.tangled(path)),
+                        "both this file and its "
+                        "literate sources changed since the last tangle; "
+                        "stitch needs one of them as it was",
+                    )
+                )
             continue
         old, new = text.split("\n"), disk.split("\n")
         matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 continue
-            edit = mapper.edit(tangled.maps[shown(path)], old, i1, i2, new[j1:j2])
+            edit = mapper.edit(tangled.maps[config.tangled(path)], old, i1, i2, new[j1:j2])
             if not isinstance(edit, str):
                 edits.add(edit)
             elif "".join("".join(old[i1:i2]).split()) == "".join("".join(new[j1:j2]).split()):
@@ -62,7 +66,7 @@ def stitch(config: Config) -> Stitched:
             else:
                 where, line, reason = edit.split(":", 2)
                 refused.append(Diagnostic(Location(where, int(line)), reason.strip()))
-        files.append(shown(path))
+        files.append(config.tangled(path))
     if refused:
         raise UserError(refused)
     written = apply_edits(config.root, sorted(edits)) if edits else []

@@ -43,9 +43,15 @@ def notebook_as_percent(text: str) -> str:
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises many kinds for a broken file
         raise ValueError(str(error).splitlines()[0]) from None
-    return jupytext.writes(notebook, fmt={"extension": ".py", "format_name": "percent",
-                                          "notebook_metadata_filter": "-all",
-                                          "cell_metadata_filter": "-all"})
+    return jupytext.writes(
+        notebook,
+        fmt={
+            "extension": ".py",
+            "format_name": "percent",
+            "notebook_metadata_filter": "-all",
+            "cell_metadata_filter": "-all",
+        },
+    )
 
 
 def read_notebook(path: str, text: str) -> tuple[Document, list[Diagnostic]]:

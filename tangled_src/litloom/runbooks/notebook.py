@@ -52,7 +52,7 @@ def to_notebook(book: Runbook, text: str, expander: Expander) -> Any:
 
     document, path = book.document, book.document.path
     lines = text.replace("\r\n", "\n").split("\n")
-    cells, prose, prose_start = [], [], _body_start(lines)
+    cells, prose, prose_start = [], [], _body_start(path, lines)
     cursor = prose_start
     for chunk in document.chunks:
         runs = chunk.language.lower() in PYTHON and not _shown_only(chunk)
@@ -109,13 +109,11 @@ def _shown_only(chunk: Chunk) -> bool:
     return chunk.option("eval", "true") == "false" or "diagram" in chunk.classes
 
 
-def _body_start(lines: list[str]) -> int:
-    """The index of the first line after the front matter."""
-    if lines and lines[0].rstrip() == "---":
-        for index, line in enumerate(lines[1:], start=1):
-            if line.rstrip() in ("---", "..."):
-                return index + 1
-    return 0
+def _body_start(path: str, lines: list[str]) -> int:
+    """The index of the first line after the front matter, as the Markdown reader finds it."""
+    from litloom.readers.markdown import split_front_matter
+
+    return split_front_matter(path, "\n".join(lines))[2] - 1
 
 
 def declared_parameters(chunk: Chunk | None) -> tuple[dict[str, bool], str | None]:

@@ -116,8 +116,9 @@ def render_page(
     return "\n".join(lines)
 
 
-def render_percent_page(document: Document, script: str, book: Book,
-                        highlighter: Highlighter) -> str:
+def render_percent_page(
+    document: Document, script: str, book: Book, highlighter: Highlighter
+) -> str:
     """The woven Markdown of a percent script (or a notebook, as one): Markdown cells as
     prose, code cells as chunks."""
     by_line = {chunk.line: chunk for chunk in document.chunks}

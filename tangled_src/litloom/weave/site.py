@@ -75,8 +75,9 @@ def weave(config: Config) -> Woven:
 
         pages[page] = render_page(document, text, book, highlighter, extra)
     at = chunk_at(book)
-    prefix = "" if config.tangle_root == "." else config.tangle_root + "/"
-    files = {path: (text, tangled.maps[prefix + path]) for path, text in tangled.files.items()}
+    files = {
+        path: (text, tangled.maps[config.tangled(path)]) for path, text in tangled.files.items()
+    }
     for target, (text, file_map) in sorted(files.items()):
         language = book.chunks[tangled.traces[target].key][0].language
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
