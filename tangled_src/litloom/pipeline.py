@@ -58,7 +58,7 @@ def _state_folder(config: Config) -> Path:
 
 
 def _key(config: Config) -> tuple[object, ...]:
-    return traces.state_key(config.source, config.tangle_root)
+    return (*traces.state_key(config.source, config.tangle_root), config.nbdev)
 
 
 def load_traces(config: Config) -> traces.State:
@@ -220,6 +220,7 @@ def plan_writes(config: Config, tangled: Tangled) -> transaction.Plan:
             text.encode("utf-8") if (text := tangled.files.get(path)) is not None else None,
             tangled.locations[path],
             digest,
+            config.adopts.encode("utf-8"),
         )
         for path, digest in tangled.digests.items()
     ]
@@ -264,7 +265,7 @@ def _read(config: Config, relative: str, problems: list[Diagnostic]) -> Document
     if problem is not None:
         problems.append(problem)
         return None
-    reader = reader_for(relative)
+    reader = reader_for(relative, config.nbdev)
     assert reader is not None
     document, found = reader(relative, text)
     problems.extend(found)

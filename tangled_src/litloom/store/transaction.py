@@ -58,6 +58,7 @@ class Want:
     content: bytes | None  # None: the file on disk is known to hold it already
     location: Location
     digest: str
+    adopts: bytes = b""  # a file holding this mark was written by the project's own tool
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
             and current != want.content
             and current is not None
             and want.path not in recorded
+            and not (want.adopts and want.adopts in current)
         ):
             problem = (
                 f"{_shown(prefix, want.path)} exists and was not written by litloom, "
@@ -125,7 +127,8 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
         if current == want.content:
             unchanged += 1
             continue
-        edited = current is not None and sha256(current) != recorded.get(want.path)
+        edited = current is not None and want.path in recorded
+        edited = edited and sha256(current) != recorded[want.path]
         changes.append(Change("write", want.path, want.content, current, edited))
     for path in sorted(set(recorded) - set(entries)):
         unwritable = _unwritable(root, real_root, path, folders)

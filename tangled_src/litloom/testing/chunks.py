@@ -7,6 +7,7 @@ import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 from litloom.model import Chunk, Document
@@ -73,6 +74,39 @@ def compile_test(
 ) -> Callable[..., Any]:
     """A function running `lines`, whose code objects carry the literate file and lines."""
     path, fence = test.chunk.path, test.chunk.line
+    body, where = _relocated(lines, filename, path, fence, document_lines)
+    module = ast.parse(f"def {test.function_name}({', '.join(test.fixtures)}):\n    pass\n")
+    function = module.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    for node in ast.walk(module):
+        _place(node, fence, 0)
+    function.body = body or function.body
+    if rewrite is not None:
+        rewrite(module, _padded(lines, where, path).encode("utf-8"), filename)
+    namespace: dict[str, Any] = {"__name__": "literate", "__file__": filename}
+    exec(compile(module, filename, "exec", dont_inherit=True), namespace)
+    return namespace[test.function_name]
+
+
+def compile_cell(
+    chunk: Chunk,
+    lines: tuple[Line, ...],
+    filename: str,
+    document_lines: list[str],
+    rewrite: Callable[[ast.Module, bytes, str], None] | None = None,
+) -> CodeType:
+    """Module code running `lines` at their literate lines: one step of a notebook session."""
+    body, where = _relocated(lines, filename, chunk.path, chunk.line, document_lines)
+    module = ast.Module(body=body, type_ignores=[])
+    if rewrite is not None:
+        rewrite(module, _padded(lines, where, chunk.path).encode("utf-8"), filename)
+    return compile(module, filename, "exec", dont_inherit=True)
+
+
+def _relocated(
+    lines: tuple[Line, ...], filename: str, path: str, fence: int, document_lines: list[str]
+) -> tuple[list[ast.stmt], list[int]]:
+    """The statements of `lines`, moved to their literate lines, and the line of each line."""
     synthetic = "".join(line[0] + "\n" for line in lines)
     where = [fence] + [number if origin == path else fence for _, origin, number, _ in lines]
     try:
@@ -86,18 +120,8 @@ def compile_test(
         else 0
         for text, origin, number, _ in lines
     ]
-    module = ast.parse(f"def {test.function_name}({', '.join(test.fixtures)}):\n    pass\n")
-    function = module.body[0]
-    assert isinstance(function, ast.FunctionDef)
-    for node in ast.walk(module):
-        _place(node, fence, 0)
-    function.body = body or function.body
     relocate(body, where, shift)
-    if rewrite is not None:
-        rewrite(module, _padded(lines, where, path).encode("utf-8"), filename)
-    namespace: dict[str, Any] = {"__name__": "literate", "__file__": filename}
-    exec(compile(module, filename, "exec", dont_inherit=True), namespace)
-    return namespace[test.function_name]
+    return body, where
 
 
 def _indent(text: str) -> int:

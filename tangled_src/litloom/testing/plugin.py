@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from litloom.errors import UserError
-from litloom.testing.chunks import compile_test, find_tests
+from litloom.testing.chunks import compile_cell, compile_test, find_tests
+from litloom.testing.session import Session, is_session, package_of, steps
 
 _PROJECT = pytest.StashKey["_Project | None"]()
 
@@ -50,14 +51,25 @@ def _has_litloom(root: Path) -> bool:
         data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return "litloom" in data.get("tool", {})
+    tools = data.get("tool", {})
+    return "litloom" in tools or "nbdev" in tools or "entangled" in tools
+
+
+def _has_project(root: Path) -> bool:
+    """Whether `root` holds a project litloom reads: its own, nbdev's or Entangled's."""
+    return (
+        _has_litloom(root)
+        or (root / "entangled.toml").is_file()
+        or (root / "settings.ini").is_file()
+        and "nbs_path" in (root / "settings.ini").read_text(encoding="utf-8", errors="replace")
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     from litloom.config import find_project_root
 
     root = find_project_root(config.rootpath)
-    project = _Project(root) if _has_litloom(root) else None
+    project = _Project(root) if _has_project(root) else None
     config.stash[_PROJECT] = project
     if project is not None:
         tangled = str(project.config.path(project.config.tangle_root).resolve())
@@ -88,6 +100,9 @@ class LiterateFile(pytest.File):
         if document is None:
             return
         lines = self._lines()
+        if is_session(document):
+            yield from _session_items(self, project, document, lines)
+            return
         for test in find_tests(document):
             yield self._item(project, test, lines)
         doctest = _doctest_item(self, document, lines) if self.path.suffix == ".md" else None
@@ -185,6 +200,43 @@ class _Broken(pytest.Item):
 
 class _LiterateError(Exception):
     pass
+
+
+def _session_items(file: LiterateFile, project: _Project, document: Any, lines: list[str]) -> Any:
+    """The items of a document that runs as a notebook session."""
+    if (file.path.parent / ".notest").exists():
+        return
+    session = Session(package_of(document))
+    for chunk, test in steps(document):
+        name = chunk.name or f"line{chunk.line}"
+        code = project.expander.expand_chunk(chunk, chunk.key or name)
+        first = (n for text, origin, n, _ in code if text.strip() and origin == chunk.path)
+        where = f"{chunk.path}:{next(first, chunk.line)}"
+        message = None
+        if project.expander.problems:
+            message = "\n".join(map(str, project.expander.problems))
+            project.expander.problems.clear()
+        else:
+            try:
+                compiled = compile_cell(chunk, code, str(file.path), lines, file._rewrite)
+            except SyntaxError as error:
+                message = f"{chunk.path}:{error.lineno}: {error.msg}"
+        index = session.add(None if message else compiled, message or where)
+        if test and message:
+            yield _Broken.from_parent(file, name=name, message=message)
+        elif test:
+            item = SessionTest.from_parent(file, name=name, callobj=session.runner(index))
+            item.line = chunk.line
+            yield item
+
+
+class SessionTest(pytest.Function):
+    """A test step of a notebook session; reported at its literate line."""
+
+    line = 0
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.line - 1, self.name
 
 
 def _doctest_item(parent: LiterateFile, document: Any, lines: list[str]) -> pytest.Item | None:
