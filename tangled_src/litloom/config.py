@@ -37,10 +37,16 @@ class Config:
     indent_blank_lines: bool = False  # a reference indents empty lines too (as Entangled)
     nbdev: tuple[tuple[str, str], ...] = ()  # an nbdev project's layout; () = not one
     adopts: str = ""  # a mark of files the project's own tool wrote: tangle may replace them
+    namespace: str = ""  # Entangled: "" (global), "private" (per document) or "a::b"
+    languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
 
     def path(self, relative: str) -> Path:
         """The absolute path of a project-relative path."""
         return self.root / relative if relative != "." else self.root
+
+    def comments(self) -> dict[str, tuple[str, str]]:
+        """The comment syntax the project declares, by language identifier."""
+        return {name: (start, end) for name, start, end in self.languages}
 
     def tangled(self, path: str) -> str:
         """The project-relative path of `path`, a path under the tangle root."""
@@ -106,6 +112,9 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
     else:
         return None
     watch = tuple(table.get("watch_list", ["**/*.md"]))
+    namespace = str(table.get("namespace") or "")
+    if not namespace and table.get("namespace_default") == "private":
+        namespace = "private"
     return Config(
         root,
         source=".",
@@ -115,7 +124,25 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
         ignore=tuple(table.get("ignore_list", [])),
         indent_blank_lines=True,
         adopts="~/~ begin <<",
+        namespace=namespace,
+        languages=_languages(table.get("languages", []), path.name if path.is_file() else ""),
     )
+
+
+def _languages(declared: object, where: str) -> tuple[tuple[str, str, str], ...]:
+    """Entangled's `[[languages]]`: (identifier, comment start, comment end) for each."""
+    found = []
+    try:
+        for language in declared:  # type: ignore[attr-defined]
+            comment = language["comment"]
+            for identifier in language["identifiers"]:
+                found.append(
+                    (str(identifier).lower(), str(comment["open"]), str(comment.get("close") or ""))
+                )
+    except (TypeError, KeyError) as exc:
+        message = f"[[languages]] needs identifiers and comment.open: {exc!r} is missing or wrong"
+        raise UserError([Diagnostic(Location(where or "pyproject.toml"), message)]) from None
+    return tuple(found)
 
 
 def matches(path: str, pattern: str) -> bool:

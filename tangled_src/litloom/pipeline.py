@@ -14,7 +14,7 @@ from litloom.model import Document
 from litloom.readers import reader_for
 from litloom.store import state as traces
 from litloom.store import transaction
-from litloom.tangle.expand import Expander, expand_keys, index_chunks
+from litloom.tangle.expand import Expander, expand_keys, in_namespace, index_chunks
 from litloom.tangle.sourcemap import FileMap, Origin, build_file_map, dumps
 from litloom.tangle.targets import Target, collect_targets, render
 
@@ -58,7 +58,12 @@ def _state_folder(config: Config) -> Path:
 
 
 def _key(config: Config) -> tuple[object, ...]:
-    return (*traces.state_key(config.source, config.tangle_root), config.nbdev)
+    return (
+        *traces.state_key(config.source, config.tangle_root),
+        config.nbdev,
+        config.namespace,
+        config.languages,
+    )
 
 
 def load_traces(config: Config) -> traces.State:
@@ -188,7 +193,7 @@ def _verified(config: Config, state: traces.State) -> set[str]:
 def _render(
     config: Config, tangled: Tangled, path: str, target: Target, expander: Expander
 ) -> None:
-    text, origins = render(target, expander.expand(target.key))
+    text, origins = render(target, expander.expand(target.key), config.comments())
     shown = config.tangled(path)
     file_map = build_file_map(shown, origins)
     digest = transaction.sha256(text.encode("utf-8"))
@@ -269,6 +274,9 @@ def _read(config: Config, relative: str, problems: list[Diagnostic]) -> Document
     assert reader is not None
     document, found = reader(relative, text)
     problems.extend(found)
+    if config.namespace:  # Entangled's namespaces: a name is known as `namespace::name`
+        namespace = relative if config.namespace == "private" else config.namespace
+        document = in_namespace(document, namespace)
     return document
 
 

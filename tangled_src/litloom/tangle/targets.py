@@ -108,10 +108,12 @@ def unsafe_path(target: str) -> str | None:
     return None
 
 
-def render(target: Target, lines: tuple[Line, ...]) -> tuple[str, list[Line | None]]:
+def render(
+    target: Target, lines: tuple[Line, ...], comments: dict[str, tuple[str, str]] | None = None
+) -> tuple[str, list[Line | None]]:
     """The text of a tangled file, and the origin of each of its lines."""
     sources = sorted({line[1] for line in lines}) or [target.location.path]
-    header = header_line(target.language, sources)
+    header = header_line(target.language, sources, comments)
     head: list[Line | None] = [None] if header else []
     origins: list[Line | None] = [*head, *lines]
     texts = [header, *(line[0] for line in lines)] if header else [line[0] for line in lines]
@@ -121,9 +123,11 @@ def render(target: Target, lines: tuple[Line, ...]) -> tuple[str, list[Line | No
     return "\n".join(texts) + "\n", origins
 
 
-def header_line(language: str, sources: list[str]) -> str | None:
+def header_line(
+    language: str, sources: list[str], comments: dict[str, tuple[str, str]] | None = None
+) -> str | None:
     """The generated-file comment for `language`, or None where no comment syntax is known."""
-    syntax = comment_syntax(language)
+    syntax = (comments or {}).get(language.lower()) or comment_syntax(language)
     if syntax is None:
         return None
     start, end = syntax
