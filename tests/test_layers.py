@@ -15,7 +15,7 @@ LAYERS = {  # module prefix -> layer, as in the table of literate/index.md
     "litloom.config": 1, "litloom.readers": 1,
     "litloom.tangle": 2, "litloom.store": 2,
     "litloom.pipeline": 3, "litloom.scaffold": 3,
-    "litloom.diagnostics": 4, "litloom.runbooks": 4, "litloom.sync": 4, "litloom.weave": 5, "litloom.testing": 6,
+    "litloom.diagnostics": 4, "litloom.runbooks": 4, "litloom.sync": 4, "litloom.importers": 4, "litloom.weave": 5, "litloom.testing": 6,
     "litloom.cli": 7, "litloom.__main__": 8,
 }
 APART = {("litloom.store", "litloom.tangle"), ("litloom.store", "litloom.readers"),

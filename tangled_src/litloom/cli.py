@@ -417,6 +417,43 @@ def stitch(start: Path) -> None:
     )
 
 
+@cli.group("import")
+def import_() -> None:
+    """Convert an nbdev or Entangled project to litloom's layout and syntax."""
+
+
+@import_.command("nbdev")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--tangle-root",
+    default="tangled_src",
+    show_default=True,
+    help="Where the modules go; '.' keeps them where nbdev wrote them.",
+)
+def import_nbdev(path: Path, tangle_root: str) -> None:
+    """Write the notebooks of the nbdev project in PATH as literate/**/*.md chapters."""
+    from litloom.importers import write
+    from litloom.importers.nbdev import convert_nbdev
+
+    _report_import(write(convert_nbdev(path.resolve(), tangle_root)))
+
+
+@import_.command("entangled")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_entangled(path: Path) -> None:
+    """Move the documents of the Entangled project in PATH to literate/, in litloom syntax."""
+    from litloom.importers import write
+    from litloom.importers.entangled import convert_entangled
+
+    _report_import(write(convert_entangled(path.resolve())))
+
+
+def _report_import(written: list[str]) -> None:
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"loom import: {len(written)} file(s) written; now run `loom tangle`", err=True)
+
+
 @cli.command("exec", context_settings={"ignore_unknown_options": True})
 @click.argument("script", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED)

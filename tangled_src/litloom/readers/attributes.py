@@ -113,7 +113,7 @@ def _unquote(value: str) -> str:
     return value
 
 
-_OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)\s*(?::\s*(?P<value>.*?))?\s*$")
+_OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)(?P<colon>\s*:\s*|\s+|$)(?P<value>.*?)\s*$")
 
 
 def parse_options(
@@ -134,7 +134,7 @@ def parse_options(
                 (index, f"malformed option line {line!r}: expected `{marker} key: value`")
             )
             continue
-        value = option["value"]
+        value = option["value"] if ":" in option["colon"] or option["value"] else None
         if value is not None and value == "" and option["key"] in ("file", "chunk"):
             problems.append((index, f"option '{option['key']}' needs a value"))
             continue

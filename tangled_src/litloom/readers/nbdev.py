@@ -35,7 +35,7 @@ def layout_of(settings: tuple[tuple[str, str], ...]) -> NbdevLayout:
     )
 
 
-_EXPORTS = ("export", "exports", "exporti", "exportd")
+EXPORTS = ("export", "exports", "exporti", "exportd")
 
 
 def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, list[Diagnostic]]:
@@ -49,7 +49,7 @@ def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, lis
         notebook = nbformat.reads(text, as_version=4)
     except ValueError as error:
         return Document(path), [Diagnostic(Location(path), f"not a valid notebook: {error}")]
-    cells = _cells(notebook, script)
+    cells = notebook_cells(notebook, script)
     problems: list[Diagnostic] = []
     default = ""
     for cell in cells:
@@ -62,7 +62,7 @@ def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, lis
             chunks += _module(path, default, exported, layout, problems)
         else:
             cell = next(c for c in exported if c.kind == "code")
-            export = next((n for n in _EXPORTS if n in cell.at), "")
+            export = next((n for n in EXPORTS if n in cell.at), "")
             where = Location(path, cell.at.get(export, cell.line))
             problems.append(Diagnostic(where, "#| export without a #| default_exp cell"))
     language = notebook.metadata.get("kernelspec", {}).get("language", "python")
@@ -71,7 +71,7 @@ def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, lis
     return Document(path, tuple(chunks), {"session": "notebook"}), problems
 
 
-def _exported(cell: _Cell, problems: list[Diagnostic], path: str) -> bool:
+def _exported(cell: NbdevCell, problems: list[Diagnostic], path: str) -> bool:
     """Whether `cell` goes into the default module (a titled Markdown cell does too)."""
     if not cell.source:
         return False
@@ -79,7 +79,7 @@ def _exported(cell: _Cell, problems: list[Diagnostic], path: str) -> bool:
         return cell.source.startswith("# ") or bool({"export", "exportd"} & cell.directives.keys())
     if cell.kind != "code":
         return False
-    found = [name for name in _EXPORTS if name in cell.directives]
+    found = [name for name in EXPORTS if name in cell.directives]
     for name in found:
         module = cell.directives[name].split()
         if module:
@@ -98,7 +98,7 @@ _MAGIC = re.compile(r"^\s*%%\w+")
 
 
 @dataclass
-class _Cell:
+class NbdevCell:
     kind: str  # "code", "markdown" or "raw"
     source: str  # without its directive lines
     directives: dict[str, str]
@@ -107,8 +107,17 @@ class _Cell:
     at: dict[str, int]  # the line of each directive written as a comment
 
 
-def _cells(notebook: object, script: str) -> list[_Cell]:
-    """The notebook's cells; the notebook's `nbdev` metadata goes to its first code cell."""
+def notebook_cells(notebook: object, script: str | None = None) -> list[NbdevCell]:
+    """The notebook's cells (a notebook, or its JSON text); the notebook's `nbdev` metadata
+    goes to its first code cell."""
+    if isinstance(notebook, str):
+        import nbformat
+
+        from litloom.readers.percent import notebook_as_percent
+
+        script = notebook_as_percent(notebook)
+        notebook = nbformat.reads(notebook, as_version=4)
+    assert script is not None
     starts = [n + 1 for n, line in enumerate(script.split("\n")) if line.startswith("# %%")]
     raw = list(notebook.cells)  # type: ignore[attr-defined]
     if len(starts) != len(raw):  # a cell holding a `# %%` line: number by cell instead
@@ -122,7 +131,7 @@ def _cells(notebook: object, script: str) -> list[_Cell]:
     return cells
 
 
-def _cell(raw: dict, start: int) -> _Cell:
+def _cell(raw: dict, start: int) -> NbdevCell:
     lines = raw["source"].splitlines(keepends=True)
     n = 0
     while n < len(lines) and _LEADING.search(lines[n]):
@@ -130,7 +139,7 @@ def _cell(raw: dict, start: int) -> _Cell:
     found = [(i, _DIRECTIVE.match(line)) for i, line in enumerate(lines[:n])]
     directives = {m[1]: "" if m[2] == "true" else m[2] for _, m in found if m}
     kept = [i for i in range(n) if _MAGIC.match(lines[i])] + list(range(n, len(lines)))
-    return _Cell(
+    return NbdevCell(
         kind=raw["cell_type"],
         source="".join(lines[i] for i in kept),
         directives={**_meta(raw.get("metadata", {})), **directives},
@@ -146,7 +155,7 @@ def _meta(metadata: dict) -> dict[str, str]:
 
 
 def _module(
-    path: str, module: str, cells: list[_Cell], layout: NbdevLayout, problems: list[Diagnostic]
+    path: str, module: str, cells: list[NbdevCell], layout: NbdevLayout, problems: list[Diagnostic]
 ) -> list[Chunk]:
     """The chunks of `module`, made of the exported `cells`."""
     target = posixpath.join(layout.lib_path, *module.split(".")) + ".py"
@@ -165,36 +174,44 @@ def _module(
     docstring = _docstring(cells, path, layout)
     if docstring:
         lines = (*docstring.split("\n"), "")
-        chunks.append(_chunk(path, first, target, lines, [first] * len(lines)))
+        chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "docstring"))
     chunks += [_cell_chunk(path, c, target) for c in code if cells.index(c) < future]
     names = str(_all(in_all))
     wrapped = textwrap.wrap(names, width=120, subsequent_indent=" " * 11, break_long_words=False)
     lines = ("", *f"__all__ = {chr(10).join(wrapped)}".split("\n"))
-    chunks.append(_chunk(path, first, target, lines, [first] * len(lines)))
+    chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "all"))
     chunks += [_cell_chunk(path, c, target) for c in code if cells.index(c) >= future]
     return chunks
 
 
-def _chunk(path: str, line: int, target: str, lines: tuple[str, ...], numbers: list[int]) -> Chunk:
+def _chunk(
+    path: str,
+    line: int,
+    target: str,
+    lines: tuple[str, ...],
+    numbers: list[int],
+    generated: str | None = None,
+) -> Chunk:
     return Chunk(
         path=path,
         line=line,
         language="python",
         target=target,
+        options=(("nbdev", generated),) if generated else (),
         lines=lines,
         line_numbers=tuple(numbers),
         end_line=max(numbers, default=line),
     )
 
 
-def _cell_chunk(path: str, cell: _Cell, target: str) -> Chunk:
+def _cell_chunk(path: str, cell: NbdevCell, target: str) -> Chunk:
     lines = ("", *cell.source.split("\n"))
     numbers = [cell.line, *cell.numbers]
     numbers += [numbers[-1] + 1] * (len(lines) - len(numbers))  # a source ending in a newline
     return _chunk(path, cell.line, target, lines, numbers[: len(lines)])
 
 
-def _parsed(cell: _Cell) -> list[ast.stmt]:
+def _parsed(cell: NbdevCell) -> list[ast.stmt]:
     """The top-level statements of a code cell; none for magics, shell lines and bad syntax."""
     if cell.kind != "code" or cell.source.strip()[:1] in ("%", "!"):
         return []
@@ -204,11 +221,11 @@ def _parsed(cell: _Cell) -> list[ast.stmt]:
         return []
 
 
-def _has_future(cell: _Cell) -> bool:
+def _has_future(cell: NbdevCell) -> bool:
     return any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in _parsed(cell))
 
 
-def _relative_imports(cell: _Cell, folder: str, path: str, problems: list[Diagnostic]) -> str:
+def _relative_imports(cell: NbdevCell, folder: str, path: str, problems: list[Diagnostic]) -> str:
     """The source of `cell` with the package's own absolute imports made relative."""
     lines = cell.source.splitlines(keepends=True)
     for node in _parsed(cell):
@@ -243,7 +260,7 @@ def _relative(module: str, folder: str) -> str:
     return dotted.replace("/", ".")
 
 
-def _docstring(cells: list[_Cell], path: str, layout: NbdevLayout) -> str:
+def _docstring(cells: list[NbdevCell], path: str, layout: NbdevLayout) -> str:
     title = next((c for c in cells if c.kind == "markdown" and c.source.startswith("# ")), None)
     if title is None:
         return ""
@@ -283,7 +300,7 @@ def _doc_url(path: str, layout: NbdevLayout) -> str:
     return f"{layout.doc_url}/{page}.md"
 
 
-def _all(cells: list[_Cell]) -> list[str]:
+def _all(cells: list[NbdevCell]) -> list[str]:
     """The names of `__all__` for the exported `cells`."""
     statements = [s for c in cells for s in _parsed(c)]
     assigns = [s for s in statements if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
@@ -316,12 +333,12 @@ def _decorator(node: ast.expr) -> str:
     return function.id if isinstance(function, ast.Name) else ""
 
 
-def _tests(path: str, cells: list[_Cell], layout: NbdevLayout) -> list[Chunk]:
+def _tests(path: str, cells: list[NbdevCell], layout: NbdevLayout) -> list[Chunk]:
     tests = []
     for cell in cells:
         if cell.kind != "code" or not cell.source.strip() or cell.source.strip()[:1] in "%!":
             continue
-        if {*_EXPORTS, "default_exp"} & cell.directives.keys():
+        if {*EXPORTS, "default_exp"} & cell.directives.keys():
             continue
         if cell.directives.get("eval", "").lower() == "false":
             continue
@@ -341,6 +358,6 @@ def _tests(path: str, cells: list[_Cell], layout: NbdevLayout) -> list[Chunk]:
     return tests
 
 
-def _skip_exec(cells: list[_Cell]) -> bool:
+def _skip_exec(cells: list[NbdevCell]) -> bool:
     pattern = re.compile(r"^-?\s*skip_exec:\s*true\s*$", re.M | re.I)
     return any(c.kind in ("raw", "markdown") and pattern.search(c.source) for c in cells[:3])
