@@ -90,3 +90,58 @@ def test_an_edit_racing_a_source_change_is_refused(project: Project) -> None:
     edit(project, "    return os.sep", "    return os.sep * 2")
     project.write({"literate/d.md": DOC.replace("return 1", "return 3")})
     refused(project, "tangled_src/pkg/m.py: both this file and its literate sources changed")
+
+
+def _notebook_with_output() -> str:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                       "display_name": "Python 3"}
+    cell = nbformat.v4.new_code_cell("#| file: calc/ops.py\ndef add(a, b):\n    return a + b")
+    shown = nbformat.v4.new_code_cell("1 + 1")
+    shown.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                            execution_count=1)]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Ops"), cell, shown]
+    return nbformat.writes(notebook) + "\n"
+
+
+def test_an_edit_is_stitched_into_a_notebook_keeping_its_outputs(project: Project) -> None:
+    import nbformat
+
+    project.write({"literate/ops.ipynb": _notebook_with_output()})
+    assert project.loom("tangle").exit_code == 0
+    path = project.root / "tangled_src/calc/ops.py"
+    path.write_text(path.read_text().replace("return a + b", "return b + a"))
+    run = project.loom("stitch")
+    assert run.exit_code == 0, run.stderr
+    notebook = nbformat.reads(project.read("literate/ops.ipynb"), as_version=4)  # still valid
+    assert notebook.cells[1].source == "#| file: calc/ops.py\ndef add(a, b):\n    return b + a"
+    assert notebook.cells[2].outputs[0]["data"]["text/plain"] == "2"
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert project.read("literate/ops.ipynb").endswith("}\n")
+    assert "0 written" in project.loom("tangle").stderr
+
+
+def test_lines_a_reader_made_are_not_stitched(tmp_path) -> None:
+    """nbdev: an import the reader made relative, and the __all__ it computed, are refused."""
+    import shutil
+    from pathlib import Path
+
+    root = tmp_path / "cards"
+    shutil.copytree(Path(__file__).parent / "data/nbdev-cards", root,
+                    ignore=shutil.ignore_patterns("*.py"))
+    assert loom_process("tangle", cwd=root).exit_code == 0
+    before = Project(root).snapshot()
+    core = root / "cards/core.py"
+    original = core.read_text()
+    core.write_text(original.replace("from .util import helper, patch",
+                                     "from .util import helper, patch, internal"))
+    run = loom_process("stitch", cwd=root)
+    assert run.exit_code == 2
+    assert "does not hold this line as written (the reader made it)" in run.stderr
+    assert "cards/core.py:14: nbs/00_core.ipynb:" in run.stderr
+    core.write_text(original.replace("__all__ = ['SUITS'", "__all__ = ['X', 'SUITS'"))
+    assert loom_process("stitch", cwd=root).exit_code == 2
+    core.write_text(original)
+    assert Project(root).snapshot() == before

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from litloom.diagnostics.edits import Edit, fence_prefix
+from litloom.diagnostics.edits import Edit, document_lines, fence_prefix
 from litloom.model import Document
 from litloom.tangle.sourcemap import FileMap
 
@@ -57,9 +57,14 @@ class Backmapper:
             )
         chunk, index = self.by_line[(first.path, first.line)]
         added = len(old[anchor]) - len(chunk.lines[index])
-        lines = self.lines.setdefault(
-            first.path, (self.root / first.path).read_text(encoding="utf-8-sig").splitlines()
-        )
+        lines = self.lines.setdefault(first.path, document_lines(self.root, first.path))
+        for o in origins:
+            made, k = self.by_line[(o.path, o.line)]
+            if o.line > len(lines) or lines[o.line - 1].strip() != made.lines[k].strip():
+                return (
+                    f"{where}: {o.path}:{o.line} does not hold this line as written (the reader "
+                    f"made it); change it in {o.path}"
+                )
         cut = tuple(line[added:] if line[:added].strip() == "" else line.lstrip() for line in new)
         if at_end:
             return Edit(first.path, first.line + 1, first.line, cut, fence_prefix(lines, chunk))

@@ -28,10 +28,24 @@ def fence_prefix(document_lines: list[str], chunk: Chunk) -> str:
     return line[: len(line) - len(stripped)]
 
 
+def document_lines(root: Path, path: str) -> list[str]:
+    """The literate lines of a document: a notebook's are those of its percent script."""
+    text = (root / path).read_text(encoding="utf-8-sig")
+    if path.endswith(".ipynb"):
+        from litloom.readers.percent import notebook_as_percent
+
+        return notebook_as_percent(text).split("\n")
+    return text.splitlines()
+
+
 def apply_edits(root: Path, edits: list[Edit]) -> list[str]:
     """Apply `edits` (non-overlapping) to their documents; return the paths written."""
     written = []
     for path in sorted({e.path for e in edits}):
+        if path.endswith(".ipynb"):
+            _edit_notebook(root / path, [e for e in edits if e.path == path])
+            written.append(path)
+            continue
         raw = (root / path).read_bytes()
         bom = raw.startswith(b"\xef\xbb\xbf")
         text = raw.decode("utf-8-sig")
@@ -45,3 +59,24 @@ def apply_edits(root: Path, edits: list[Edit]) -> list[str]:
         atomic_write(root / path, (b"\xef\xbb\xbf" if bom else b"") + data)
         written.append(path)
     return written
+
+
+def _edit_notebook(path: Path, edits: list[Edit]) -> None:
+    """Apply `edits` to the percent script of a notebook, and write the notebook back."""
+    import jupytext
+    from jupytext.combine import combine_inputs_with_outputs
+
+    text = path.read_text(encoding="utf-8")
+    lines = document_lines(path.parent, path.name)
+    for edit in sorted(edits, reverse=True):
+        lines[edit.first - 1 : edit.last] = list(edit.lines)
+    notebook = jupytext.reads("\n".join(lines), fmt="py:percent")
+    old = jupytext.reads(text, fmt="ipynb")
+    notebook = combine_inputs_with_outputs(notebook, old, fmt="py:percent")
+    notebook.metadata = old.metadata
+    if not any("lines_to_next_cell" in c.metadata for c in old.cells):
+        for cell in notebook.cells:  # jupytext's note on blank lines: not the notebook's
+            cell.metadata.pop("lines_to_next_cell", None)
+    new = jupytext.writes(notebook, fmt="ipynb")
+    new += "\n" if text.endswith("\n") and not new.endswith("\n") else ""
+    atomic_write(path, new.encode("utf-8"))

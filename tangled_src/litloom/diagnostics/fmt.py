@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 
 from litloom.config import Config
-from litloom.diagnostics.edits import Edit, apply_edits, fence_prefix
+from litloom.diagnostics.edits import Edit, apply_edits, document_lines, fence_prefix
 from litloom.diagnostics.lint import ruff_binary
 from litloom.model import Chunk
 from litloom.tangle.expand import REFERENCE
@@ -37,11 +37,13 @@ def format_project(config: Config, check: bool = False) -> Formatted:
         raise UserError(problems)
     edits, changed, skipped = [], [], []
     for document in documents:
-        lines = (config.root / document.path).read_text(encoding="utf-8-sig").splitlines()
+        lines = document_lines(config.root, document.path)
         for chunk in document.chunks:
             if chunk.language.lower() not in PYTHON or not chunk.lines:
                 continue
             new, problem = format_chunk(config, chunk)
+            if problem is None and not _as_written(chunk, lines):
+                problem = "its reader made some of its lines (an nbdev module); format the notebook"
             if problem is not None:
                 skipped.append(f"{chunk.path}:{chunk.line}: {problem}")
             elif new != chunk.lines:
@@ -57,6 +59,14 @@ def format_project(config: Config, check: bool = False) -> Formatted:
                 )
     written = [] if check else apply_edits(config.root, edits)
     return Formatted(changed, skipped, written)
+
+
+def _as_written(chunk: Chunk, lines: list[str]) -> bool:
+    """Whether every line of `chunk` is on its literate line as the document has it."""
+    return all(
+        0 < n <= len(lines) and lines[n - 1].strip() == text.strip()
+        for text, n in zip(chunk.lines, chunk.line_numbers, strict=True)
+    )
 
 
 def format_chunk(config: Config, chunk: Chunk) -> tuple[tuple[str, ...], str | None]:
