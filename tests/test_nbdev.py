@@ -218,3 +218,18 @@ def test_notebook_metadata_directives(nbdev_project: Project) -> None:
     assert nbdev_project.loom("tangle").exit_code == 0
     code = _code(nbdev_project.read("my_lib/meta.py"))
     assert code == ["", "__all__ = ['g', 'f']", "", "def f(): pass", "", "g = 1", ""]
+
+
+def test_a_module_nbdev_export_wrote_again_is_not_a_hand_edit(tmp_path: Path) -> None:
+    project = tmp_path / "cards"
+    shutil.copytree(CARDS, project, ignore=shutil.ignore_patterns("*.py"))
+    assert loom_process("tangle", cwd=project).exit_code == 0
+    ours = (project / "cards/util.py").read_text()
+    shutil.copy(CARDS / "cards/util.py", project / "cards/util.py")  # nbdev-export ran again
+    run = loom_process("tangle", cwd=project)
+    assert run.exit_code == 0, run.stderr
+    assert (project / "cards/util.py").read_text() == ours
+    (project / "cards/util.py").write_text(ours + "# mine\n")  # a hand edit is still refused
+    run = loom_process("tangle", cwd=project)
+    assert run.exit_code == 2
+    assert "cards/util.py: edited by hand since litloom wrote it" in run.stderr

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import posixpath
 import re
@@ -40,13 +41,11 @@ EXPORTS = ("export", "exports", "exporti", "exportd")
 
 def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, list[Diagnostic]]:
     """The chunks of an nbdev notebook: its module's code, then its tests."""
-    import nbformat
-
-    from litloom.readers.percent import notebook_as_percent
+    from litloom.readers.percent import parse_notebook, percent_script
 
     try:
-        script = notebook_as_percent(text)
-        notebook = nbformat.reads(text, as_version=4)
+        notebook = parse_notebook(text)
+        script = percent_script(notebook)
     except ValueError as error:
         return Document(path), [Diagnostic(Location(path), f"not a valid notebook: {error}")]
     cells = notebook_cells(notebook, script)
@@ -111,12 +110,10 @@ def notebook_cells(notebook: object, script: str | None = None) -> list[NbdevCel
     """The notebook's cells (a notebook, or its JSON text); the notebook's `nbdev` metadata
     goes to its first code cell."""
     if isinstance(notebook, str):
-        import nbformat
+        from litloom.readers.percent import parse_notebook, percent_script
 
-        from litloom.readers.percent import notebook_as_percent
-
-        script = notebook_as_percent(notebook)
-        notebook = nbformat.reads(notebook, as_version=4)
+        notebook = parse_notebook(notebook)
+        script = percent_script(notebook)
     assert script is not None
     starts = [n + 1 for n, line in enumerate(script.split("\n")) if line.startswith("# %%")]
     raw = list(notebook.cells)  # type: ignore[attr-defined]
@@ -215,8 +212,13 @@ def _parsed(cell: NbdevCell) -> list[ast.stmt]:
     """The top-level statements of a code cell; none for magics, shell lines and bad syntax."""
     if cell.kind != "code" or cell.source.strip()[:1] in ("%", "!"):
         return []
+    return _parse(cell.source)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(source: str) -> list[ast.stmt]:
     try:
-        return ast.parse(cell.source).body
+        return ast.parse(source).body
     except SyntaxError:
         return []
 

@@ -35,7 +35,11 @@ def read_percent(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
 
 def notebook_as_percent(text: str) -> str:
     """A notebook's JSON as a percent script, without metadata; ValueError if it is broken."""
-    import jupytext
+    return percent_script(parse_notebook(text))
+
+
+def parse_notebook(text: str) -> object:
+    """The notebook of a JSON text, validated; ValueError if it is broken."""
     import nbformat
 
     try:
@@ -43,6 +47,13 @@ def notebook_as_percent(text: str) -> str:
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises many kinds for a broken file
         raise ValueError(str(error).splitlines()[0]) from None
+    return notebook
+
+
+def percent_script(notebook: object) -> str:
+    """A notebook as a percent script, without metadata."""
+    import jupytext
+
     return jupytext.writes(
         notebook,
         fmt={
@@ -51,7 +62,7 @@ def notebook_as_percent(text: str) -> str:
             "notebook_metadata_filter": "-all",
             "cell_metadata_filter": "-all",
         },
-    )
+    )  # type: ignore[arg-type]
 
 
 def read_notebook(path: str, text: str) -> tuple[Document, list[Diagnostic]]:

@@ -129,6 +129,7 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
             continue
         edited = current is not None and want.path in recorded
         edited = edited and sha256(current) != recorded[want.path]
+        edited = edited and not (want.adopts and want.adopts in current)
         changes.append(Change("write", want.path, want.content, current, edited))
     for path in sorted(set(recorded) - set(entries)):
         unwritable = _unwritable(root, real_root, path, folders)
