@@ -87,9 +87,12 @@ def load_config(root: Path) -> Config:
             return other
         table = {}
     problems: list[Diagnostic] = []
-    values: dict[str, str | bool] = {}
+    values: dict[str, object] = {}
     for key, value in table.items():
         where = Location("pyproject.toml", _line_of(text, key))
+        if key == "languages":  # [[tool.litloom.languages]], as Entangled's [[languages]]
+            values[key] = _languages(value, "pyproject.toml")
+            continue
         message = _check_setting(key, value)
         if message:
             problems.append(Diagnostic(where, f"[tool.litloom] {message}"))
@@ -97,7 +100,7 @@ def load_config(root: Path) -> Config:
             values[key] = posixpath.normpath(value) if isinstance(value, str) else value
     if problems:
         raise UserError(problems)
-    return Config(root, **values)
+    return Config(root, **values)  # type: ignore[arg-type]
 
 
 def _entangled(root: Path, pyproject: dict) -> Config | None:

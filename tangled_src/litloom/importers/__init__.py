@@ -19,6 +19,7 @@ class Conversion:
     files: dict[str, str]  # project-relative path -> text of a new document
     settings: dict[str, str | bool]  # the [tool.litloom] table
     adopted: dict[str, str] = field(default_factory=dict)  # tangled path -> sha256 on disk
+    languages: list[dict] = field(default_factory=list)  # [[tool.litloom.languages]] tables
 
 
 def fenced(body: list[str], info: str) -> list[str]:
@@ -79,6 +80,12 @@ def write(conversion: Conversion) -> list[str]:
         transaction.atomic_write(root / manifest[0], manifest[1].encode("utf-8"))
         written.append(manifest[0])
     table = "".join(f"{k} = {_toml(v)}\n" for k, v in conversion.settings.items())
+    for language in conversion.languages:
+        comment = ", ".join(f"{k} = {_toml(v)}" for k, v in language["comment"].items())
+        names = ", ".join(_toml(n) for n in language["identifiers"])
+        table += (
+            f"\n[[tool.litloom.languages]]\nidentifiers = [{names}]\ncomment = {{ {comment} }}\n"
+        )
     separator = "\n" if text and not text.endswith("\n\n") else ""
     separator = "\n" + separator if text and not text.endswith("\n") else separator
     transaction.atomic_write(pyproject, f"{text}{separator}[tool.litloom]\n{table}".encode())

@@ -30,7 +30,14 @@ def convert_entangled(root: Path) -> Conversion:
         files[f"literate/{document.path}"] = _rewrite(text, document, config.namespace)
         targets |= {c.target for c in document.chunks if c.target}
     settings = {"source": "literate", "tangle_root": ".", "indent_blank_lines": True}
-    return Conversion(root, files, settings, adopt(root, ".", targets, config.adopts))
+    languages = [
+        {
+            "identifiers": [name],
+            "comment": {"open": start, "close": end} if end else {"open": start},
+        }
+        for name, start, end in config.languages
+    ]
+    return Conversion(root, files, settings, adopt(root, ".", targets, config.adopts), languages)
 
 
 _ID = re.compile(r"^(?P<head>\s*#\|\s*)id(?P<tail>\s*:\s*)(?P<name>.*?)\s*$")
