@@ -233,3 +233,16 @@ def test_a_module_nbdev_export_wrote_again_is_not_a_hand_edit(tmp_path: Path) ->
     run = loom_process("tangle", cwd=project)
     assert run.exit_code == 2
     assert "cards/util.py: edited by hand since litloom wrote it" in run.stderr
+
+
+def test_coverage_of_exported_cells_is_reported_per_notebook(tmp_path: Path) -> None:
+    """The session runs the tangled module itself, so coverage maps back to the notebook."""
+    project = tmp_path / "cards"
+    shutil.copytree(CARDS, project, ignore=shutil.ignore_patterns("*.py"))
+    assert loom_process("tangle", cwd=project).exit_code == 0
+    run = loom_process("test", "--cov", "-q", "-p", "no:cacheprovider", cwd=project)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in run.stdout.splitlines()
+            if line.startswith("nbs/")}
+    assert rows["nbs/02_deck.ipynb"][-1] == "100%"  # only its own test cell uses Deck
+    assert rows["nbs/01_util.ipynb"][-1] == "100%"

@@ -75,7 +75,7 @@ def _cell_chunks(module: list[Chunk]) -> list[Chunk]:
 
 
 def _generated(chunk: Chunk) -> bool:
-    return chunk.option("nbdev") is not None  # the docstring or __all__, not a cell
+    return chunk.option("generated") is not None  # the docstring or __all__, not a cell
 
 
 def _module_name(target: str | None) -> str:

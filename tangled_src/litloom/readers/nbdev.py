@@ -194,7 +194,7 @@ def _chunk(
         line=line,
         language="python",
         target=target,
-        options=(("nbdev", generated),) if generated else (),
+        options=(("generated", generated),) if generated else (),
         lines=lines,
         line_numbers=tuple(numbers),
         end_line=max(numbers, default=line),

@@ -207,7 +207,13 @@ def _session_items(file: LiterateFile, project: _Project, document: Any, lines: 
     if (file.path.parent / ".notest").exists():
         return
     session = Session(package_of(document))
+    files: set[str] = set()
     for chunk, test in steps(document):
+        if chunk.target:  # the tangled file runs where its first chunk is
+            if chunk.target not in files:
+                files.add(chunk.target)
+                session.add(*_tangled_step(project, document, chunk))
+            continue
         name = chunk.name or f"line{chunk.line}"
         code = project.expander.expand_chunk(chunk, chunk.key or name)
         first = (n for text, origin, n, _ in code if text.strip() and origin == chunk.path)
@@ -228,6 +234,26 @@ def _session_items(file: LiterateFile, project: _Project, document: Any, lines: 
             item = SessionTest.from_parent(file, name=name, callobj=session.runner(index))
             item.line = chunk.line
             yield item
+
+
+def _tangled_step(project: _Project, document: Any, chunk: Any) -> tuple[Any, str]:
+    """The code of the tangled file `chunk` writes, compiled at its own path, and the place
+    of its first written line (not one a reader generated, such as nbdev's `__all__`)."""
+    config = project.config
+    path = config.path(config.tangle_root) / chunk.target
+    own = [c for c in document.chunks if c.target == chunk.target and not c.option("generated")]
+    first = own[0] if own else chunk
+    numbers = [n for text, n in zip(first.lines, first.line_numbers, strict=True) if text.strip()]
+    where = f"{first.path}:{numbers[0] if numbers else first.line}"
+    try:
+        return compile(
+            path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True
+        ), where
+    except (OSError, SyntaxError, ValueError) as error:
+        return (
+            None,
+            f"{where}: {config.tangled(chunk.target)} cannot run ({error}); run loom tangle",
+        )
 
 
 class SessionTest(pytest.Function):
