@@ -246,3 +246,14 @@ def test_coverage_of_exported_cells_is_reported_per_notebook(tmp_path: Path) -> 
             if line.startswith("nbs/")}
     assert rows["nbs/02_deck.ipynb"][-1] == "100%"  # only its own test cell uses Deck
     assert rows["nbs/01_util.ipynb"][-1] == "100%"
+
+
+@pytest.mark.parametrize("module", ["../evil", "/etc/passwd"])
+def test_a_hostile_default_exp_is_refused(nbdev_project: Project, module: str) -> None:
+    notebook = _notebook(("code", f"#| default_exp {module}"), ("code", "#| export\nX = 1"))
+    nbdev_project.write({"nbs/core.ipynb": notebook})
+    before = nbdev_project.snapshot()
+    run = nbdev_project.loom("tangle")
+    assert run.exit_code == 2, run.stdout
+    assert run.stderr.startswith("nbs/core.ipynb:")
+    assert nbdev_project.snapshot() == before
