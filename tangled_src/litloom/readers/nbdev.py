@@ -3,40 +3,20 @@
 
 from __future__ import annotations
 
-import ast
-import functools
-import os
-import posixpath
 import re
-import textwrap
-from dataclasses import dataclass
 
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk, Document
+from litloom.readers.nbdev_cells import (
+    EXPORTS,
+    NbdevCell,
+    NbdevLayout,
+    layout_of,
+    notebook_cells,
+)
+from litloom.readers.nbdev_export import module_chunks
 
-
-@dataclass(frozen=True)
-class NbdevLayout:
-    """Where an nbdev project keeps its package and notebooks, and where its docs live."""
-
-    lib_path: str  # the package folder, project-relative
-    nbs_path: str = "nbs"
-    doc_url: str = ""  # doc_host + doc_baseurl; "" writes no `Docs:` line
-    tst_flags: tuple[str, ...] = ("notest",)
-
-
-def layout_of(settings: tuple[tuple[str, str], ...]) -> NbdevLayout:
-    """The layout from the configuration's (key, value) pairs."""
-    values = dict(settings)
-    return NbdevLayout(
-        lib_path=values["lib_path"],
-        nbs_path=values.get("nbs_path", "nbs"),
-        doc_url=values.get("doc_url", ""),
-        tst_flags=tuple(values.get("tst_flags", "notest").split()),
-    )
-
-
-EXPORTS = ("export", "exports", "exporti", "exportd")
+__all__ = ["EXPORTS", "NbdevCell", "NbdevLayout", "layout_of", "notebook_cells", "read_nbdev"]
 
 
 def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, list[Diagnostic]]:
@@ -58,7 +38,7 @@ def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, lis
     chunks: list[Chunk] = []
     if any(c.kind == "code" and "exportd" not in c.directives for c in exported):
         if default:
-            chunks += _module(path, default, exported, layout, problems)
+            chunks += module_chunks(path, default, exported, layout, problems)
         else:
             cell = next(c for c in exported if c.kind == "code")
             export = next((n for n in EXPORTS if n in cell.at), "")
@@ -89,250 +69,6 @@ def _exported(cell: NbdevCell, problems: list[Diagnostic], path: str) -> bool:
             problems.append(Diagnostic(Location(path, cell.at.get(name, cell.line)), message))
             return False
     return bool(found)
-
-
-_LEADING = re.compile(r"^(\s*#\s*\||\s*%%\w+|\s*$)")
-_DIRECTIVE = re.compile(r"\s*#\s*\|\s*([^\s:]+)\s*:?\s?(.*?)\s*$", re.S)
-_MAGIC = re.compile(r"^\s*%%\w+")
-
-
-@dataclass
-class NbdevCell:
-    kind: str  # "code", "markdown" or "raw"
-    source: str  # without its directive lines
-    directives: dict[str, str]
-    numbers: list[int]  # the literate line of each line of `source`
-    line: int  # the line of the cell's `# %%` marker
-    at: dict[str, int]  # the line of each directive written as a comment
-
-
-def notebook_cells(notebook: object, script: str | None = None) -> list[NbdevCell]:
-    """The notebook's cells (a notebook, or its JSON text); the notebook's `nbdev` metadata
-    goes to its first code cell."""
-    if isinstance(notebook, str):
-        from litloom.readers.percent import parse_notebook, percent_script
-
-        notebook = parse_notebook(notebook)
-        script = percent_script(notebook)
-    assert script is not None
-    starts = [n + 1 for n, line in enumerate(script.split("\n")) if line.startswith("# %%")]
-    raw = list(notebook.cells)  # type: ignore[attr-defined]
-    if len(starts) != len(raw):  # a cell holding a `# %%` line: number by cell instead
-        starts = list(range(1, len(raw) + 1))
-    cells = [_cell(c, start) for c, start in zip(raw, starts, strict=True)]
-    meta = _meta(notebook.metadata)  # type: ignore[attr-defined]
-    if meta and not any(name in c.directives for c in cells for name in meta):
-        first = next((c for c in cells if c.kind == "code"), None)
-        if first is not None:
-            first.directives = {**meta, **first.directives}
-    return cells
-
-
-def _cell(raw: dict, start: int) -> NbdevCell:
-    lines = raw["source"].splitlines(keepends=True)
-    n = 0
-    while n < len(lines) and _LEADING.search(lines[n]):
-        n += 1
-    found = [(i, _DIRECTIVE.match(line)) for i, line in enumerate(lines[:n])]
-    directives = {m[1]: "" if m[2] == "true" else m[2] for _, m in found if m}
-    kept = [i for i in range(n) if _MAGIC.match(lines[i])] + list(range(n, len(lines)))
-    return NbdevCell(
-        kind=raw["cell_type"],
-        source="".join(lines[i] for i in kept),
-        directives={**_meta(raw.get("metadata", {})), **directives},
-        numbers=[start + 1 + i for i in kept],
-        line=start,
-        at={m[1]: start + 1 + i for i, m in found if m},
-    )
-
-
-def _meta(metadata: dict) -> dict[str, str]:
-    values = metadata.get("nbdev") or {}
-    return {k: "" if v == "true" else v for k, v in values.items() if isinstance(v, str)}
-
-
-def _module(
-    path: str, module: str, cells: list[NbdevCell], layout: NbdevLayout, problems: list[Diagnostic]
-) -> list[Chunk]:
-    """The chunks of `module`, made of the exported `cells`."""
-    target = posixpath.join(layout.lib_path, *module.split(".")) + ".py"
-    folder = posixpath.dirname(
-        posixpath.join(posixpath.basename(layout.lib_path), *module.split("."))
-    )
-    in_all = [c for c in cells if c.kind == "code" and {"export", "exports"} & c.directives.keys()]
-    for cell in in_all:
-        cell.source = _relative_imports(cell, folder, path, problems)
-    code = [
-        c for c in cells if c.kind == "code" and c.source.strip() and "exportd" not in c.directives
-    ]
-    future = max((i + 1 for i, c in enumerate(cells) if _has_future(c)), default=0) if in_all else 0
-    first = cells[0].line if cells else 1
-    chunks = []
-    docstring = _docstring(cells, path, layout)
-    if docstring:
-        lines = (*docstring.split("\n"), "")
-        chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "docstring"))
-    chunks += [_cell_chunk(path, c, target) for c in code if cells.index(c) < future]
-    names = str(_all(in_all))
-    wrapped = textwrap.wrap(names, width=120, subsequent_indent=" " * 11, break_long_words=False)
-    lines = ("", *f"__all__ = {chr(10).join(wrapped)}".split("\n"))
-    chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "all"))
-    chunks += [_cell_chunk(path, c, target) for c in code if cells.index(c) >= future]
-    return chunks
-
-
-def _chunk(
-    path: str,
-    line: int,
-    target: str,
-    lines: tuple[str, ...],
-    numbers: list[int],
-    generated: str | None = None,
-) -> Chunk:
-    return Chunk(
-        path=path,
-        line=line,
-        language="python",
-        target=target,
-        options=(("generated", generated),) if generated else (),
-        lines=lines,
-        line_numbers=tuple(numbers),
-        end_line=max(numbers, default=line),
-    )
-
-
-def _cell_chunk(path: str, cell: NbdevCell, target: str) -> Chunk:
-    lines = ("", *cell.source.split("\n"))
-    numbers = [cell.line, *cell.numbers]
-    numbers += [numbers[-1] + 1] * (len(lines) - len(numbers))  # a source ending in a newline
-    return _chunk(path, cell.line, target, lines, numbers[: len(lines)])
-
-
-def _parsed(cell: NbdevCell) -> list[ast.stmt]:
-    """The top-level statements of a code cell; none for magics, shell lines and bad syntax."""
-    if cell.kind != "code" or cell.source.strip()[:1] in ("%", "!"):
-        return []
-    return _parse(cell.source)
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse(source: str) -> list[ast.stmt]:
-    try:
-        return ast.parse(source).body
-    except SyntaxError:
-        return []
-
-
-def _has_future(cell: NbdevCell) -> bool:
-    return any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in _parsed(cell))
-
-
-def _relative_imports(cell: NbdevCell, folder: str, path: str, problems: list[Diagnostic]) -> str:
-    """The source of `cell` with the package's own absolute imports made relative."""
-    lines = cell.source.splitlines(keepends=True)
-    for node in _parsed(cell):
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        if node.level:
-            where = Location(path, cell.numbers[node.lineno - 1])
-            problems.append(
-                Diagnostic(where, "nbdev exports no relative imports; import by the package's name")
-            )
-            continue
-        module = node.module or ""
-        new = _relative(module, folder)
-        n = node.lineno - 1
-        section = lines[n][node.col_offset : node.end_col_offset]
-        changed = re.sub(rf"(from +){re.escape(module)}", rf"\g<1>{new}", section)
-        lines[n] = lines[n].replace(section, changed)
-    return "".join(lines)
-
-
-def _relative(module: str, folder: str) -> str:
-    """`module` relative to the package folder `folder`, or as it is if it lies outside."""
-    path = module.replace(".", "/")
-    if not os.path.commonpath([path, folder]):
-        return module
-    relative = posixpath.relpath(path, folder)
-    if relative == ".":
-        return "."
-    dotted = relative.replace("../", ".")
-    if not all(c == "." for c in dotted):
-        dotted = "." + dotted
-    return dotted.replace("/", ".")
-
-
-def _docstring(cells: list[NbdevCell], path: str, layout: NbdevLayout) -> str:
-    title = next((c for c in cells if c.kind == "markdown" and c.source.startswith("# ")), None)
-    if title is None:
-        return ""
-    lines = title.source.splitlines()
-    while lines and not lines[0].startswith("> "):
-        lines.pop(0)
-    summary = []
-    for line in lines:
-        if not line.startswith("> "):
-            break
-        summary.append(line.lstrip("> ").strip())
-    parts = ["\n".join(summary)]
-    for cell in cells:
-        if cell.kind == "markdown" and {"export", "exportd"} & cell.directives.keys():
-            parts.append(cell.source.rstrip())
-        elif cell.kind == "code" and "exportd" in cell.directives:
-            parts.append(_fenced(cell.source.rstrip()))
-    text = "\n\n".join(parts).strip()
-    url = _doc_url(path, layout)
-    if url:
-        text = f"{text}\n\nDocs: {url}".strip()
-    return f'"""{text}"""' if text else ""
-
-
-def _fenced(code: str) -> str:
-    fence = "`" * max(3, 1 + max(map(len, re.findall("`+", code)), default=0))
-    return f"{fence}python\n{code.rstrip(chr(10))}\n{fence}"
-
-
-def _doc_url(path: str, layout: NbdevLayout) -> str:
-    if not layout.doc_url or not path.startswith(layout.nbs_path.rstrip("/") + "/"):
-        return ""
-    inside = posixpath.relpath(path, layout.nbs_path)
-    folder, name = posixpath.split(inside)
-    name = re.sub(r"^\d+[a-zA-Z0-9]*_", "", name.lower())
-    page = posixpath.join(folder, posixpath.splitext(name)[0] + ".html")
-    return f"{layout.doc_url}/{page}.md"
-
-
-def _all(cells: list[NbdevCell]) -> list[str]:
-    """The names of `__all__` for the exported `cells`."""
-    statements = [s for c in cells for s in _parsed(c)]
-    assigns = [s for s in statements if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
-    extra = []
-    for node in assigns:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if getattr(targets[0], "id", None) == "_all_" and isinstance(
-            node.value, (ast.List, ast.Tuple)
-        ):
-            extra += [getattr(e, "value", getattr(e, "id", None)) for e in node.value.elts]
-    names = []
-    for node in assigns:
-        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
-            names += [getattr(t, "id", None) for t in getattr(target, "elts", [target])]
-    names += [s.name for s in statements if _defines(s)]
-    found = [n for n in names if n and n[0] != "_"] + extra
-    return list(dict.fromkeys(found))
-
-
-def _defines(node: ast.stmt) -> bool:
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return False
-    return not any(_decorator(d).startswith("patch") for d in node.decorator_list)
-
-
-def _decorator(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    function = getattr(node, "func", None)
-    return function.id if isinstance(function, ast.Name) else ""
 
 
 def _tests(path: str, cells: list[NbdevCell], layout: NbdevLayout) -> list[Chunk]:
