@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.store import transaction
@@ -27,6 +28,23 @@ def fenced(body: list[str], info: str) -> list[str]:
     runs = [len(m) for line in body for m in re.findall(r"^\s*(`{3,})", line)]
     fence = "`" * max(3, max(runs, default=0) + 1)
     return [f"{fence}{info}", *body, fence]
+
+
+def read_project(root: Path, tool: str, where: Location, missing: str) -> tuple[Any, list[Any]]:
+    """The settings and documents of the `tool` project in `root`, read as `loom tangle` does;
+    UserError if it is a litloom project already, not a `tool` project, or has problems."""
+    from litloom import pipeline
+    from litloom.config import load_config
+
+    not_litloom(root)
+    config = load_config(root)
+    if config.tool != tool:
+        name = {"nbdev": "an nbdev", "entangled": "an Entangled"}[tool]
+        raise UserError([Diagnostic(where, f"not {name} project: {missing}")])
+    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
+    if problems:
+        raise UserError(problems)
+    return config, documents
 
 
 def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[str, str]:

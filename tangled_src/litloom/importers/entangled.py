@@ -6,24 +6,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from litloom import pipeline
-from litloom.config import load_config
-from litloom.errors import Diagnostic, Location, UserError
-from litloom.importers import Conversion, adopt, not_litloom
+from litloom.errors import Location
+from litloom.importers import Conversion, adopt, read_project
 from litloom.model import Document
 from litloom.tangle.expand import REFERENCE
 
 
 def convert_entangled(root: Path) -> Conversion:
     """The conversion of the Entangled project in `root`."""
-    not_litloom(root)
-    config = load_config(root)
-    if config.tool != "entangled":
-        message = "not an Entangled project: no entangled.toml, no [tool.entangled]"
-        raise UserError([Diagnostic(Location("entangled.toml"), message)])
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
-    if problems:
-        raise UserError(problems)
+    config, documents = read_project(
+        root, "entangled", Location("entangled.toml"), "no entangled.toml, no [tool.entangled]"
+    )
     files, targets = {}, set()
     for document in documents:
         text = (root / document.path).read_text(encoding="utf-8")

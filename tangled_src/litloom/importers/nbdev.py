@@ -6,25 +6,21 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
-from litloom import pipeline
-from litloom.config import load_config
-from litloom.errors import Diagnostic, Location, UserError
-from litloom.importers import Conversion, adopt, fenced, not_litloom
+from litloom.errors import Location
+from litloom.importers import Conversion, adopt, fenced, read_project
 from litloom.model import Chunk, Document
 from litloom.readers.nbdev import EXPORTS, NbdevCell, layout_of, notebook_cells
 
 
 def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
     """The conversion of the nbdev project in `root`."""
-    not_litloom(root)
-    config = load_config(root)
-    if config.tool != "nbdev":
-        message = "not an nbdev project: no [tool.nbdev] in pyproject.toml, no settings.ini"
-        raise UserError([Diagnostic(Location("pyproject.toml"), message)])
+    config, documents = read_project(
+        root,
+        "nbdev",
+        Location("pyproject.toml"),
+        "no [tool.nbdev] in pyproject.toml, no settings.ini",
+    )
     layout = layout_of(config.nbdev)
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
-    if problems:
-        raise UserError(problems)
     files, targets = {}, set()
     for document in documents:
         text = (root / document.path).read_text(encoding="utf-8")
