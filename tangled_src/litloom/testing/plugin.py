@@ -44,25 +44,20 @@ class _Project:
         return self._documents
 
 
-def _has_litloom(root: Path) -> bool:
+def _has_project(root: Path) -> bool:
+    """Whether `root` holds a project litloom reads: its own, nbdev's or Entangled's."""
     import tomllib
 
     try:
         data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    tools = data.get("tool", {})
-    return "litloom" in tools or "nbdev" in tools or "entangled" in tools
-
-
-def _has_project(root: Path) -> bool:
-    """Whether `root` holds a project litloom reads: its own, nbdev's or Entangled's."""
-    return (
-        _has_litloom(root)
-        or (root / "entangled.toml").is_file()
-        or (root / "settings.ini").is_file()
-        and "nbs_path" in (root / "settings.ini").read_text(encoding="utf-8", errors="replace")
-    )
+        data = {}
+    if {"litloom", "nbdev", "entangled"} & data.get("tool", {}).keys():
+        return True
+    if (root / "entangled.toml").is_file():
+        return True
+    ini = root / "settings.ini"  # nbdev 2
+    return ini.is_file() and "nbs_path" in ini.read_text(encoding="utf-8", errors="replace")
 
 
 def pytest_configure(config: pytest.Config) -> None:
