@@ -26,7 +26,9 @@ def module_chunks(
     for cell in in_all:
         cell.source = _relative_imports(cell, folder, path, problems)
     code = [
-        c for c in cells if c.kind == "code" and c.source.strip() and "exportd" not in c.directives
+        (n, c)
+        for n, c in enumerate(cells)
+        if c.kind == "code" and c.source.strip() and "exportd" not in c.directives
     ]
     future = max((i + 1 for i, c in enumerate(cells) if _has_future(c)), default=0) if in_all else 0
     first = cells[0].line if cells else 1
@@ -35,12 +37,12 @@ def module_chunks(
     if docstring:
         lines = (*docstring.split("\n"), "")
         chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "docstring"))
-    chunks += [_cell_chunk(path, c, target) for c in code if cells.index(c) < future]
+    chunks += [_cell_chunk(path, c, target) for n, c in code if n < future]
     names = str(_all(in_all))
     wrapped = textwrap.wrap(names, width=120, subsequent_indent=" " * 11, break_long_words=False)
     lines = ("", *f"__all__ = {chr(10).join(wrapped)}".split("\n"))
     chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "all"))
-    chunks += [_cell_chunk(path, c, target) for c in code if cells.index(c) >= future]
+    chunks += [_cell_chunk(path, c, target) for n, c in code if n >= future]
     return chunks
 
 
