@@ -257,3 +257,13 @@ def test_a_hostile_default_exp_is_refused(nbdev_project: Project, module: str) -
     assert run.exit_code == 2, run.stdout
     assert run.stderr.startswith("nbs/core.ipynb:")
     assert nbdev_project.snapshot() == before
+
+
+def test_cells_run_in_the_notebook_folder_as_in_a_kernel(nbdev_project: Project) -> None:
+    notebook = _notebook(("code", "#| default_exp core"), ("code", "#| export\nX = 1"),
+                         ("code", "assert open('data.txt').read() == 'hi'\ndisplay(X)"))
+    nbdev_project.write({"nbs/sub/core.ipynb": notebook, "nbs/sub/data.txt": "hi"})
+    assert nbdev_project.loom("tangle").exit_code == 0
+    run = _pytest(nbdev_project.root, "-q")
+    assert run.returncode == 0, run.stdout
+    assert "1 passed" in run.stdout

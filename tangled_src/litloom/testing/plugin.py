@@ -201,7 +201,7 @@ def _session_items(file: LiterateFile, project: _Project, document: Any, lines: 
     """The items of a document that runs as a notebook session."""
     if (file.path.parent / ".notest").exists():
         return
-    session = Session(package_of(document))
+    session = Session(package_of(document), str(file.path.parent))
     files: set[str] = set()
     for chunk, test in steps(document):
         if chunk.target:  # the tangled file runs where its first chunk is

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Callable
 from types import CodeType
@@ -45,8 +46,8 @@ class SessionError(Exception):
 class Session:
     """The namespace of one document, and how far its steps have run."""
 
-    def __init__(self, package: str | None) -> None:
-        self.package = package
+    def __init__(self, package: str | None, folder: str) -> None:
+        self.package, self.folder = package, folder  # the document's folder: the steps' cwd
         self.steps: list[tuple[CodeType | None, str]] = []  # code (None: broken), where
         self.namespace: dict[str, Any] = {}
         self.done = 0
@@ -64,12 +65,21 @@ class Session:
         return run
 
     def run(self, index: int) -> None:
-        """Run the steps up to `index` that have not run, then step `index`."""
+        """Run the steps up to `index` that have not run, then step `index`, in the folder."""
+        __tracebackhide__ = True
+        previous = os.getcwd()
+        os.chdir(self.folder)
+        try:
+            self._run(index)
+        finally:
+            os.chdir(previous)
+
+    def _run(self, index: int) -> None:
         __tracebackhide__ = True
         if self.done > index:  # run alone or out of order: start again
             self.namespace, self.done = {}, 0
         if not self.namespace:
-            self.namespace = {"__name__": "__main__", "__package__": self.package}
+            self.namespace = {"__name__": "__main__", "__package__": self.package, **_kernel()}
         for earlier in range(self.done, index):
             code, where = self.steps[earlier]
             self.done = earlier + 1
@@ -85,3 +95,12 @@ class Session:
         self.done = index + 1
         assert code is not None, where
         exec(code, self.namespace)
+
+
+def _kernel() -> dict[str, Any]:
+    """What a Jupyter kernel gives every notebook: `display`, when IPython is installed."""
+    try:
+        from IPython.display import display
+    except ImportError:
+        return {}
+    return {"display": display}
