@@ -120,3 +120,27 @@ def test_a_wrong_languages_table_is_a_located_error(tmp_path: Path) -> None:
     assert run.exit_code == 2
     assert "entangled.toml: [[languages]] needs identifiers and comment.open" in run.stderr
     assert project.snapshot() == before
+
+
+def test_settings_in_front_matter_and_no_config_file(tmp_path: Path) -> None:
+    """cards-game as entangled.py ships it: no entangled.toml, `entangled:` front matter."""
+    project = tmp_path / "cards-game"
+    shutil.copytree(CORPUS / "cards-game", project,
+                    ignore=shutil.ignore_patterns("src", "entangled.toml"))
+    expected = {p.relative_to(CORPUS / "cards-game").as_posix(): p.read_text()
+                for p in (CORPUS / "cards-game" / "src").rglob("*") if p.is_file()}
+    run = loom_process("tangle", cwd=project)
+    assert run.exit_code == 0, run.stderr
+    for path, text in expected.items():
+        assert _code((project / path).read_text()) == _code(text), path
+
+
+def test_a_documents_own_namespace(tmp_path: Path) -> None:
+    project = Project(tmp_path).write({
+        "entangled.toml": 'watch_list = ["*.md"]\n',
+        "a.md": "---\nentangled:\n  namespace_default: private\n---\n\n"
+                + chunk(" {.python #x}", "A = 1") + "\n" + chunk(" {.python file=out.py}", "<<x>>"),
+        "b.md": chunk(" {.python #x}", "B = 2")})
+    run = project.loom("tangle")
+    assert run.exit_code == 0, run.stderr
+    assert _code(project.read("out.py")) == ["A = 1", ""]  # a.md's own x, not b.md's

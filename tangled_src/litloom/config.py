@@ -114,6 +114,8 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
             raise UserError([Diagnostic(Location("entangled.toml", line), str(exc))]) from None
     elif "entangled" in pyproject.get("tool", {}):
         table = pyproject["tool"]["entangled"]
+    elif not (root / "literate").is_dir() and _entangled_front_matter(root):
+        table = {}  # Entangled's defaults; the documents say the rest
     else:
         return None
     watch = tuple(table.get("watch_list", ["**/*.md"]))
@@ -149,6 +151,20 @@ def _languages(declared: object, where: str) -> tuple[tuple[str, str, str], ...]
         message = f"[[languages]] needs identifiers and comment.open: {exc!r} is missing or wrong"
         raise UserError([Diagnostic(Location(where or "pyproject.toml"), message)]) from None
     return tuple(found)
+
+
+def _entangled_front_matter(root: Path) -> bool:
+    """Whether a Markdown file at the top of `root` has `entangled:` in its front matter."""
+    for path in sorted(root.glob("*.md")):
+        try:
+            with path.open(encoding="utf-8") as handle:
+                head = handle.read(4096)
+        except (OSError, UnicodeDecodeError):
+            continue
+        end = head.find("\n---", 3)
+        if head.startswith("---\n") and end > 0 and re.search(r"^entangled:", head[:end], re.M):
+            return True
+    return False
 
 
 def matches(path: str, pattern: str) -> bool:

@@ -274,9 +274,13 @@ def _read(config: Config, relative: str, problems: list[Diagnostic]) -> Document
     assert reader is not None
     document, found = reader(relative, text)
     problems.extend(found)
-    if config.namespace:  # Entangled's namespaces: a name is known as `namespace::name`
-        namespace = relative if config.namespace == "private" else config.namespace
-        document = in_namespace(document, namespace)
+    namespace = config.namespace
+    own = document.front_matter.get("entangled") if config.tool == "entangled" else None
+    if isinstance(own, dict):  # a document's own Entangled settings
+        private = own.get("namespace_default") == "private"
+        namespace = str(own.get("namespace") or ("private" if private else namespace))
+    if namespace:  # Entangled's namespaces: a name is known as `namespace::name`
+        document = in_namespace(document, relative if namespace == "private" else namespace)
     return document
 
 
