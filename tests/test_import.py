@@ -144,3 +144,13 @@ def test_import_never_overwrites(tmp_path: Path) -> None:
     again = loom_process("import", "nbdev", ".", cwd=root)
     assert again.exit_code == 2
     assert "pyproject.toml:" in again.stderr and "[tool.litloom] exists already" in again.stderr
+
+
+def test_a_tangle_root_outside_the_project_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "cards"
+    shutil.copytree(DATA / "nbdev-cards", root, ignore=shutil.ignore_patterns("*.py"))
+    before = Project(root).snapshot()
+    run = loom_process("import", "nbdev", ".", "--tangle-root", "../out", cwd=root)
+    assert run.exit_code == 2
+    assert "--tangle-root: 'tangle_root' must be a folder inside the project" in run.stderr
+    assert Project(root).snapshot() == before

@@ -93,7 +93,7 @@ def load_config(root: Path) -> Config:
         if key == "languages":  # [[tool.litloom.languages]], as Entangled's [[languages]]
             values[key] = _languages(value, "pyproject.toml")
             continue
-        message = _check_setting(key, value)
+        message = check_setting(key, value)
         if message:
             problems.append(Diagnostic(where, f"[tool.litloom] {message}"))
         else:
@@ -250,7 +250,7 @@ def _settings_ini(root: Path) -> dict[str, str] | None:
     )
 
 
-def _check_setting(key: str, value: object) -> str | None:
+def check_setting(key: str, value: object) -> str | None:
     """What is wrong with one setting, or None."""
     if key in SWITCHES:
         return None if isinstance(value, bool) else f"'{key}' must be true or false, not {value!r}"

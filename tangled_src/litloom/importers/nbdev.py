@@ -6,7 +6,8 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
-from litloom.errors import Location
+from litloom.config import check_setting
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.importers import Conversion, adopt, fenced, read_project
 from litloom.model import Chunk, Document
 from litloom.readers.nbdev import EXPORTS, NbdevCell, layout_of, notebook_cells
@@ -20,6 +21,9 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
         Location("pyproject.toml"),
         "no [tool.nbdev] in pyproject.toml, no settings.ini",
     )
+    problem = check_setting("tangle_root", tangle_root)
+    if problem:
+        raise UserError([Diagnostic(Location("--tangle-root"), problem)])
     layout = layout_of(config.nbdev)
     files, targets = {}, set()
     for document in documents:
