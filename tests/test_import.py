@@ -154,3 +154,16 @@ def test_a_tangle_root_outside_the_project_is_refused(tmp_path: Path) -> None:
     assert run.exit_code == 2
     assert "--tangle-root: 'tangle_root' must be a folder inside the project" in run.stderr
     assert Project(root).snapshot() == before
+
+
+def test_a_literate_folder_linking_outside_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "cards"
+    shutil.copytree(DATA / "nbdev-cards", root, ignore=shutil.ignore_patterns("*.py"))
+    (tmp_path / "elsewhere").mkdir()
+    (root / "literate").symlink_to(tmp_path / "elsewhere")
+    before = Project(root).snapshot()
+    run = loom_process("import", "nbdev", ".", cwd=root)
+    assert run.exit_code == 2
+    assert "literate/00_core.md: leads outside the project through a symbolic link" in run.stderr
+    assert Project(root).snapshot() == before
+    assert not any((tmp_path / "elsewhere").iterdir())

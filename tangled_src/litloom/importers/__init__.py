@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,12 @@ def write(conversion: Conversion) -> list[str]:
         Diagnostic(Location(path), "exists already; loom import never overwrites a file")
         for path in conversion.files
         if (root / path).exists()
+    ]
+    inside = os.path.realpath(root)
+    problems += [
+        Diagnostic(Location(path), "leads outside the project through a symbolic link")
+        for path in conversion.files
+        if os.path.commonpath([inside, os.path.realpath(root / path)]) != inside
     ]
     found = re.search(r"^\[tool\.litloom\]", text, re.M)
     if found:
