@@ -145,3 +145,13 @@ def test_lines_a_reader_made_are_not_stitched(tmp_path) -> None:
     assert loom_process("stitch", cwd=root).exit_code == 2
     core.write_text(original)
     assert Project(root).snapshot() == before
+
+
+def test_an_edit_in_a_block_quoted_chunk_is_stitched(project: Project) -> None:
+    project.write({"literate/q.md": "> ```python {file=q.py}\n> def f():\n>     return 1\n> ```\n"})
+    assert project.loom("tangle").exit_code == 0
+    path = project.root / "tangled_src/q.py"
+    path.write_text(path.read_text().replace("return 1", "return 2"))
+    run = project.loom("stitch")
+    assert run.exit_code == 0, run.stderr
+    assert project.read("literate/q.md") == "> ```python {file=q.py}\n> def f():\n>     return 2\n> ```\n"

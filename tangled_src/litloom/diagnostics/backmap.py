@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from litloom.diagnostics.edits import Edit, document_lines, fence_prefix
+from litloom.diagnostics.edits import Edit, as_written, document_lines, fence_prefix
 from litloom.model import Document
 from litloom.tangle.sourcemap import FileMap
 
@@ -43,6 +43,14 @@ class Backmapper:
         first = origins[0]
         if first is None or any(o is None for o in origins):
             return f"{where}: the change touches litloom's generated header"
+        for o in origins:
+            lines = self.lines.setdefault(o.path, document_lines(self.root, o.path))
+            made, k = self.by_line[(o.path, o.line)]
+            if o.line > len(lines) or not as_written(lines[o.line - 1], made.lines[k]):
+                return (
+                    f"{where}: {o.path}:{o.line} does not hold this line as written (the reader "
+                    f"made it); change it in {o.path}"
+                )
         if any(
             (o.path, o.chunk) != (first.path, first.chunk) or o.line != first.line + k
             for k, o in enumerate(origins)
@@ -57,14 +65,7 @@ class Backmapper:
             )
         chunk, index = self.by_line[(first.path, first.line)]
         added = len(old[anchor]) - len(chunk.lines[index])
-        lines = self.lines.setdefault(first.path, document_lines(self.root, first.path))
-        for o in origins:
-            made, k = self.by_line[(o.path, o.line)]
-            if o.line > len(lines) or lines[o.line - 1].strip() != made.lines[k].strip():
-                return (
-                    f"{where}: {o.path}:{o.line} does not hold this line as written (the reader "
-                    f"made it); change it in {o.path}"
-                )
+        lines = self.lines[first.path]
         cut = tuple(line[added:] if line[:added].strip() == "" else line.lstrip() for line in new)
         if at_end:
             return Edit(first.path, first.line + 1, first.line, cut, fence_prefix(lines, chunk))

@@ -28,6 +28,12 @@ def fence_prefix(document_lines: list[str], chunk: Chunk) -> str:
     return line[: len(line) - len(stripped)]
 
 
+def as_written(document_line: str, code: str) -> bool:
+    """Whether a document line holds `code` as a chunk has it: but for the fence's prefix
+    (indentation, `> `), not a line a reader made (nbdev's `__all__`, a relative import)."""
+    return document_line.lstrip(" \t>").rstrip() == code.lstrip(" \t>").rstrip()
+
+
 def document_lines(root: Path, path: str) -> list[str]:
     """The literate lines of a document: a notebook's are those of its percent script."""
     text = (root / path).read_text(encoding="utf-8-sig")

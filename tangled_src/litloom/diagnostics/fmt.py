@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 
 from litloom.config import Config
-from litloom.diagnostics.edits import Edit, apply_edits, document_lines, fence_prefix
+from litloom.diagnostics.edits import Edit, apply_edits, as_written, document_lines, fence_prefix
 from litloom.diagnostics.lint import ruff_binary
 from litloom.model import Chunk
 from litloom.tangle.expand import REFERENCE
@@ -64,7 +64,7 @@ def format_project(config: Config, check: bool = False) -> Formatted:
 def _as_written(chunk: Chunk, lines: list[str]) -> bool:
     """Whether every line of `chunk` is on its literate line as the document has it."""
     return all(
-        0 < n <= len(lines) and lines[n - 1].strip() == text.strip()
+        0 < n <= len(lines) and as_written(lines[n - 1], text)
         for text, n in zip(chunk.lines, chunk.line_numbers, strict=True)
     )
 
