@@ -267,3 +267,18 @@ def test_cells_run_in_the_notebook_folder_as_in_a_kernel(nbdev_project: Project)
     run = _pytest(nbdev_project.root, "-q")
     assert run.returncode == 0, run.stdout
     assert "1 passed" in run.stdout
+
+
+def test_exported_cells_run_in_notebook_order(nbdev_project: Project) -> None:
+    """A later exported cell that redefines a function does not change the test before it;
+    a failure inside an exported function is shown at its notebook line."""
+    notebook = _notebook(("code", "#| default_exp core"),
+                         ("code", "#| export\ndef f():\n    return 1"),
+                         ("code", "assert f() == 1"),
+                         ("code", "#| export\ndef f():\n    return 1 / 0"),
+                         ("code", "f()"))
+    nbdev_project.write({"nbs/core.ipynb": notebook})
+    assert nbdev_project.loom("tangle").exit_code == 0
+    run = _pytest(nbdev_project.root, "-q")
+    assert "1 failed, 1 passed" in run.stdout, run.stdout
+    assert f"nbs/core.ipynb:{_line_of(notebook, '    return 1 / 0')}" in run.stdout

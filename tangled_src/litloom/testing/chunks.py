@@ -103,6 +103,16 @@ def compile_cell(
     return compile(module, filename, "exec", dont_inherit=True)
 
 
+def compile_at(texts: list[str], lines: list[int], filename: str) -> CodeType:
+    """Module code running `texts`, each at its line of `filename` (0: keep the one before)."""
+    where = [1]
+    for number in lines:
+        where.append(number or where[-1])
+    body = ast.parse("".join(t + "\n" for t in texts), filename).body
+    relocate(body, where, [0] * len(where))
+    return compile(ast.Module(body=body, type_ignores=[]), filename, "exec", dont_inherit=True)
+
+
 def _relocated(
     lines: tuple[Line, ...], filename: str, path: str, fence: int, document_lines: list[str]
 ) -> tuple[list[ast.stmt], list[int]]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from litloom.errors import UserError
-from litloom.testing.chunks import compile_cell, compile_test, find_tests
+from litloom.testing.chunks import compile_at, compile_cell, compile_test, find_tests
 from litloom.testing.session import Session, is_session, package_of, steps
 
 _PROJECT = pytest.StashKey["_Project | None"]()
@@ -28,6 +28,7 @@ class _Project:
         self._documents: dict[str, Any] | None = None
         self._expander_class, self._index_chunks = Expander, index_chunks
         self.expander: Any = None
+        self._tangled: Any = None
 
     def documents(self) -> dict[str, Any]:
         """Every document, by project-relative path; read on first use."""
@@ -42,6 +43,25 @@ class _Project:
             self._documents = {d.path: d for d in documents}
             self.expander = self._expander_class(self._index_chunks(documents))
         return self._documents
+
+    def tangled_lines(self, chunk: Any) -> tuple[str, list[int]]:
+        """The tangled file of a file chunk (project-relative), and the line there of each
+        line of its expansion: from the source map of a tangle in memory, made on first use."""
+        from litloom import pipeline
+
+        if self._tangled is None:
+            self._tangled = pipeline.make(self.config, list(self.documents().values()))
+        shown = self.config.tangled(chunk.target)
+        file_map = self._tangled.maps.get(shown)
+        if file_map is None:
+            return shown, []
+        lines = [n for first, count, *_ in file_map.segments for n in range(first, first + count)]
+        start = 0
+        for other in self.expander.index[chunk.key]:  # the chunks of the file, in order
+            if other is chunk:
+                break
+            start += len(self.expander.expand_chunk(other, chunk.key))
+        return shown, lines[start:]
 
 
 def _has_project(root: Path) -> bool:
@@ -202,12 +222,9 @@ def _session_items(file: LiterateFile, project: _Project, document: Any, lines: 
     if (file.path.parent / ".notest").exists():
         return
     session = Session(package_of(document), str(file.path.parent))
-    files: set[str] = set()
     for chunk, test in steps(document):
-        if chunk.target:  # the tangled file runs where its first chunk is
-            if chunk.target not in files:
-                files.add(chunk.target)
-                session.add(*_tangled_step(project, document, chunk))
+        if chunk.target:
+            session.add(*_tangled_step(project, chunk))
             continue
         name = chunk.name or f"line{chunk.line}"
         code = project.expander.expand_chunk(chunk, chunk.key or name)
@@ -231,24 +248,18 @@ def _session_items(file: LiterateFile, project: _Project, document: Any, lines: 
             yield item
 
 
-def _tangled_step(project: _Project, document: Any, chunk: Any) -> tuple[Any, str]:
-    """The code of the tangled file `chunk` writes, compiled at its own path, and the place
-    of its first written line (not one a reader generated, such as nbdev's `__all__`)."""
-    config = project.config
-    path = config.path(config.tangle_root) / chunk.target
-    own = [c for c in document.chunks if c.target == chunk.target and not c.option("generated")]
-    first = own[0] if own else chunk
-    numbers = [n for text, n in zip(first.lines, first.line_numbers, strict=True) if text.strip()]
-    where = f"{first.path}:{numbers[0] if numbers else first.line}"
+def _tangled_step(project: _Project, chunk: Any) -> tuple[Any, str]:
+    """A chunk of a file, compiled at the file's path and lines, so that coverage and
+    tracebacks see the tangled module run; and the place of its first line."""
+    code = project.expander.expand_chunk(chunk, chunk.key)
+    numbers = [n for text, origin, n, _ in code if text.strip() and origin == chunk.path]
+    where = f"{chunk.path}:{numbers[0] if numbers else chunk.line}"
+    path, lines = project.tangled_lines(chunk)
+    lines = (lines + [0] * len(code))[: len(code)]
     try:
-        return compile(
-            path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True
-        ), where
-    except (OSError, SyntaxError, ValueError) as error:
-        return (
-            None,
-            f"{where}: {config.tangled(chunk.target)} cannot run ({error}); run loom tangle",
-        )
+        return compile_at([t[0] for t in code], lines, str(project.config.root / path)), where
+    except SyntaxError as error:
+        return None, f"{where}: {error.msg}"
 
 
 class SessionTest(pytest.Function):

@@ -27,7 +27,7 @@ def steps(document: Document) -> list[tuple[Chunk, bool]]:
             continue
         if is_test(chunk) or chunk.target:
             found.append((chunk, is_test(chunk)))
-    return found
+    return sorted(found, key=lambda step: step[0].line)
 
 
 def package_of(document: Document) -> str | None:
