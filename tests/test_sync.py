@@ -106,3 +106,27 @@ def test_percent_and_notebook_read_alike(project: Project) -> None:
     project.write({"literate/n.py": script})
     assert project.loom("tangle").exit_code == 0
     assert project.read("tangled_src/a.py").split("\n", 1)[1] == from_notebook
+
+
+@pytest.mark.parametrize("fmt", ["ipynb", "py:percent"])
+def test_litloom_as_notebooks_or_percent_scripts_tangles_to_itself(tmp_path, fmt: str) -> None:
+    """Every chapter, converted by jupytext to a notebook or a percent script, gives the very
+    package the Markdown gives: chunk names, targets and options survive the trip."""
+    from litloom.sync import to_notebook
+
+    project = Project(tmp_path)
+    project.write({"pyproject.toml": '[project]\nname = "copy"\n\n[tool.litloom]\n'})
+    suffix = ".ipynb" if fmt == "ipynb" else ".py"
+    for chapter in (REPO / "literate").rglob("*.md"):
+        notebook = to_notebook(chapter.read_text(), None)
+        text = notebook if fmt == "ipynb" else jupytext.writes(
+            jupytext.reads(notebook, fmt="ipynb"), fmt="py:percent")
+        relative = chapter.relative_to(REPO).with_suffix(suffix).as_posix()
+        project.write({relative: text})
+    run = project.loom("tangle")
+    assert run.exit_code == 0, run.stderr
+    ours = {p.relative_to(REPO / "tangled_src").as_posix(): p.read_text().split("\n")[1:]
+            for p in (REPO / "tangled_src/litloom").rglob("*.py")}
+    theirs = {p.relative_to(tmp_path / "tangled_src").as_posix(): p.read_text().split("\n")[1:]
+              for p in (tmp_path / "tangled_src/litloom").rglob("*.py")}
+    assert theirs == ours

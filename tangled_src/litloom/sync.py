@@ -89,4 +89,3 @@ def to_markdown(notebook: str) -> str:
     import jupytext
 
     return jupytext.writes(jupytext.reads(notebook, fmt="ipynb"), fmt="md")
-

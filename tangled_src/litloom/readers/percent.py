@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from litloom.errors import Diagnostic, Location
@@ -26,11 +27,30 @@ def read_percent(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
         body = lines[start + 1 : end]
         while body and not body[-1].strip():
             body.pop()
-        chunk, found = make_chunk(path, Fence(start + 1, "# %%", "python", tuple(body)))
+        body = _uncommented(lines[start], body)
+        info = "python " + _braces(lines[start])
+        chunk, found = make_chunk(path, Fence(start + 1, "# %%", info.strip(), tuple(body)))
         problems.extend(found)
         if chunk is not None:
             chunks.append(chunk)
     return Document(path, tuple(chunks)), problems
+
+
+_BRACES = re.compile(r'"?incorrectly_encoded_metadata"?\s*[:=]\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _uncommented(header: str, body: list[str]) -> list[str]:
+    """A cell's code: jupytext comments out a cell whose `language` is not the script's
+    main one (a chapter that opens with a Markdown example); take the comments off."""
+    if '"language"' not in header or not all(not t or t.startswith("#") for t in body):
+        return body
+    return [t[2:] if t.startswith("# ") else t[1:] for t in body]
+
+
+def _braces(header: str) -> str:
+    """The fence braces jupytext kept in a `# %%` line, or ""."""
+    found = _BRACES.search(header)
+    return json.loads(f'"{found[1]}"') if found else ""
 
 
 def notebook_as_percent(text: str) -> str:
@@ -54,13 +74,16 @@ def percent_script(notebook: object) -> str:
     """A notebook as a percent script, without metadata."""
     import jupytext
 
+    jupytext_metadata = notebook.metadata.get("jupytext", {})  # type: ignore[attr-defined]
+    if jupytext_metadata.get("main_language", "python") != "python":
+        jupytext_metadata["main_language"] = "python"  # every code cell verbatim, by line
     return jupytext.writes(
         notebook,
         fmt={
             "extension": ".py",
             "format_name": "percent",
             "notebook_metadata_filter": "-all",
-            "cell_metadata_filter": "-all",
+            "cell_metadata_filter": "incorrectly_encoded_metadata",
         },
     )  # type: ignore[arg-type]
 

@@ -250,7 +250,6 @@ def _imports(tree: ast.Module, module: str) -> set[str]:
     return found
 
 
-
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     for node in body:
         yield node
