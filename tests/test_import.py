@@ -47,18 +47,20 @@ def test_nbdev_project_in_place(tmp_path: Path) -> None:
     assert loom_process("check", cwd=root).exit_code == 0
 
 
-def test_nbdev_project_before_and_after(tmp_path: Path) -> None:
-    root = tmp_path / "nbdev"
-    shutil.copytree(DATA / "nbdev", root, ignore=shutil.ignore_patterns("*.py"))
+@pytest.mark.parametrize(("name", "count"), [("nbdev", 19), ("fastcore", 18)])
+def test_nbdev_project_before_and_after(tmp_path: Path, name: str, count: int) -> None:
+    root = tmp_path / name
+    shutil.copytree(DATA / name, root, ignore=shutil.ignore_patterns("*.py"))
     _tangle(root)
-    before = _tangled(root, "nbdev")
-    assert len(before) == 19
+    before = _tangled(root, name)
+    assert len(before) == count
     assert loom_process("import", "nbdev", ".", cwd=root).exit_code == 0
     _tangle(root)
-    assert _tangled(root, "tangled_src/nbdev") == before
-    chapter = (root / "literate/api/04_export.md").read_text()
-    assert chapter.startswith("---\nsession: notebook\n---\n")
-    assert "```python {file=nbdev/export.py}" in chapter and "<<export-1>>" in chapter
+    assert _tangled(root, f"tangled_src/{name}") == before
+    if name == "nbdev":
+        chapter = (root / "literate/api/04_export.md").read_text()
+        assert chapter.startswith("---\nsession: notebook\n---\n")
+        assert "```python {file=nbdev/export.py}" in chapter and "<<export-1>>" in chapter
 
 
 def test_nbdev_tests_run_the_same_after(tmp_path: Path) -> None:

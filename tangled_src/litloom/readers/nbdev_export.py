@@ -134,7 +134,8 @@ def _docstring(cells: list[NbdevCell], path: str, layout: NbdevLayout) -> str:
     url = _doc_url(path, layout)
     if url:
         text = f"{text}\n\nDocs: {url}".strip()
-    return f'"""{text}"""' if text else ""
+    raw = "r" if "\\" in text else ""  # nbdev 3.3.26: a docstring with a backslash is raw
+    return f'{raw}"""{text}"""' if text else ""
 
 
 def _fenced(code: str) -> str:
