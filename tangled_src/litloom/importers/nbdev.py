@@ -53,10 +53,10 @@ def _chapter(document: Document, cells: list[NbdevCell]) -> str:
             out += [*fenced(cell.source.rstrip("\n").split("\n"), "text"), ""]
         elif cell.kind == "code" and cell.line in names:
             body = next(c for c in module if c.line == cell.line and not _generated(c)).lines[1:]
-            out += [*fenced(list(body), f"python {{#{names[cell.line]}}}"), ""]
+            info = f"python {{#{names[cell.line]}}}"
+            out += [*fenced([*_options(cell), *body], info), ""]
         elif cell.kind == "code" and cell.source.strip():
-            options = [_option(k, v) for k, v in cell.directives.items() if k not in EXPORTS]
-            options = [o for o in options if not o.startswith("#| default_exp")]
+            options = _options(cell)
             test = ["#| test"] if cell.line in tests else []
             out += [*fenced([*test, *options, *cell.source.rstrip("\n").split("\n")], "python"), ""]
     return "\n".join(out).rstrip("\n") + "\n"
@@ -82,5 +82,7 @@ def _module_name(target: str | None) -> str:
     return posixpath.splitext(target or "")[0].split("/", 1)[-1].replace("/", ".")
 
 
-def _option(key: str, value: str) -> str:
-    return f"#| {key}: {value}" if value else f"#| {key}"
+def _options(cell: NbdevCell) -> list[str]:
+    """The cell's directives other than nbdev's export ones, as litloom option lines."""
+    found = [(k, v) for k, v in cell.directives.items() if k not in (*EXPORTS, "default_exp")]
+    return [f"#| {k}: {v}" if v else f"#| {k}" for k, v in found]
