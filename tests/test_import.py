@@ -63,6 +63,19 @@ def test_nbdev_project_before_and_after(tmp_path: Path, name: str, count: int) -
         assert "```python {file=nbdev/export.py}" in chapter and "<<export-1>>" in chapter
 
 
+def test_cells_added_to_another_module_before_and_after(tmp_path: Path) -> None:
+    root = tmp_path / "cross"
+    shutil.copytree(DATA / "nbdev-cross", root, ignore=shutil.ignore_patterns("*.py"))
+    _tangle(root)
+    before = _tangled(root, "xm")
+    assert loom_process("import", "nbdev", ".", cwd=root).exit_code == 0
+    _tangle(root)
+    assert _tangled(root, "tangled_src/xm") == before
+    assert "```python {#nbdev:xm/core.py file=xm/core.py}" in (root / "literate/00_core.md").read_text()
+    assert "```python {#nbdev:xm/core.py}\n\ndef _e(): return 5\n```" in (
+        root / "literate/01_extra.md").read_text()
+
+
 def test_nbdev_tests_run_the_same_after(tmp_path: Path) -> None:
     root = tmp_path / "cards"
     shutil.copytree(DATA / "nbdev-cards", root, ignore=shutil.ignore_patterns("*.py"))

@@ -164,8 +164,6 @@ def test_a_failing_step_fails_the_tests_after_it(nbdev_project: Project) -> None
 @pytest.mark.parametrize(("cells", "needle", "message"), [
     ((("code", "#| export\nX = 1"),), "#| export",
      "#| export without a #| default_exp cell"),
-    ((("code", "#| default_exp core"), ("code", "#| export other\nX = 1")), "#| export other",
-     "#| export other: litloom exports only to the notebook's own #| default_exp module"),
     ((("code", "#| default_exp core"), ("code", "#| export\nfrom .util import y")),
      "from .util import y", "nbdev exports no relative imports; import by the package's name"),
 ])
@@ -288,3 +286,52 @@ def test_exported_cells_run_in_notebook_order(nbdev_project: Project) -> None:
     run = _pytest(nbdev_project.root, "-q")
     assert "1 failed, 1 passed" in run.stdout, run.stdout
     assert f"nbs/core.ipynb:{_line_of(notebook, '    return 1 / 0')}" in run.stdout
+
+
+CROSS = DATA / "nbdev-cross"  # a notebook exporting cells to another notebook's module
+
+
+def test_cells_exported_to_another_notebooks_module(tmp_path: Path) -> None:
+    project = tmp_path / "cross"
+    shutil.copytree(CROSS, project, ignore=shutil.ignore_patterns("*.py"))
+    run = loom_process("tangle", cwd=project)
+    assert run.exit_code == 0, run.stderr
+    for path, text in _modules(CROSS, "xm").items():  # nbdev ends core.py without a newline
+        ours = (project / path).read_text()
+        assert _code(ours.rstrip("\n")) == _code(text.rstrip("\n")), path
+    assert "__all__ = ['A_CONST', 'a', 'c', '_d']" in (project / "xm/core.py").read_text()
+    run = _pytest(project, "-q")  # the added cells run in their own notebook's session
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout
+
+
+def test_dropping_the_export_restores_the_module(tmp_path: Path) -> None:
+    """The merge is made afresh on every run, from documents read or taken from the traces."""
+    project = tmp_path / "cross"
+    shutil.copytree(CROSS, project, ignore=shutil.ignore_patterns("*.py"))
+    assert loom_process("tangle", cwd=project).exit_code == 0
+    notebook = nbformat.read(project / "nbs/01_extra.ipynb", 4)
+    notebook.cells = [c for c in notebook.cells if "core" not in c.source.split("\n")[0]]
+    nbformat.write(notebook, project / "nbs/01_extra.ipynb")
+    assert loom_process("tangle", cwd=project).exit_code == 0
+    incremental = (project / "xm/core.py").read_text()
+    shutil.rmtree(project / ".litloom")
+    assert loom_process("tangle", "--force", cwd=project).exit_code == 0
+    assert (project / "xm/core.py").read_text() == incremental
+    assert "__all__ = ['A_CONST', 'a']" in incremental and "def c()" not in incremental
+
+
+@pytest.mark.parametrize(("name", "module", "message"), [
+    ("00_early.ipynb", "core", "nbdev-export writes nbs/00_early.ipynb before nbs/01_core.ipynb"),
+    ("02_late.ipynb", "nowhere", "no notebook has #| default_exp nowhere"),
+])
+def test_exports_nbdev_would_lose_are_refused(nbdev_project: Project, name: str, module: str,
+                                             message: str) -> None:
+    exporter = _notebook(("code", "#| default_exp other"), ("code", f"#| export {module}\nY = 2"))
+    nbdev_project.write({
+        "nbs/01_core.ipynb": _notebook(("code", "#| default_exp core"), ("code", "#| export\nX = 1")),
+        f"nbs/{name}": exporter})
+    before = nbdev_project.snapshot()
+    run = nbdev_project.loom("tangle")
+    assert run.exit_code == 2
+    assert f"nbs/{name}:{_line_of(exporter, 'Y = 2')}: #| export {module}: {message}" in run.stderr
+    assert nbdev_project.snapshot() == before

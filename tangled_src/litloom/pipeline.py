@@ -262,6 +262,11 @@ def read_documents(
             document = _read(config, relative, problems)
         if document is not None:
             documents.append(document)
+    if config.nbdev:  # cells a notebook exports to another notebook's module
+        from litloom.readers.nbdev_export import merge_exports
+
+        documents, found = merge_exports(documents)
+        problems.extend(found)
     return documents, changed | (state.keys.keys() - sources.keys()), problems
 
 

@@ -38,15 +38,22 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
 
 def _chapter(document: Document, cells: list[NbdevCell]) -> str:
     """The Markdown of one notebook: prose, the module's root chunk, exported and test cells."""
-    module = [c for c in document.chunks if c.target]
+    own = next((c.target for c in document.chunks if c.option("generated") == "all"), None)
+    module = [c for c in document.chunks if c.target and c.target == own]
+    added = {c.line: c for c in document.chunks if c.target and c.target != own}
     names = {c.line: f"{_module_name(c.target)}-{n}" for n, c in enumerate(_cell_chunks(module), 1)}
     tests = {c.line for c in document.chunks if c.option("test")}
     out = ["---", "session: notebook", "---", ""]
     placed = False
     for cell in cells:
         if module and not placed and cell.line in names:
-            out += [*fenced(_root(module, names), f"python {{file={module[0].target}}}"), ""]
+            name = f"#{module[0].name} " if module[0].name else ""
+            out += [*fenced(_root(module, names), f"python {{{name}file={own}}}"), ""]
             placed = True
+        if cell.line in added:  # a cell this notebook adds to another one's module
+            chunk = added[cell.line]
+            out += [*fenced([*_options(cell), *chunk.lines], f"python {{#{chunk.name}}}"), ""]
+            continue
         if cell.kind == "markdown" and cell.source.strip():
             out += [cell.source.rstrip("\n"), ""]
         elif cell.kind == "raw" and cell.source.strip():

@@ -14,7 +14,7 @@ from litloom.readers.nbdev_cells import (
     layout_of,
     notebook_cells,
 )
-from litloom.readers.nbdev_export import module_chunks
+from litloom.readers.nbdev_export import added_chunks, module_chunks
 
 __all__ = ["EXPORTS", "NbdevCell", "NbdevLayout", "layout_of", "notebook_cells", "read_nbdev"]
 
@@ -34,7 +34,15 @@ def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, lis
     for cell in cells:
         if cell.kind == "code" and "default_exp" in cell.directives:
             default = (cell.directives["default_exp"].split() or [""])[0]
-    exported = [c for c in cells if _exported(c, problems, path)]
+    exported, elsewhere = [], {}  # the default module's cells; other modules' cells
+    for cell in cells:
+        module = _export_module(cell)
+        if module is None:
+            continue
+        if module in ("", default):
+            exported.append(cell)
+        else:
+            elsewhere.setdefault(module, []).append(cell)
     chunks: list[Chunk] = []
     if any(c.kind == "code" and "exportd" not in c.directives for c in exported):
         if default:
@@ -44,31 +52,26 @@ def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, lis
             export = next((n for n in EXPORTS if n in cell.at), "")
             where = Location(path, cell.at.get(export, cell.line))
             problems.append(Diagnostic(where, "#| export without a #| default_exp cell"))
+    for module, group in elsewhere.items():
+        chunks += added_chunks(path, module, group, layout, problems)
     language = notebook.metadata.get("kernelspec", {}).get("language", "python")
     if language == "python" and not _skip_exec(cells):
         chunks += _tests(path, cells, layout)
     return Document(path, tuple(chunks), {"session": "notebook"}), problems
 
 
-def _exported(cell: NbdevCell, problems: list[Diagnostic], path: str) -> bool:
-    """Whether `cell` goes into the default module (a titled Markdown cell does too)."""
+def _export_module(cell: NbdevCell) -> str | None:
+    """The module a cell is exported to: "" for the default one, None if it is not exported.
+    A titled Markdown cell goes to the default module too (for its docstring)."""
     if not cell.source:
-        return False
+        return None
     if cell.kind == "markdown":
-        return cell.source.startswith("# ") or bool({"export", "exportd"} & cell.directives.keys())
-    if cell.kind != "code":
-        return False
-    found = [name for name in EXPORTS if name in cell.directives]
-    for name in found:
-        module = cell.directives[name].split()
-        if module:
-            message = (
-                f"#| {name} {module[0]}: litloom exports only to the notebook's own "
-                "#| default_exp module"
-            )
-            problems.append(Diagnostic(Location(path, cell.at.get(name, cell.line)), message))
-            return False
-    return bool(found)
+        titled = cell.source.startswith("# ") or {"export", "exportd"} & cell.directives.keys()
+        return "" if titled else None
+    found = [name for name in EXPORTS if name in cell.directives] if cell.kind == "code" else []
+    if not found:
+        return None
+    return (cell.directives[found[0]].split() or [""])[0]
 
 
 def _tests(path: str, cells: list[NbdevCell], layout: NbdevLayout) -> list[Chunk]:

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import posixpath
 import re
 import textwrap
+from dataclasses import replace
 
 from litloom.errors import Diagnostic, Location
-from litloom.model import Chunk
+from litloom.model import Chunk, Document
 from litloom.readers.nbdev_cells import NbdevCell, NbdevLayout, parsed
 
 
@@ -38,11 +40,41 @@ def module_chunks(
         lines = (*docstring.split("\n"), "")
         chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "docstring"))
     chunks += [_cell_chunk(path, c, target) for n, c in code if n < future]
-    names = str(_all(in_all))
-    wrapped = textwrap.wrap(names, width=120, subsequent_indent=" " * 11, break_long_words=False)
-    lines = ("", *f"__all__ = {chr(10).join(wrapped)}".split("\n"))
-    chunks.append(_chunk(path, first, target, lines, [first] * len(lines), "all"))
+    names = _all(in_all)
+    lines = all_lines(names)
+    chunk = _chunk(path, first, target, lines, [first] * len(lines), "all")
+    chunks.append(replace(chunk, options=(*chunk.options, ("names", json.dumps(names)))))
     chunks += [_cell_chunk(path, c, target) for n, c in code if n >= future]
+    return chunks
+
+
+def all_lines(names: list[str], added: bool = False) -> tuple[str, ...]:
+    """The `__all__` nbdev writes: wrapped at 120 columns, or, once another notebook has
+    added to the module (nbdev's `update_var`), the whole list on one line."""
+    if added:
+        return ("", f"__all__ = {names!r}")
+    text = str(names)
+    wrapped = textwrap.wrap(text, width=120, subsequent_indent=" " * 11, break_long_words=False)
+    return ("", *f"__all__ = {chr(10).join(wrapped)}".split("\n"))
+
+
+def added_chunks(
+    path: str, module: str, cells: list[NbdevCell], layout: NbdevLayout, problems: list[Diagnostic]
+) -> list[Chunk]:
+    """The chunks `#| export module` adds to another notebook's module: the cells, at the
+    end of it; the first says which names they add to its `__all__`."""
+    target = posixpath.join(layout.lib_path, *module.split(".")) + ".py"
+    folder = posixpath.dirname(
+        posixpath.join(posixpath.basename(layout.lib_path), *module.split("."))
+    )
+    in_all = [c for c in cells if {"export", "exports"} & c.directives.keys()]
+    for cell in in_all:
+        cell.source = _relative_imports(cell, folder, path, problems)
+    code = [c for c in cells if c.source.strip() and "exportd" not in c.directives]
+    chunks = [_cell_chunk(path, c, target) for c in code]
+    if chunks:
+        adds = (("adds", json.dumps(_all(in_all))), ("module", module))
+        chunks[0] = replace(chunks[0], options=adds)
     return chunks
 
 
@@ -184,3 +216,51 @@ def _decorator(node: ast.expr) -> str:
         return node.id
     function = getattr(node, "func", None)
     return function.id if isinstance(function, ast.Name) else ""
+
+
+def merge_exports(documents: list[Document]) -> tuple[list[Document], list[Diagnostic]]:
+    """The documents with other notebooks' `#| export module` cells joined to their module."""
+    owners = {
+        c.target: (d.path, c) for d in documents for c in d.chunks if c.option("generated") == "all"
+    }
+    added: dict[str, list[str]] = {}
+    problems = []
+    for document in documents:
+        for chunk in document.chunks:
+            if chunk.option("adds") is None or chunk.target is None:
+                continue
+            owner = owners.get(chunk.target)
+            module = chunk.option("module")
+            where = Location(
+                chunk.path, chunk.line_numbers[1] if len(chunk.lines) > 1 else chunk.line
+            )
+            if owner is None:
+                problems.append(
+                    Diagnostic(
+                        where, f"#| export {module}: no notebook has #| default_exp {module}"
+                    )
+                )
+            elif owner[0] > document.path:
+                message = (
+                    f"#| export {module}: nbdev-export writes {document.path} before "
+                    f"{owner[0]}, which then writes {chunk.target} anew without these cells; "
+                    "rename the notebooks so that this one comes after"
+                )
+                problems.append(Diagnostic(where, message))
+            else:
+                added.setdefault(chunk.target, []).extend(json.loads(chunk.option("adds") or "[]"))
+    return [_joined(d, added) for d in documents], problems
+
+
+def _joined(document: Document, added: dict[str, list[str]]) -> Document:
+    chunks = []
+    for chunk in document.chunks:
+        if chunk.target is not None:
+            joins = chunk.target in added
+            chunk = replace(chunk, name=f"nbdev:{chunk.target}" if joins else None)
+            if chunk.option("generated") == "all":
+                names = json.loads(chunk.option("names") or "[]") + added.get(chunk.target, [])
+                lines = all_lines(names, joins)
+                chunk = replace(chunk, lines=lines, line_numbers=(chunk.line,) * len(lines))
+        chunks.append(chunk)
+    return replace(document, chunks=tuple(chunks))
