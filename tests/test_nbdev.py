@@ -202,16 +202,16 @@ def test_nbdev2_settings_ini(tmp_path: Path) -> None:
     root = tmp_path / "old"
     root.mkdir()
     (root / "settings.ini").write_text(
-        "[DEFAULT]\nlib_name = old-lib\nlib_path = oldlib\nnbs_path = notebooks\n"
-        "doc_host = https://example.org\ndoc_baseurl = /old/\n")
+        "[DEFAULT]\nrepo = old-lib\nlib_name = %(repo)s\n"
+        "nbs_path = notebooks\ndoc_host = https://example.org\ndoc_baseurl = /%(repo)s/\n")
     project = Project(root).write({"notebooks/00_core.ipynb": _notebook(
-        ("markdown", "# Core\n\n> What it does"), ("code", "#| default_exp core"),
-        ("code", "#| export\nfrom oldlib.util import f\nX = 1"))})
+        ("markdown", "# Core\n\n> What it does\n> and more"), ("code", "#| default_exp core"),
+        ("code", "#| export\nfrom old_lib.util import f\nX = 1"))})
     run = project.loom("tangle")
     assert run.exit_code == 0, run.stderr
-    assert _code(project.read("oldlib/core.py")) == [
-        '"""What it does', "", 'Docs: https://example.org/old/core.html.md"""', "", "",
-        "__all__ = ['X']", "", "from .util import f", "X = 1", ""]
+    # as nbdev 2.4.14 writes it: a docstring of the first summary line alone
+    assert _code(project.read("old_lib/core.py")) == [  # lib_path: %(repo)s, '-' as '_' 
+        '"""What it does"""', "", "", "__all__ = ['X']", "", "from .util import f", "X = 1", ""]
 
 
 def test_notebook_metadata_directives(nbdev_project: Project) -> None:

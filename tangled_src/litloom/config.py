@@ -197,13 +197,14 @@ def _glob(pattern: str) -> re.Pattern[str]:
 def _nbdev(root: Path, pyproject: dict) -> Config | None:
     """The settings of an nbdev project in `root`, or None if it is not one."""
     table = pyproject.get("tool", {}).get("nbdev")
+    dialect = "3"
     if table is not None:
         project = pyproject.get("project", {})
         name = str(project.get("name", root.name))
         url = urllib.parse.urlparse(str(project.get("urls", {}).get("Documentation", "")))
         doc_url = f"{url.scheme}://{url.netloc}{url.path.rstrip('/')}" if url.scheme else ""
     else:
-        table, doc_url = _settings_ini(root), ""
+        table, doc_url, dialect = _settings_ini(root), "", "2"
         if table is None:
             return None
         name = table.get("lib_name", root.name)
@@ -216,6 +217,7 @@ def _nbdev(root: Path, pyproject: dict) -> Config | None:
         "nbs_path": nbs,
         "doc_url": doc_url,
         "tst_flags": str(table.get("tst_flags", "notest")),
+        "dialect": dialect,  # nbdev 3 reads pyproject.toml; only nbdev 2 reads settings.ini
     }
     return Config(
         root,
@@ -235,19 +237,17 @@ def _settings_ini(root: Path) -> dict[str, str] | None:
     path = root / "settings.ini"
     if not path.is_file():
         return None
-    parser = configparser.ConfigParser(interpolation=configparser.ExtendedInterpolation())
+    parser = configparser.ConfigParser()  # `%(repo)s` interpolation, as nbdev 2 reads it
     try:
         parser.read_string(path.read_text(encoding="utf-8"), str(path))
+        keys = parser.defaults().keys()
+        values = {key: parser.get("DEFAULT", key) for key in keys}
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         line = getattr(exc, "lineno", 0) or 0
         raise UserError(
             [Diagnostic(Location("settings.ini", line), str(exc).splitlines()[0])]
         ) from None
-    return (
-        dict(parser.defaults())
-        if "lib_name" in parser.defaults() or "nbs_path" in parser.defaults()
-        else None
-    )
+    return values if "lib_name" in values or "nbs_path" in values else None
 
 
 def check_setting(key: str, value: object) -> str | None:

@@ -19,6 +19,7 @@ class NbdevLayout:
     nbs_path: str = "nbs"
     doc_url: str = ""  # doc_host + doc_baseurl; "" writes no `Docs:` line
     tst_flags: tuple[str, ...] = ("notest",)
+    dialect: str = "3"  # the nbdev whose output to write: "3", or "2" (settings.ini projects)
 
 
 def layout_of(settings: tuple[tuple[str, str], ...]) -> NbdevLayout:
@@ -29,6 +30,7 @@ def layout_of(settings: tuple[tuple[str, str], ...]) -> NbdevLayout:
         nbs_path=values.get("nbs_path", "nbs"),
         doc_url=values.get("doc_url", ""),
         tst_flags=tuple(values.get("tst_flags", "notest").split()),
+        dialect=values.get("dialect", "3"),
     )
 
 

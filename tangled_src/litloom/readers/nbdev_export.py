@@ -148,6 +148,10 @@ def _docstring(cells: list[NbdevCell], path: str, layout: NbdevLayout) -> str:
     title = next((c for c in cells if c.kind == "markdown" and c.source.startswith("# ")), None)
     if title is None:
         return ""
+    if layout.dialect == "2":  # nbdev 2: the first summary line, and nothing else
+        found = next((s for s in title.source.splitlines() if s.startswith("> ")), "")
+        summary = found.lstrip("> ").strip()
+        return f'"""{summary}"""' if summary else ""
     lines = title.source.splitlines()
     while lines and not lines[0].startswith("> "):
         lines.pop(0)
