@@ -182,3 +182,16 @@ def test_a_literate_folder_linking_outside_is_refused(tmp_path: Path) -> None:
     assert "literate/00_core.md: leads outside the project through a symbolic link" in run.stderr
     assert Project(root).snapshot() == before
     assert not any((tmp_path / "elsewhere").iterdir())
+
+
+def test_the_package_keeps_its_hand_written_files(tmp_path: Path) -> None:
+    root = tmp_path / "cards"
+    shutil.copytree(DATA / "nbdev-cards", root, ignore=shutil.ignore_patterns("*.py"))
+    (root / "cards/__init__.py").write_text('__version__ = "0.1.2"\n')
+    _tangle(root)
+    assert loom_process("import", "nbdev", ".", cwd=root).exit_code == 0
+    _tangle(root)
+    run = subprocess.run([sys.executable, "-c", "import cards, cards.core; print(cards.__version__)"],
+                         cwd=root / "tangled_src", capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "0.1.2", run.stderr
+    assert "_modidx" not in (root / "literate/_package.md").read_text()

@@ -33,7 +33,39 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
         files[destination] = _chapter(document, notebook_cells(text))
         targets |= {c.target for c in document.chunks if c.target}
     adopted = adopt(root, ".", targets, config.adopts) if tangle_root == "." else {}
+    if tangle_root != ".":  # the package moves: its hand-written files go with it
+        kept = _hand_written(root, layout.lib_path, targets, config.adopts)
+        if kept:
+            files["literate/_package.md"] = _package_chapter(root, layout.lib_path, kept)
     return Conversion(root, files, {"source": "literate", "tangle_root": tangle_root}, adopted)
+
+
+def _hand_written(root: Path, lib_path: str, targets: set[str], mark: str) -> list[str]:
+    """The package's Python files no notebook exports: `__init__.py` and its like (not
+    nbdev's index `_modidx.py`), project-relative."""
+    folder = root / lib_path
+    found = []
+    for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+        relative = path.relative_to(root).as_posix()
+        if relative in targets or path.name == "_modidx.py" or "__pycache__" in path.parts:
+            continue
+        if mark not in path.read_text(encoding="utf-8", errors="replace"):
+            found.append(relative)
+    return found
+
+
+def _package_chapter(root: Path, lib_path: str, paths: list[str]) -> str:
+    out = [
+        "# The package's other files",
+        "",
+        f"These files of `{lib_path}/` were written by hand, not exported from a notebook;",
+        "`loom import nbdev` moved them here, so that the package keeps them.",
+        "",
+    ]
+    for path in paths:
+        code = (root / path).read_text(encoding="utf-8").rstrip("\n").split("\n")
+        out += [*fenced(code, f"python {{file={path}}}"), ""]
+    return "\n".join(out)
 
 
 def _chapter(document: Document, cells: list[NbdevCell]) -> str:
