@@ -138,3 +138,16 @@ def test_manifest_is_sorted_one_line_per_file(project: Project) -> None:
     assert lines[0].startswith("# litloom manifest v1")
     assert [line.split("  ")[1] for line in lines[1:]] == ["a/b.py", "m.py", "z.py"]
     assert all(len(line.split("  ")[0]) == 64 for line in lines[1:])
+
+
+def test_write_all_writes_all_or_nothing(tmp_path) -> None:
+    from litloom.errors import UserError
+    from litloom.store.transaction import write_all
+
+    (tmp_path / "blocker").write_text("a file where a folder must go")
+    with pytest.raises(UserError) as raised:
+        write_all(tmp_path, {"a/one.md": b"1", "blocker/two.md": b"2", "z.md": b"3"})
+    assert "cannot write" in str(raised.value.diagnostics[0])
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker"]  # no file, no folder
+    write_all(tmp_path, {"a/one.md": b"1", "z.md": b"3"})
+    assert (tmp_path / "a/one.md").read_bytes() == b"1" and (tmp_path / "z.md").read_bytes() == b"3"

@@ -96,14 +96,9 @@ def write(conversion: Conversion) -> list[str]:
     manifest = _manifest(conversion)
     if problems:
         raise UserError(problems)
-    written = []
-    for path, content in sorted(conversion.files.items()):
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        transaction.atomic_write(root / path, content.encode("utf-8"))
-        written.append(path)
+    writes = {path: content.encode("utf-8") for path, content in conversion.files.items()}
     if manifest is not None:
-        transaction.atomic_write(root / manifest[0], manifest[1].encode("utf-8"))
-        written.append(manifest[0])
+        writes[manifest[0]] = manifest[1].encode("utf-8")
     table = "".join(f"{k} = {_toml(v)}\n" for k, v in conversion.settings.items())
     for language in conversion.languages:
         comment = ", ".join(f"{k} = {_toml(v)}" for k, v in language["comment"].items())
@@ -113,8 +108,9 @@ def write(conversion: Conversion) -> list[str]:
         )
     separator = "\n" if text and not text.endswith("\n\n") else ""
     separator = "\n" + separator if text and not text.endswith("\n") else separator
-    transaction.atomic_write(pyproject, f"{text}{separator}[tool.litloom]\n{table}".encode())
-    return [*written, "pyproject.toml"]
+    writes["pyproject.toml"] = f"{text}{separator}[tool.litloom]\n{table}".encode()
+    transaction.write_all(root, writes)  # all, or (on a disk error) none of them
+    return sorted(writes)
 
 
 def _manifest(conversion: Conversion) -> tuple[str, str] | None:

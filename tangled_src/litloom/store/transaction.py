@@ -223,6 +223,26 @@ def _roll_back(
         (plan.root / change.path).write_bytes(change.old or b"")
 
 
+def write_all(root: Path, files: dict[str, bytes]) -> None:
+    """Write several files under `root` (project-relative paths) as one transaction: all
+    are staged first, then renamed into place; a disk error writes none of them."""
+    staged: list[tuple[Path, Path]] = []
+    made: list[Path] = []
+    try:
+        for path, content in sorted(files.items()):
+            staged.append((_stage(root / path, content, made), root / path))
+    except OSError as exc:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(made):
+            folder.rmdir()
+        raise UserError(
+            [Diagnostic(Location(str(exc.filename or root)), f"cannot write: {exc.strerror}")]
+        ) from None
+    for temporary, path in staged:
+        os.replace(temporary, path)
+
+
 def atomic_write(path: Path, content: bytes) -> None:
     """Write one file atomically: a temporary file beside it, then a rename."""
     os.replace(_stage(path, content, []), path)
