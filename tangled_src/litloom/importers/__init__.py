@@ -64,12 +64,19 @@ def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[st
 def not_litloom(root: Path) -> None:
     """Raise UserError if the project in `root` already has `[tool.litloom]`."""
     pyproject = root / "pyproject.toml"
-    text = pyproject.read_text(encoding="utf-8") if pyproject.is_file() else ""
-    found = re.search(r"^\[tool\.litloom\]", text, re.M)
-    if found:
-        line = text.count("\n", 0, found.start()) + 1
-        message = "[tool.litloom] exists already: this is a litloom project"
-        raise UserError([Diagnostic(Location("pyproject.toml", line), message)])
+    problems = _litloom_table(pyproject.read_text(encoding="utf-8") if pyproject.is_file() else "")
+    if problems:
+        raise UserError(problems)
+
+
+def _litloom_table(pyproject: str) -> list[Diagnostic]:
+    """The problem of a pyproject.toml text that has `[tool.litloom]` already."""
+    found = re.search(r"^\[tool\.litloom\]", pyproject, re.M)
+    if not found:
+        return []
+    line = pyproject.count("\n", 0, found.start()) + 1
+    message = "[tool.litloom] exists already: this is a litloom project"
+    return [Diagnostic(Location("pyproject.toml", line), message)]
 
 
 def write(conversion: Conversion) -> list[str]:
@@ -88,11 +95,7 @@ def write(conversion: Conversion) -> list[str]:
         for path in conversion.files
         if os.path.commonpath([inside, os.path.realpath(root / path)]) != inside
     ]
-    found = re.search(r"^\[tool\.litloom\]", text, re.M)
-    if found:
-        line = text.count("\n", 0, found.start()) + 1
-        message = "[tool.litloom] exists already: this is a litloom project"
-        problems.append(Diagnostic(Location("pyproject.toml", line), message))
+    problems += _litloom_table(text)
     manifest = _manifest(conversion)
     if problems:
         raise UserError(problems)

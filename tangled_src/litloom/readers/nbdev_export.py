@@ -20,10 +20,7 @@ def module_chunks(
     path: str, module: str, cells: list[NbdevCell], layout: NbdevLayout, problems: list[Diagnostic]
 ) -> list[Chunk]:
     """The chunks of `module`, made of the exported `cells`."""
-    target = posixpath.join(layout.lib_path, *module.split(".")) + ".py"
-    folder = posixpath.dirname(
-        posixpath.join(posixpath.basename(layout.lib_path), *module.split("."))
-    )
+    target, folder = _paths(layout, module)
     in_all = [c for c in cells if c.kind == "code" and {"export", "exports"} & c.directives.keys()]
     for cell in in_all:
         cell.source = _relative_imports(cell, folder, path, problems)
@@ -63,10 +60,7 @@ def added_chunks(
 ) -> list[Chunk]:
     """The chunks `#| export module` adds to another notebook's module: the cells, at the
     end of it; the first says which names they add to its `__all__`."""
-    target = posixpath.join(layout.lib_path, *module.split(".")) + ".py"
-    folder = posixpath.dirname(
-        posixpath.join(posixpath.basename(layout.lib_path), *module.split("."))
-    )
+    target, folder = _paths(layout, module)
     in_all = [c for c in cells if {"export", "exports"} & c.directives.keys()]
     for cell in in_all:
         cell.source = _relative_imports(cell, folder, path, problems)
@@ -76,6 +70,13 @@ def added_chunks(
         adds = (("adds", json.dumps(_all(in_all))), ("module", module))
         chunks[0] = replace(chunks[0], options=adds)
     return chunks
+
+
+def _paths(layout: NbdevLayout, module: str) -> tuple[str, str]:
+    """A module's file (project-relative), and the folder its imports are relative to."""
+    parts = module.split(".")
+    target = posixpath.join(layout.lib_path, *parts) + ".py"
+    return target, posixpath.dirname(posixpath.join(posixpath.basename(layout.lib_path), *parts))
 
 
 def _chunk(

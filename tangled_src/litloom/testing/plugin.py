@@ -29,6 +29,7 @@ class _Project:
         self._expander_class, self._index_chunks = Expander, index_chunks
         self.expander: Any = None
         self._tangled: Any = None
+        self._starts: dict[str, dict[int, int]] = {}  # file key -> id(chunk) -> first line
 
     def documents(self) -> dict[str, Any]:
         """Every document, by project-relative path; read on first use."""
@@ -56,12 +57,13 @@ class _Project:
         if file_map is None:
             return shown, []
         lines = [n for first, count, *_ in file_map.segments for n in range(first, first + count)]
-        start = 0
-        for other in self.expander.index[chunk.key]:  # the chunks of the file, in order
-            if other is chunk:
-                break
-            start += len(self.expander.expand_chunk(other, chunk.key))
-        return shown, lines[start:]
+        if chunk.key not in self._starts:  # where each chunk of the file starts, in order
+            start, starts = 0, {}
+            for other in self.expander.index[chunk.key]:
+                starts[id(other)] = start
+                start += len(self.expander.expand_chunk(other, chunk.key))
+            self._starts[chunk.key] = starts
+        return shown, lines[self._starts[chunk.key].get(id(chunk), len(lines)) :]
 
 
 def _has_project(root: Path) -> bool:
