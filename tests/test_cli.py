@@ -11,7 +11,7 @@ import pytest
 
 from conftest import Project, chunk, loom_process
 from litloom import __version__, pipeline
-from litloom.cli import use_colour
+from litloom.commands.common import use_colour
 
 COMMANDS = ["tangle", "check", "where", "init"]
 

@@ -197,9 +197,9 @@ def test_lint_refuses_stale_tangled_files(demo: Project) -> None:
 
 
 def test_install_maps_uncaught_exceptions_of_any_program(demo: Project) -> None:
-    script = ("from pathlib import Path\nfrom litloom.config import load_config\n"
+    script = ("from pathlib import Path\nfrom litloom.project import open_project\n"
               "from litloom.diagnostics.tracebacks import install\n"
-              "install(load_config(Path.cwd()))\n"
+              "install(open_project(Path.cwd()))\n"
               "import sys; sys.path.insert(0, 'tangled_src')\n"
               "from demo.calc import divide\ndivide(1, 0)\n")
     run = subprocess.run([sys.executable, "-c", script], cwd=demo.root, capture_output=True,

@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from litloom import pipeline
-from litloom.config import load_config
+from litloom.project import open_project
+from litloom.store.writer import Transaction
 from litloom.errors import UserError
 
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.litloom]\nsource = "literate"\ntangle_root = "tangled_src"\n'
@@ -80,7 +81,9 @@ def outputs(files: dict[str, bytes] | None) -> tuple[dict[str, bytes], list[byte
 def tangle(root: Path) -> tuple[str, object]:
     """("ok", None) or ("error", the diagnostics); any other exception propagates."""
     try:
-        pipeline.tangle(load_config(root))
+        writes = Transaction()
+        pipeline.tangle(open_project(root), writes)
+        writes.commit()
     except UserError as error:
         return "error", error.diagnostics
     return "ok", None

@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from conftest import Project, chunk
-from litloom.store import transaction
+from litloom.store import writer
 
 
 def doc(*targets: str) -> str:
@@ -52,7 +52,8 @@ def test_hand_edited_file_is_refused_then_forced(project: Project) -> None:
     run = project.loom("tangle")
     assert run.exit_code == 2
     assert run.stderr.startswith("tangled_src/a.py: edited by hand since litloom wrote it;")
-    assert "`loom tangle --force` to overwrite it (later: `loom stitch`)" in run.stderr
+    assert "`loom tangle --force` to overwrite it" in run.stderr
+    assert "later:" not in run.stderr and "`loom stitch` does" in run.stderr
     assert project.snapshot() == before
     forced = project.loom("tangle", "--force")
     assert forced.exit_code == 0
@@ -112,7 +113,7 @@ def test_failed_staging_leaves_nothing_behind(project: Project, monkeypatch) -> 
             raise OSError(28, "No space left on device", str(path))
         return real_open(path, flags, mode, **kwargs)
 
-    monkeypatch.setattr(transaction.os, "open", failing_open)
+    monkeypatch.setattr(writer.os, "open", failing_open)
     run = project.loom("tangle")
     assert run.exit_code == 2
     assert "cannot write: No space left on device" in run.stderr
@@ -140,9 +141,15 @@ def test_manifest_is_sorted_one_line_per_file(project: Project) -> None:
     assert all(len(line.split("  ")[0]) == 64 for line in lines[1:])
 
 
-def test_write_all_writes_all_or_nothing(tmp_path) -> None:
+def write_all(root, files: dict[str, bytes]) -> None:
+    writes = writer.Transaction()
+    for path, data in files.items():
+        writes.write(root / path, data)
+    writes.commit()
+
+
+def test_a_transaction_writes_all_or_nothing(tmp_path) -> None:
     from litloom.errors import UserError
-    from litloom.store.transaction import write_all
 
     (tmp_path / "blocker").write_text("a file where a folder must go")
     with pytest.raises(UserError) as raised:

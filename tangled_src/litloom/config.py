@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import configparser
 import difflib
 import functools
 import posixpath
 import re
 import tomllib
-import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ DEFAULTS = {
     "build_dir": "build",
     "mermaid_js": "node_modules/mermaid/dist/mermaid.min.js",
 }
-SWITCHES = {"indent_blank_lines": False}  # the settings that are true or false
+SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that are true or false
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,14 @@ class Config:
     watch: tuple[str, ...] = ()  # globs of documents (Entangled's watch_list); () = all
     ignore: tuple[str, ...] = ()  # globs of files that are not documents (ignore_list)
     indent_blank_lines: bool = False  # a reference indents empty lines too (as Entangled)
-    tool: str = "litloom"  # whose project this is: "litloom", "nbdev" or "entangled"
-    nbdev: tuple[tuple[str, str], ...] = ()  # an nbdev project's layout; () = not one
-    adopts: str = ""  # a mark of files the project's own tool wrote: tangle may replace them
-    namespace: str = ""  # Entangled: "" (global), "private" (per document) or "a::b"
+    strict: bool = False  # warnings (an unknown option, say) are errors
     languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
+    dialect: str = ""  # whose project this is: "" (litloom's), or a dialect's name
+    settings: tuple[tuple[str, str], ...] = ()  # the dialect's own settings
+
+    def setting(self, key: str, default: str = "") -> str:
+        """One of the dialect's own settings."""
+        return dict(self.settings).get(key, default)
 
     def path(self, relative: str) -> Path:
         """The absolute path of a project-relative path."""
@@ -67,22 +69,19 @@ def find_project_root(start: Path) -> Path:
     return start
 
 
-def load_config(root: Path) -> Config:
-    """Read `[tool.litloom]` from root/pyproject.toml; raise UserError listing every problem."""
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return _entangled(root, {}) or _nbdev(root, {}) or Config(root)
-    try:
-        text = pyproject.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError([Diagnostic(Location("pyproject.toml"), f"cannot read: {exc}")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = int(m[1]) if (m := re.search(r"line (\d+)", str(exc))) else 0
-        raise UserError([Diagnostic(Location("pyproject.toml", line), str(exc))]) from None
+Detect = Callable[[Path, dict], "Config | None"]
+
+
+def load_config(root: Path, detect: Detect | None = None) -> Config:
+    """Read `[tool.litloom]` from root/pyproject.toml; raise UserError listing every problem.
+
+    Without that table, `detect` (the [dialects](dialects/index.md)) may say whose project
+    this is; otherwise the defaults apply.
+    """
+    text, data = read_toml(root / "pyproject.toml", "pyproject.toml")
     table = data.get("tool", {}).get("litloom")
     if table is None:
-        other = _entangled(root, data) or _nbdev(root, data)
+        other = detect(root, data) if detect is not None else None
         if other is not None:
             return other
         table = {}
@@ -91,7 +90,7 @@ def load_config(root: Path) -> Config:
     for key, value in table.items():
         where = Location("pyproject.toml", _line_of(text, key))
         if key == "languages":  # [[tool.litloom.languages]], as Entangled's [[languages]]
-            values[key] = _languages(value, "pyproject.toml")
+            values[key] = parse_languages(value, "pyproject.toml")
             continue
         message = check_setting(key, value)
         if message:
@@ -103,42 +102,22 @@ def load_config(root: Path) -> Config:
     return Config(root, **values)  # type: ignore[arg-type]
 
 
-def _entangled(root: Path, pyproject: dict) -> Config | None:
-    """The settings of an Entangled project in `root`, or None if it is not one."""
-    path = root / "entangled.toml"
-    if path.is_file():
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            line = int(m[1]) if (m := re.search(r"line (\d+)", str(exc))) else 0
-            raise UserError([Diagnostic(Location("entangled.toml", line), str(exc))]) from None
-    elif "entangled" in pyproject.get("tool", {}):
-        table = pyproject["tool"]["entangled"]
-    elif not (root / "literate").is_dir() and _entangled_front_matter(root):
-        table = {}  # Entangled's defaults; the documents say the rest
-    else:
-        return None
-    watch = tuple(table.get("watch_list", ["**/*.md"]))
-    namespace = str(table.get("namespace") or "")
-    if not namespace and table.get("namespace_default") == "private":
-        namespace = "private"
-    return Config(
-        root,
-        source=".",
-        tangle_root=".",
-        build_dir=".litloom",
-        watch=watch,
-        ignore=tuple(table.get("ignore_list", [])),
-        indent_blank_lines=True,
-        tool="entangled",
-        adopts="~/~ begin <<",
-        namespace=namespace,
-        languages=_languages(table.get("languages", []), path.name if path.is_file() else ""),
-    )
+def read_toml(path: Path, shown: str) -> tuple[str, dict]:
+    """The text of a TOML file and its tables; ("", {}) if there is no such file."""
+    if not path.is_file():
+        return "", {}
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError([Diagnostic(Location(shown), f"cannot read: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = int(m[1]) if (m := re.search(r"line (\d+)", str(exc))) else 0
+        raise UserError([Diagnostic(Location(shown, line), str(exc))]) from None
 
 
-def _languages(declared: object, where: str) -> tuple[tuple[str, str, str], ...]:
-    """Entangled's `[[languages]]`: (identifier, comment start, comment end) for each."""
+def parse_languages(declared: object, where: str) -> tuple[tuple[str, str, str], ...]:
+    """`[[languages]]`: (identifier, comment start, comment end) for each."""
     found = []
     try:
         for language in declared:  # type: ignore[attr-defined]
@@ -151,20 +130,6 @@ def _languages(declared: object, where: str) -> tuple[tuple[str, str, str], ...]
         message = f"[[languages]] needs identifiers and comment.open: {exc!r} is missing or wrong"
         raise UserError([Diagnostic(Location(where or "pyproject.toml"), message)]) from None
     return tuple(found)
-
-
-def _entangled_front_matter(root: Path) -> bool:
-    """Whether a Markdown file at the top of `root` has `entangled:` in its front matter."""
-    for path in sorted(root.glob("*.md")):
-        try:
-            with path.open(encoding="utf-8") as handle:
-                head = handle.read(4096)
-        except (OSError, UnicodeDecodeError):
-            continue
-        end = head.find("\n---", 3)
-        if head.startswith("---\n") and end > 0 and re.search(r"^entangled:", head[:end], re.M):
-            return True
-    return False
 
 
 def matches(path: str, pattern: str) -> bool:
@@ -192,62 +157,6 @@ def _glob(pattern: str) -> re.Pattern[str]:
             out.append(re.escape(pattern[i]))
             i += 1
     return re.compile("".join(out))
-
-
-def _nbdev(root: Path, pyproject: dict) -> Config | None:
-    """The settings of an nbdev project in `root`, or None if it is not one."""
-    table = pyproject.get("tool", {}).get("nbdev")
-    dialect = "3"
-    if table is not None:
-        project = pyproject.get("project", {})
-        name = str(project.get("name", root.name))
-        url = urllib.parse.urlparse(str(project.get("urls", {}).get("Documentation", "")))
-        doc_url = f"{url.scheme}://{url.netloc}{url.path.rstrip('/')}" if url.scheme else ""
-    else:
-        table, doc_url, dialect = _settings_ini(root), "", "2"
-        if table is None:
-            return None
-        name = table.get("lib_name", root.name)
-        if table.get("doc_host"):
-            doc_url = table["doc_host"].rstrip("/") + table.get("doc_baseurl", "").rstrip("/")
-    nbs = posixpath.normpath(str(table.get("nbs_path", "nbs")))
-    recursive = str(table.get("recursive", True)).lower() not in ("false", "0", "no")
-    layout = {
-        "lib_path": posixpath.normpath(str(table.get("lib_path", name.replace("-", "_")))),
-        "nbs_path": nbs,
-        "doc_url": doc_url,
-        "tst_flags": str(table.get("tst_flags", "notest")),
-        "dialect": dialect,  # nbdev 3 reads pyproject.toml; only nbdev 2 reads settings.ini
-    }
-    return Config(
-        root,
-        source=nbs,
-        tangle_root=".",
-        build_dir=".litloom",
-        watch=(f"{nbs}/**/*.ipynb" if recursive else f"{nbs}/*.ipynb",),
-        ignore=(f"{nbs}/**/_*", f"{nbs}/**/_*/**"),
-        tool="nbdev",
-        nbdev=tuple(layout.items()),
-        adopts="# AUTOGENERATED! DO NOT EDIT! File to edit: ",
-    )
-
-
-def _settings_ini(root: Path) -> dict[str, str] | None:
-    """The `[DEFAULT]` settings of nbdev 2's settings.ini, or None without one."""
-    path = root / "settings.ini"
-    if not path.is_file():
-        return None
-    parser = configparser.ConfigParser()  # `%(repo)s` interpolation, as nbdev 2 reads it
-    try:
-        parser.read_string(path.read_text(encoding="utf-8"), str(path))
-        keys = parser.defaults().keys()
-        values = {key: parser.get("DEFAULT", key) for key in keys}
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        line = getattr(exc, "lineno", 0) or 0
-        raise UserError(
-            [Diagnostic(Location("settings.ini", line), str(exc).splitlines()[0])]
-        ) from None
-    return values if "lib_name" in values or "nbs_path" in values else None
 
 
 def check_setting(key: str, value: object) -> str | None:

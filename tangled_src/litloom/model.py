@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ class Chunk:
     lines: tuple[str, ...] = ()  # the code, option lines removed
     line_numbers: tuple[int, ...] = ()  # the literate line of each code line
     end_line: int = 0  # the line of the closing fence
+    option_lines: tuple[int, ...] = ()  # the literate line of each option, where known
 
     @property
     def key(self) -> str | None:
@@ -38,6 +40,31 @@ class Chunk:
                 return value
         return default
 
+    def option_line(self, index: int) -> int:
+        """The literate line of the `index`th option: its `#|` line, else the fence's."""
+        return self.option_lines[index] if index < len(self.option_lines) else self.line
+
+
+class FrontMatter(Mapping[str, Any]):
+    """A document's front matter: a read-only mapping of its YAML keys."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrontMatter({self._data!r})"
+
 
 @dataclass(frozen=True)
 class Document:
@@ -45,4 +72,8 @@ class Document:
 
     path: str
     chunks: tuple[Chunk, ...] = ()
-    front_matter: dict[str, Any] = field(default_factory=dict, compare=False)
+    front_matter: FrontMatter = field(default_factory=FrontMatter, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.front_matter, FrontMatter):
+            object.__setattr__(self, "front_matter", FrontMatter(self.front_matter))

@@ -4,345 +4,119 @@
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.model import Document
-from litloom.readers import reader_for
+from litloom.project import Project
 from litloom.store import state as traces
 from litloom.store import transaction
-from litloom.tangle.expand import Expander, expand_keys, in_namespace, index_chunks
-from litloom.tangle.sourcemap import FileMap, Origin, build_file_map, dumps
-from litloom.tangle.targets import Target, collect_targets, render
+from litloom.store.writer import Transaction
+from litloom.tangle.make import Tangled, make
+from litloom.tangle.sourcemap import Origin, dumps
 
 
-def tangle(config: Config, *, force: bool = False) -> transaction.Plan:
-    """Tangle the project: write every target, delete removed ones, record what was written."""
-    started = time.time_ns()
-    state = traces.load_state(_state_folder(config), _key(config))  # the last run's traces
-    sources = find_sources(config)
-    if up_to_date(config, state, sources):
-        return transaction.Plan(
-            config.path(config.tangle_root), config.tangle_root, (), len(state.targets), "", False
-        )
-    documents, changed, problems = read_documents(config, sources, state)  # changed files only
-    tangled = make(config, documents, changed, state, problems)  # model, render affected targets
-    plan = plan_writes(config, tangled)
+def tangle(
+    project: Project,
+    writes: Transaction,
+    *,
+    force: bool = False,
+    tangled: Tangled | None = None,
+) -> transaction.Plan:
+    """Tangle the project into `writes`: every target, deletions, the source map."""
+    config, layout = project.config, project.layout
+    if tangled is None and up_to_date(project):
+        state = project.state
+        unchanged = len(state.targets)
+        return transaction.Plan(layout.tangle_root, config.tangle_root, (), unchanged, "", False)
+    if tangled is None:  # model, render affected targets: changed documents only
+        documents, changed, state = project.documents, project.changed, project.state
+        tangled = make(config, documents, changed, state, project.all_problems())
+    plan = plan_writes(project, tangled)
     edited = [c for c in plan.changes if c.edited]
     if edited and not force:
         raise UserError([_edited(plan, change) for change in edited])
-    transaction.commit(plan, extra=[(source_map_path(config), dumps(tangled.maps).encode())])
-    _save(config, started, sources, documents, tangled)
+    transaction.stage_plan(plan, writes)
+    writes.update(layout.source_map, dumps(tangled.maps).encode())
+    writes.after_commit(lambda: _save(project, tangled))
     return plan
 
 
 def _edited(plan: transaction.Plan, change: transaction.Change) -> Diagnostic:
     verb = "overwrite" if change.kind == "write" else "delete"
+    shown = plan.shown(change.path)
     return Diagnostic(
-        Location(plan.shown(change.path)),
+        Location(shown),
         f"edited by hand since litloom wrote it; move the edit into the literate source "
-        f"(`loom where {plan.shown(change.path)}:LINE` finds it), or run "
-        f"`loom tangle --force` to {verb} it (later: `loom stitch`)",
+        f"(`loom stitch` does, and `loom where {shown}:LINE` finds its line), or run "
+        f"`loom tangle --force` to {verb} it",
     )
 
 
-def source_map_path(config: Config) -> Path:
-    return config.path(config.build_dir) / "litloom" / "sourcemap.json"
-
-
-def _state_folder(config: Config) -> Path:
-    return config.path(config.build_dir) / "litloom"
-
-
-def _key(config: Config) -> tuple[object, ...]:
-    return (
-        *traces.state_key(config.source, config.tangle_root),
-        config.nbdev,
-        config.namespace,
-        config.languages,
-    )
-
-
-def load_traces(config: Config) -> traces.State:
-    """The traces of the last tangle, for other stages (weave) to reuse its parsed documents."""
-    return traces.load_state(_state_folder(config), _key(config))
-
-
-def find_sources(config: Config) -> dict[str, traces.Signature | None]:
-    """Every literate file, project-relative, with its signature."""
-    source = config.path(config.source)
-    if not source.is_dir():
-        message = (
-            "the literate source folder does not exist; create it or set [tool.litloom] source"
-        )
-        raise UserError([Diagnostic(Location(config.source), message)])
-    skip = str(config.path(config.build_dir))
-    root = str(config.root)
-    found = {}
-    for folder, subfolders, names in os.walk(source):
-        subfolders[:] = [
-            d for d in subfolders if not d.startswith(".") and os.path.join(folder, d) != skip
-        ]
-        relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        for name in names:
-            relative = f"{relative_folder}/{name}" if relative_folder != "." else name
-            if (
-                not name.startswith(".")
-                and reader_for(relative) is not None
-                and _watched(config, relative)
-            ):
-                found[relative] = traces.signature(os.path.join(folder, name))
-    return dict(sorted(found.items()))
-
-
-def _watched(config: Config, relative: str) -> bool:
-    from litloom.config import matches
-
-    if not config.watch:
-        return True
-    return any(matches(relative, g) for g in config.watch) and not any(
-        matches(relative, g) for g in config.ignore
-    )
-
-
-def up_to_date(config: Config, state: traces.State, sources: dict) -> bool:
+def up_to_date(project: Project) -> bool:
     """Whether the last tangle's output still stands: nothing read, nothing to write."""
+    state, sources = project.state, project.sources
     if not state.started_ns or sources.keys() != state.keys.keys():  # keys: every document
         return False
     if any(not state.trusted(s) or state.sources.get(p) != s for p, s in sources.items()):
         return False
-    root = config.path(config.tangle_root)
+    root = project.layout.tangle_root
     if any(traces.signature(root / path) != s for path, s in state.outputs.items()):
         return False
-    return source_map_path(config).exists()
+    return project.layout.source_map.exists()
 
 
-@dataclass(frozen=True)
-class Tangled:
-    """What the literate sources make: the text of affected files, and facts about all."""
-
-    files: dict[str, str]  # path under the tangle root -> text, for affected targets
-    digests: dict[str, str]  # path under the tangle root -> sha256, for all targets
-    locations: dict[str, Location]  # path under the tangle root -> the chunk that claims it
-    maps: dict[str, FileMap]  # project-relative path -> source map
-    traces: dict[str, traces.Trace]
-
-
-def make(
-    config: Config,
-    documents: list[Document],
-    changed: set[str] | None = None,
-    state: traces.State | None = None,
-    problems: list[Diagnostic] | None = None,
-) -> Tangled:
-    """Tangle the documents in memory; raise UserError with every problem, `problems` too.
-
-    `changed` names the documents read afresh; None means all of them (no traces).
-    """
-    state = state or traces.State()
-    index = index_chunks(documents)
-    targets, target_problems = collect_targets(documents)
-    problems = [*(problems or []), *target_problems]
-    expander = Expander(index, indent_blank=config.indent_blank_lines)
-    changed_keys = _changed_keys(documents, changed, state)
-    if changed is None or not state.targets or changed_keys - index.keys():
-        changed = None  # no traces, or a key vanished that unchanged chunks may use: do it all
-        expand_keys(expander, index)
-    else:
-        expand_keys(
-            expander, {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
-        )
-    verified = _verified(config, state) if changed is not None else set()
-    tangled = Tangled({}, {}, {}, {}, {})
-    for path, target in targets.items():
-        trace = state.targets.get(path)
-        if (
-            changed is not None
-            and path in verified
-            and trace is not None
-            and (trace.key, trace.language) == (target.key, target.language)
-            and not trace.deps & changed_keys
-        ):
-            _reuse(config, tangled, path, target, trace)
-        else:
-            _render(config, tangled, path, target, expander)
-    problems += expander.problems
-    if problems:
-        raise UserError(problems)
-    return tangled
-
-
-def _changed_keys(
-    documents: list[Document], changed: set[str] | None, state: traces.State
-) -> set[str]:
-    """The keys of changed documents, as they were and as they are."""
-    if changed is None:
-        return set()
-    keys = {key for path in changed for key in state.keys.get(path, ())}
-    return keys | {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
-
-
-def _verified(config: Config, state: traces.State) -> set[str]:
-    root = config.path(config.tangle_root)
-    return {p for p, s in state.outputs.items() if traces.signature(root / p) == s}
-
-
-def _render(
-    config: Config, tangled: Tangled, path: str, target: Target, expander: Expander
-) -> None:
-    text, origins = render(target, expander.expand(target.key), config.comments())
-    shown = config.tangled(path)
-    file_map = build_file_map(shown, origins)
-    digest = transaction.sha256(text.encode("utf-8"))
-    tangled.files[path], tangled.digests[path] = text, digest
-    tangled.locations[path], tangled.maps[shown] = target.location, file_map
-    tangled.traces[path] = traces.Trace(
-        target.key,
-        target.language,
-        digest,
-        expander.deps.get(target.key, frozenset()),
-        (file_map.sources, file_map.chunks, file_map.segments),
-    )
-
-
-def _reuse(
-    config: Config, tangled: Tangled, path: str, target: Target, trace: traces.Trace
-) -> None:
-    shown = config.tangled(path)
-    tangled.digests[path], tangled.locations[path] = trace.digest, target.location
-    tangled.maps[shown] = FileMap(shown, *trace.file_map)
-    tangled.traces[path] = trace
-
-
-def plan_writes(config: Config, tangled: Tangled) -> transaction.Plan:
+def plan_writes(project: Project, tangled: Tangled) -> transaction.Plan:
     """The plan for writing `tangled` under the tangle root; UserError if it cannot be done."""
+    adopts = project.dialect.adopts.encode("utf-8")
     wants = [
         transaction.Want(
             path,
             text.encode("utf-8") if (text := tangled.files.get(path)) is not None else None,
             tangled.locations[path],
             digest,
-            config.adopts.encode("utf-8"),
+            adopts,
         )
         for path, digest in tangled.digests.items()
     ]
-    plan, problems = transaction.plan(config.path(config.tangle_root), config.tangle_root, wants)
+    root = project.config.tangle_root
+    plan, problems = transaction.plan(project.layout.tangle_root, root, wants)
     if problems:
         raise UserError(problems)
     return plan
 
 
-def _save(
-    config: Config, started: int, sources: dict, documents: list[Document], tangled: Tangled
-) -> None:
-    root = config.path(config.tangle_root)
+def _save(project: Project, tangled: Tangled) -> None:
+    root, layout = project.layout.tangle_root, project.layout
     outputs = {p: traces.signature(root / p) for p in [*tangled.digests, transaction.MANIFEST]}
-    state = traces.State(started, sources, {}, outputs, tangled.traces)
-    traces.save_state(_state_folder(config), _key(config), state, documents)
+    state = traces.State(project.started_ns, project.sources, {}, outputs, tangled.traces)
+    paths = (layout.state, layout.documents)
+    traces.save_state(paths, project.trace_key, state, project.documents)
 
 
-def read_documents(
-    config: Config, sources: dict, state: traces.State | None = None
-) -> tuple[list[Document], set[str], list[Diagnostic]]:
-    """The documents in path order, the paths read afresh (and removed), and the problems."""
-    state = state or traces.State()
-    cached = traces.load_documents(state, _key(config)) if state.started_ns else {}
-    documents, problems, changed = [], [], set()
-    for relative, signature in sources.items():
-        document = cached.get(relative)
-        if (
-            document is None
-            or not state.trusted(signature)
-            or state.sources.get(relative) != signature
-        ):
-            changed.add(relative)
-            document = _read(config, relative, problems)
-        if document is not None:
-            documents.append(document)
-    if config.nbdev:  # cells a notebook exports to another notebook's module
-        from litloom.readers.nbdev_export import merge_exports
-
-        documents, found = merge_exports(documents)
-        problems.extend(found)
-    return documents, changed | (state.keys.keys() - sources.keys()), problems
-
-
-def _read(config: Config, relative: str, problems: list[Diagnostic]) -> Document | None:
-    text, problem = _decode(config.root / relative, relative)
-    if problem is not None:
-        problems.append(problem)
-        return None
-    reader = reader_for(relative, config.nbdev)
-    assert reader is not None
-    document, found = reader(relative, text)
-    problems.extend(found)
-    namespace = config.namespace
-    own = document.front_matter.get("entangled") if config.tool == "entangled" else None
-    if isinstance(own, dict):  # a document's own Entangled settings
-        private = own.get("namespace_default") == "private"
-        namespace = str(own.get("namespace") or ("private" if private else namespace))
-    if namespace:  # Entangled's namespaces: a name is known as `namespace::name`
-        document = in_namespace(document, relative if namespace == "private" else namespace)
-    return document
-
-
-def _decode(path: Path, relative: str) -> tuple[str, Diagnostic | None]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return "", Diagnostic(Location(relative), f"cannot read: {exc.strerror}")
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        message = f"not UTF-8: byte 0x{data[exc.start]:02x} at column {column}; save it as UTF-8"
-        return "", Diagnostic(Location(relative, line), message)
-
-
-def make_all(config: Config) -> Tangled:
-    """Read every document and tangle everything, ignoring any traces."""
-    documents, _, problems = read_documents(config, find_sources(config))
-    return make(config, documents, problems=problems)
-
-
-def check(config: Config) -> transaction.Plan:
+def check(project: Project) -> transaction.Plan:
     """What tangling would change; the plan is clean when the tree is up to date."""
-    return plan_writes(config, make_all(config))
+    return plan_writes(project, project.tangled)
 
 
-def where(config: Config, location: str, cwd: Path) -> tuple[str, int, Origin]:
+def where(project: Project, location: str, cwd: Path) -> tuple[str, int, Origin]:
     """The origin of `PATH:LINE` in a tangled file: (project-relative path, line, origin)."""
+    config = project.config
     path, _, number = location.rpartition(":")
     if not path or not number.isdigit() or int(number) < 1:
-        raise UserError(
-            [
-                Diagnostic(
-                    Location(location),
-                    f"expected PATH:LINE, such as {config.tangle_root}/pkg/mod.py:12",
-                )
-            ]
-        )
+        example = f"{config.tangle_root}/pkg/mod.py:12"
+        raise UserError([Diagnostic(Location(location), f"expected PATH:LINE, such as {example}")])
     absolute = Path(os.path.abspath(cwd / path))
     try:
         relative = absolute.relative_to(config.root).as_posix()
     except ValueError:
         relative = path
-    file_map = make_all(config).maps.get(relative)
-    if file_map is None:
+    if relative not in project.tangled.maps:
         raise UserError([Diagnostic(Location(path), "not a file litloom tangles")])
-    origin = file_map.lookup(int(number))
+    origin = project.origin(relative, int(number))
     if origin is None:
-        raise UserError(
-            [
-                Diagnostic(
-                    Location(path, int(number)),
-                    "this line comes from no literate line (the generated header, "
-                    "or past the end of the file)",
-                )
-            ]
+        message = (
+            "this line comes from no literate line (the generated header, "
+            "or past the end of the file)"
         )
+        raise UserError([Diagnostic(Location(path, int(number)), message)])
     return relative, int(number), origin

@@ -9,7 +9,7 @@ from pathlib import Path
 from string import Template
 
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.store.transaction import atomic_write
+from litloom.store.writer import Transaction
 
 
 def package_name(directory: Path) -> str:
@@ -48,8 +48,10 @@ def scaffold(directory: Path, name: str | None = None) -> list[Path]:
                 for path in existing
             ]
         )
+    writes = Transaction()
     for path, text in files.items():
-        atomic_write(directory / path, text.encode("utf-8"))
+        writes.write(directory / path, text.encode("utf-8"))
+    writes.commit()  # all of them, or (on a disk error) none
     return [directory / path for path in files]
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
-from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.store.transaction import atomic_write, sha256
+from litloom.project import Project
+from litloom.store.transaction import sha256
+from litloom.store.writer import Transaction
 
 
 @dataclass(frozen=True)
@@ -19,52 +21,59 @@ class Synced:
     documents: list[str]
 
 
-def sync(config: Config) -> Synced:
+def sync(project: Project) -> Synced:
     """Carry each pair's changed side to the other; UserError on conflicts (nothing written)."""
-    from litloom import pipeline
-
-    record_path = config.path(config.build_dir) / "litloom" / "sync.json"
+    layout, source = project.layout, project.config.source
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+        record = json.loads(layout.record("sync.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         record = {}
-    plans, conflicts, hashes = [], [], {}
-    for document in (p for p in pipeline.find_sources(config) if p.endswith(".md")):
-        notebook = "notebooks/" + document[len(config.source) + 1 : -3] + ".ipynb"
-        md_text = (config.root / document).read_text(encoding="utf-8")
-        nb_path = config.root / notebook
-        nb_text = nb_path.read_text(encoding="utf-8") if nb_path.exists() else None
-        md_hash = sha256(md_text.encode())
-        nb_hash = sha256(nb_text.encode()) if nb_text is not None else None
+    writes, synced = Transaction(), Synced([], [])
+    conflicts: list[Diagnostic] = []
+    hashes = {}
+    for document in (p for p in project.sources if p.endswith(".md")):
+        name = document[len(source) + 1 : -3] + ".ipynb"
+        pair = (document, f"{layout.notebooks.name}/{name}", layout.notebooks / name)
         was = record.get(document, {})
-        md_changed, nb_changed = was.get("md") != md_hash, was.get("ipynb") != nb_hash
-        if nb_text is None or (md_changed and not nb_changed and was):
-            new = to_notebook(md_text, nb_text)
-            plans.append((nb_path, new, notebook, "notebook"))
-            nb_hash = sha256(new.encode())
-        elif nb_changed and not md_changed and was:
-            new = to_markdown(nb_text)
-            plans.append((config.root / document, new, document, "document"))
-            md_hash = sha256(new.encode())
-        elif (md_changed or nb_changed) and to_markdown(nb_text) != md_text:
-            conflicts.append(
-                Diagnostic(
-                    Location(document),
-                    f"and {notebook} both changed since "
-                    "the last sync (or were never synced and differ); keep "
-                    "the one you want, delete or revert the other, and sync",
-                )
-            )
-        hashes[document] = {"md": md_hash, "ipynb": nb_hash}
+        hashes[document] = _sync_pair(project, pair, was, writes, synced, conflicts)
     if conflicts:
         raise UserError(conflicts)
-    for path, text, _, _ in plans:
-        atomic_write(path, text.encode("utf-8"))
-    atomic_write(record_path, json.dumps(hashes, indent=1, sort_keys=True).encode())
-    return Synced(
-        [s for _, _, s, k in plans if k == "notebook"],
-        [s for _, _, s, k in plans if k == "document"],
-    )
+    writes.write(layout.record("sync.json"), json.dumps(hashes, indent=1, sort_keys=True).encode())
+    writes.commit()  # every side carried over, and the record, together
+    return synced
+
+
+def _sync_pair(
+    project: Project,
+    pair: tuple[str, str, Path],
+    was: dict[str, str],
+    writes: Transaction,
+    synced: Synced,
+    conflicts: list[Diagnostic],
+) -> dict[str, str | None]:
+    document, notebook, nb_path = pair
+    md_text = project.text(document)
+    nb_text = nb_path.read_text(encoding="utf-8") if nb_path.exists() else None
+    md_hash = sha256(md_text.encode())
+    nb_hash = sha256(nb_text.encode()) if nb_text is not None else None
+    md_changed, nb_changed = was.get("md") != md_hash, was.get("ipynb") != nb_hash
+    if nb_text is None or (md_changed and not nb_changed and was):
+        new = to_notebook(md_text, nb_text)
+        writes.write(nb_path, new.encode("utf-8"))
+        synced.notebooks.append(notebook)
+        nb_hash = sha256(new.encode())
+    elif nb_changed and not md_changed and was:
+        new = to_markdown(nb_text)
+        writes.write(project.config.root / document, new.encode("utf-8"))
+        synced.documents.append(document)
+        md_hash = sha256(new.encode())
+    elif (md_changed or nb_changed) and to_markdown(nb_text) != md_text:
+        message = (
+            f"and {notebook} both changed since the last sync (or were never synced and "
+            "differ); keep the one you want, delete or revert the other, and sync"
+        )
+        conflicts.append(Diagnostic(Location(document), message))
+    return {"md": md_hash, "ipynb": nb_hash}
 
 
 def to_notebook(markdown: str, existing: str | None) -> str:

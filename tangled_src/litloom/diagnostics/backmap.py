@@ -4,23 +4,22 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 from litloom.diagnostics.edits import Edit, as_written, document_lines, fence_prefix
-from litloom.model import Document
+from litloom.errors import Diagnostic, Location
+from litloom.project import Project
 from litloom.tangle.sourcemap import FileMap
 
 
 class Backmapper:
     """Turns changed ranges of tangled files into edits of literate chunks, or refusals."""
 
-    def __init__(
-        self, root: Path, documents: list[Document], maps: dict[str, FileMap], shared: bool = False
-    ) -> None:
-        self.root, self.shared = root, shared  # shared: allow chunks expanded in several places
+    def __init__(self, project: Project, shared: bool = False) -> None:
+        self.project, self.shared = project, shared  # shared: chunks expanded in several places
+        maps = project.tangled.maps
         self.by_line = {
             (c.path, n): (c, i)
-            for d in documents
+            for d in project.documents
             for c in d.chunks
             for i, n in enumerate(c.line_numbers)
         }
@@ -34,34 +33,37 @@ class Backmapper:
 
     def edit(
         self, file_map: FileMap, old: list[str], i1: int, i2: int, new: list[str]
-    ) -> Edit | str:
+    ) -> Edit | Diagnostic:
         """The edit replacing old[i1:i2] by `new` (0-based), or why it cannot be made."""
-        where = f"{file_map.target}:{i1 + 1}"
+        where = Location(file_map.target, i1 + 1)
         at_end = i1 == i2 and i1 > 0 and (i1 == len(old) or file_map.lookup(i1 + 1) is None)
         anchor = i1 - 1 if at_end else (i1 if i2 > i1 else min(i1, len(old) - 1))
         origins = [file_map.lookup(n + 1) for n in range(anchor, max(i2, anchor + 1))]
         first = origins[0]
         if first is None or any(o is None for o in origins):
-            return f"{where}: the change touches litloom's generated header"
+            return Diagnostic(where, "the change touches litloom's generated header")
         for o in origins:
-            lines = self.lines.setdefault(o.path, document_lines(self.root, o.path))
+            lines = self.lines.setdefault(o.path, document_lines(self.project, o.path))
             made, k = self.by_line[(o.path, o.line)]
             if o.line > len(lines) or not as_written(lines[o.line - 1], made.lines[k]):
-                return (
-                    f"{where}: {o.path}:{o.line} does not hold this line as written (the reader "
-                    f"made it); change it in {o.path}"
+                return Diagnostic(
+                    where,
+                    f"{o.path}:{o.line} does not hold this line as written (the reader "
+                    f"made it); change it in {o.path}",
                 )
         if any(
             (o.path, o.chunk) != (first.path, first.chunk) or o.line != first.line + k
             for k, o in enumerate(origins)
         ):
             chunks = sorted({o.chunk for o in origins})
-            return f"{where}: the change spans chunks ({', '.join(chunks)}); make it in literate/"
+            message = f"the change spans chunks ({', '.join(chunks)}); make it in literate/"
+            return Diagnostic(where, message)
         used = max(self.uses[(o.path, o.line)] for o in origins)
         if used > 1 and not self.shared:
-            return (
-                f"{where}: chunk {first.chunk!r} is expanded in {used} places; change it in "
-                f"{first.path}:{first.line}"
+            return Diagnostic(
+                where,
+                f"chunk {first.chunk!r} is expanded in {used} places; change it in "
+                f"{first.path}:{first.line}",
             )
         chunk, index = self.by_line[(first.path, first.line)]
         added = len(old[anchor]) - len(chunk.lines[index])

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from litloom.config import Config
+from litloom.project import Project
 
 
 @dataclass
@@ -22,23 +21,17 @@ class DocumentCoverage:
         return 100.0 * (1 - len(self.missing) / len(self.statements)) if self.statements else 100.0
 
 
-def data_file(config: Config) -> Path:
-    return config.path(config.build_dir) / "litloom" / "coverage"
-
-
-def literate_coverage(config: Config) -> list[DocumentCoverage]:
+def literate_coverage(project: Project) -> list[DocumentCoverage]:
     """Coverage of each literate document, from the data of the last `loom test --cov`."""
     import coverage
 
-    from litloom.pipeline import make_all
-
-    measured = coverage.Coverage(data_file=str(data_file(config)))
+    measured = coverage.Coverage(data_file=str(project.layout.coverage))
     measured.load()
     documents: dict[str, DocumentCoverage] = {}
-    for tangled, file_map in sorted(make_all(config).maps.items()):
+    for tangled, file_map in sorted(project.tangled.maps.items()):
         if not tangled.endswith(".py"):
             continue
-        _, statements, _, missing, _ = measured.analysis2(str(config.root / tangled))
+        _, statements, _, missing, _ = measured.analysis2(str(project.config.root / tangled))
         for line in statements:
             origin = file_map.lookup(line)
             if origin is None:

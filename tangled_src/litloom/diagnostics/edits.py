@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from litloom.model import Chunk
-from litloom.store.transaction import atomic_write
+from litloom.project import Project
+from litloom.store.writer import Transaction
 
 
 @dataclass(frozen=True, order=True)
@@ -34,9 +34,9 @@ def as_written(document_line: str, code: str) -> bool:
     return document_line.lstrip(" \t>").rstrip() == code.lstrip(" \t>").rstrip()
 
 
-def document_lines(root: Path, path: str) -> list[str]:
+def document_lines(project: Project, path: str) -> list[str]:
     """The literate lines of a document: a notebook's are those of its percent script."""
-    text = (root / path).read_text(encoding="utf-8-sig")
+    text = project.text(path).removeprefix("\ufeff")
     if path.endswith(".ipynb"):
         from litloom.readers.percent import notebook_as_percent
 
@@ -44,36 +44,39 @@ def document_lines(root: Path, path: str) -> list[str]:
     return text.splitlines()
 
 
-def apply_edits(root: Path, edits: list[Edit]) -> list[str]:
-    """Apply `edits` (non-overlapping) to their documents; return the paths written."""
-    written = []
+def apply_edits(project: Project, edits: list[Edit]) -> dict[str, str]:
+    """The new text of each document `edits` (non-overlapping) change, by path."""
+    texts = {}
     for path in sorted({e.path for e in edits}):
         if path.endswith(".ipynb"):
-            _edit_notebook(root / path, [e for e in edits if e.path == path])
-            written.append(path)
+            texts[path] = _edit_notebook(project, path, [e for e in edits if e.path == path])
             continue
-        raw = (root / path).read_bytes()
-        bom = raw.startswith(b"\xef\xbb\xbf")
-        text = raw.decode("utf-8-sig")
+        text = project.text(path)
+        bom = text.startswith("\ufeff")
+        text = text.removeprefix("\ufeff")
         newline = "\r\n" if "\r\n" in text else "\n"
         lines = text.replace("\r\n", "\n").split("\n")
         for edit in sorted((e for e in edits if e.path == path), reverse=True):
             blank = edit.prefix.rstrip()
             new = [edit.prefix + line if line else blank for line in edit.lines]
             lines[edit.first - 1 : edit.last] = new
-        data = newline.join(lines).encode("utf-8")
-        atomic_write(root / path, (b"\xef\xbb\xbf" if bom else b"") + data)
-        written.append(path)
-    return written
+        texts[path] = ("\ufeff" if bom else "") + newline.join(lines)
+    return texts
 
 
-def _edit_notebook(path: Path, edits: list[Edit]) -> None:
+def write_texts(project: Project, texts: dict[str, str], writes: Transaction) -> None:
+    """Stage the new texts of documents in `writes`."""
+    for path, text in texts.items():
+        writes.write(project.config.root / path, text.encode("utf-8"))
+
+
+def _edit_notebook(project: Project, path: str, edits: list[Edit]) -> str:
     """Apply `edits` to the percent script of a notebook, and write the notebook back."""
     import jupytext
     from jupytext.combine import combine_inputs_with_outputs
 
-    text = path.read_text(encoding="utf-8")
-    lines = document_lines(path.parent, path.name)
+    text = project.text(path)
+    lines = document_lines(project, path)
     for edit in sorted(edits, reverse=True):
         lines[edit.first - 1 : edit.last] = list(edit.lines)
     notebook = jupytext.reads("\n".join(lines), fmt="py:percent")
@@ -85,4 +88,4 @@ def _edit_notebook(path: Path, edits: list[Edit]) -> None:
             cell.metadata.pop("lines_to_next_cell", None)
     new = jupytext.writes(notebook, fmt="ipynb")
     new += "\n" if text.endswith("\n") and not new.endswith("\n") else ""
-    atomic_write(path, new.encode("utf-8"))
+    return new

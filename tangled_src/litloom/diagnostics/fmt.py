@@ -7,10 +7,18 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-from litloom.config import Config
-from litloom.diagnostics.edits import Edit, apply_edits, as_written, document_lines, fence_prefix
+from litloom.diagnostics.edits import (
+    Edit,
+    apply_edits,
+    as_written,
+    document_lines,
+    fence_prefix,
+    write_texts,
+)
 from litloom.diagnostics.lint import ruff_binary
 from litloom.model import Chunk
+from litloom.project import Project
+from litloom.store.writer import Transaction
 from litloom.tangle.expand import REFERENCE
 
 PYTHON = ("python", "py", "python3")
@@ -26,22 +34,16 @@ class Formatted:
     written: list[str]  # documents written
 
 
-def format_project(config: Config, check: bool = False) -> Formatted:
+def format_project(project: Project, check: bool = False) -> Formatted:
     """Format every Python chunk of the project; with `check`, only say which would change."""
-    from litloom import pipeline
-
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
-    if problems:
-        from litloom.errors import UserError
-
-        raise UserError(problems)
+    project.require()
     edits, changed, skipped = [], [], []
-    for document in documents:
-        lines = document_lines(config.root, document.path)
+    for document in project.documents:
+        lines = document_lines(project, document.path)
         for chunk in document.chunks:
             if chunk.language.lower() not in PYTHON or not chunk.lines:
                 continue
-            new, problem = format_chunk(config, chunk)
+            new, problem = format_chunk(project, chunk)
             if problem is None and not _as_written(chunk, lines):
                 problem = "its reader made some of its lines (an nbdev module); format the notebook"
             if problem is not None:
@@ -57,8 +59,13 @@ def format_project(config: Config, check: bool = False) -> Formatted:
                         fence_prefix(lines, chunk),
                     )
                 )
-    written = [] if check else apply_edits(config.root, edits)
-    return Formatted(changed, skipped, written)
+    if check or not edits:
+        return Formatted(changed, skipped, [])
+    texts = apply_edits(project, edits)
+    writes = Transaction()
+    write_texts(project, texts, writes)
+    writes.commit()  # every document, or (on a disk error) none
+    return Formatted(changed, skipped, sorted(texts))
 
 
 def _as_written(chunk: Chunk, lines: list[str]) -> bool:
@@ -69,7 +76,7 @@ def _as_written(chunk: Chunk, lines: list[str]) -> bool:
     )
 
 
-def format_chunk(config: Config, chunk: Chunk) -> tuple[tuple[str, ...], str | None]:
+def format_chunk(project: Project, chunk: Chunk) -> tuple[tuple[str, ...], str | None]:
     """The chunk's code as ruff formats it, or (its code, why not)."""
     code = list(chunk.lines)
     lead = len(code) - len("\n".join(code).lstrip("\n").split("\n"))
@@ -86,7 +93,7 @@ def format_chunk(config: Config, chunk: Chunk) -> tuple[tuple[str, ...], str | N
             body.append(line)
     result = subprocess.run(
         [ruff_binary(), "format", "--stdin-filename", f"{chunk.path}.py", "-"],
-        cwd=config.root,
+        cwd=project.config.root,
         input="\n".join(body) + "\n",
         capture_output=True,
         text=True,

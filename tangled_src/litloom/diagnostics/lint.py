@@ -9,8 +9,8 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.project import Project
 
 
 @dataclass(frozen=True, order=True)
@@ -34,13 +34,12 @@ class Finding:
         return asdict(self)
 
 
-def lint(config: Config) -> list[Finding]:
+def lint(project: Project) -> list[Finding]:
     """ruff's findings on the tangled files, mapped to literate lines."""
     from litloom import pipeline
 
-    tangled = pipeline.make_all(config)
-    plan = pipeline.plan_writes(config, tangled)
-    if not plan.clean:
+    config, tangled = project.config, project.tangled
+    if not pipeline.check(project).clean:
         raise UserError(
             [
                 Diagnostic(
@@ -56,11 +55,12 @@ def lint(config: Config) -> list[Finding]:
         return []
     findings = []
     for record in run_ruff(config.root, ["check", "--output-format", "json", *files]):
-        findings.append(_map(config, tangled.maps, record))
+        findings.append(_map(project, tangled.maps, record))
     return sorted(findings)
 
 
-def _map(config: Config, maps: dict, record: dict) -> Finding:
+def _map(project: Project, maps: dict, record: dict) -> Finding:
+    config = project.config
     filename = Path(record["filename"])
     relative = (
         filename.relative_to(config.root).as_posix() if filename.is_absolute() else str(filename)
@@ -73,14 +73,15 @@ def _map(config: Config, maps: dict, record: dict) -> Finding:
     fixable = fix.get("applicability") == "safe"
     if origin is None:
         return Finding(relative, row, column, code, message, tangled, fixable)
-    shift = _indent(_line(config.root / origin.path, origin.line)) - _indent(_line(filename, row))
+    literate = project.text(origin.path).splitlines()
+    tangled_lines = (config.root / relative).read_text(encoding="utf-8").splitlines()
+    shift = _indent(_line(literate, origin.line)) - _indent(_line(tangled_lines, row))
     return Finding(
         origin.path, origin.line, max(column + shift, 1), code, message, tangled, fixable
     )
 
 
-def _line(path: Path, number: int) -> str:
-    lines = path.read_text(encoding="utf-8").splitlines()
+def _line(lines: list[str], number: int) -> str:
     return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
@@ -88,19 +89,19 @@ def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" \t"))
 
 
-def fix(config: Config) -> tuple[list[str], list[str]]:
+def fix(project: Project) -> tuple[list[str], list[str]]:
     """Write ruff's safe fixes into the literate chunks; (documents written, fixes refused)."""
     from litloom import pipeline
     from litloom.diagnostics.backmap import Backmapper
-    from litloom.diagnostics.edits import apply_edits
+    from litloom.diagnostics.edits import Edit, apply_edits, write_texts
+    from litloom.store.writer import Transaction
 
-    lint(config)  # refuses stale tangled files
-    tangled = pipeline.make_all(config)
-    documents, _, _ = pipeline.read_documents(config, pipeline.find_sources(config))
-    chunks = Backmapper(config.root, documents, tangled.maps, shared=True)
+    lint(project)  # refuses stale tangled files
+    config = project.config
+    chunks = Backmapper(project, shared=True)
     edits: set = set()
     refused: list[str] = []
-    for relative, file_map in sorted(tangled.maps.items()):
+    for relative, file_map in sorted(project.tangled.maps.items()):
         if not relative.endswith(".py"):
             continue
         text = (config.root / relative).read_text(encoding="utf-8")
@@ -110,11 +111,17 @@ def fix(config: Config) -> tuple[list[str], list[str]]:
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag != "equal":
                 edit = chunks.edit(file_map, old, i1, i2, new[j1:j2])
-                (edits.add if not isinstance(edit, str) else refused.append)(edit)
-    written = apply_edits(config.root, sorted(edits)) if edits else []
-    if written:
-        pipeline.tangle(config)
-    return written, refused
+                if isinstance(edit, Edit):
+                    edits.add(edit)
+                else:
+                    refused.append(str(edit))
+    texts = apply_edits(project, sorted(edits)) if edits else {}
+    if texts:
+        writes = Transaction()  # the fixed chapters and their tangle, together
+        write_texts(project, texts, writes)
+        pipeline.tangle(project.edited(texts), writes)
+        writes.commit()
+    return sorted(texts), refused
 
 
 def _fixed(root: Path, relative: str, text: str) -> str:

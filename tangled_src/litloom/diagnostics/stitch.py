@@ -6,8 +6,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from litloom.config import Config
+from litloom.diagnostics.edits import Edit
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.project import Project
 
 
 @dataclass(frozen=True)
@@ -19,21 +20,22 @@ class Stitched:
     dropped: int  # white-space-only changes that no chunk could take
 
 
-def stitch(config: Config) -> Stitched:
+def stitch(project: Project) -> Stitched:
     """Stitch every hand edit of the tangled files; UserError (nothing written) if any can't be."""
     from litloom import pipeline
     from litloom.diagnostics.backmap import Backmapper
-    from litloom.diagnostics.edits import apply_edits
+    from litloom.diagnostics.edits import apply_edits, write_texts
     from litloom.store.transaction import MANIFEST, parse_manifest, sha256
+    from litloom.store.writer import Transaction
 
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
-    tangled = pipeline.make(config, documents, problems=problems)
-    root = config.path(config.tangle_root)
+    project.require()
+    config, tangled = project.config, project.tangled
+    root = project.layout.tangle_root
     manifest = root / MANIFEST
     recorded = {}
     if manifest.exists():
         recorded = parse_manifest(manifest.read_text(encoding="utf-8"), MANIFEST)[0]
-    mapper = Backmapper(config.root, documents, tangled.maps)
+    mapper = Backmapper(project)
     edits, refused, files, dropped = set(), [], [], 0
     for path, text in sorted(tangled.files.items()):
         try:
@@ -59,16 +61,18 @@ def stitch(config: Config) -> Stitched:
             if tag == "equal":
                 continue
             edit = mapper.edit(tangled.maps[config.tangled(path)], old, i1, i2, new[j1:j2])
-            if not isinstance(edit, str):
+            if isinstance(edit, Edit):
                 edits.add(edit)
             elif "".join("".join(old[i1:i2]).split()) == "".join("".join(new[j1:j2]).split()):
                 dropped += 1  # a formatter's white space that no single chunk can take
             else:
-                where, line, reason = edit.split(":", 2)
-                refused.append(Diagnostic(Location(where, int(line)), reason.strip()))
+                refused.append(edit)
         files.append(config.tangled(path))
     if refused:
         raise UserError(refused)
-    written = apply_edits(config.root, sorted(edits)) if edits else []
-    pipeline.tangle(config, force=True)
-    return Stitched(files, written, dropped)
+    texts = apply_edits(project, sorted(edits)) if edits else {}
+    writes = Transaction()  # the chapters and the tangle of what they now say, together
+    write_texts(project, texts, writes)
+    pipeline.tangle(project.edited(texts), writes, force=True)
+    writes.commit()
+    return Stitched(files, sorted(texts), dropped)

@@ -10,15 +10,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from litloom.config import Config
+from litloom.project import Project
 from litloom.tangle.sourcemap import FileMap, Origin, loads
 
 
 class SourceMaps:
     """The source maps of a project, looked up by the path of a tangled file."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    def __init__(self, project: Project) -> None:
+        self.project, self.config = project, project.config
         self._maps: dict[str, FileMap] | None = None
 
     def origin(self, path: str | os.PathLike[str], line: int) -> Origin | None:
@@ -37,7 +37,7 @@ class SourceMaps:
         return self._maps
 
     def _load(self) -> dict[str, FileMap]:
-        stored = self.config.path(self.config.build_dir) / "litloom" / "sourcemap.json"
+        stored = self.project.layout.source_map
         try:
             maps = loads(stored.read_text(encoding="utf-8"))
             written = stored.stat().st_mtime_ns
@@ -46,9 +46,7 @@ class SourceMaps:
                 return maps
         except (OSError, ValueError, KeyError):
             pass
-        from litloom.pipeline import make_all
-
-        return make_all(self.config).maps
+        return self.project.tangled.maps
 
 
 def remap_report(longrepr: Any, maps: SourceMaps, cwd: Path) -> None:
@@ -98,9 +96,9 @@ def _remap_frame(frame: traceback.FrameSummary, maps: SourceMaps) -> Any:
     )
 
 
-def install(config: Config) -> None:
+def install(project: Project) -> None:
     """Print uncaught exceptions of this program at literate lines."""
-    maps = SourceMaps(config)
+    maps = SourceMaps(project)
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         sys.stderr.write(format_exception(error.with_traceback(tb), maps))

@@ -7,10 +7,13 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from litloom.config import load_config
+from litloom.dialects import detect
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.project import Project
 from litloom.store import transaction
+from litloom.store.writer import Transaction
 
 
 @dataclass(frozen=True)
@@ -31,21 +34,17 @@ def fenced(body: list[str], info: str) -> list[str]:
     return [f"{fence}{info}", *body, fence]
 
 
-def read_project(root: Path, tool: str, where: Location, missing: str) -> tuple[Any, list[Any]]:
-    """The settings and documents of the `tool` project in `root`, read as `loom tangle` does;
-    UserError if it is a litloom project already, not a `tool` project, or has problems."""
-    from litloom import pipeline
-    from litloom.config import load_config
-
+def read_project(root: Path, tool: str, where: Location, missing: str) -> Project:
+    """The `tool` project in `root`, read as `loom tangle` reads it; UserError if it is a
+    litloom project already, not a `tool` project, or has problems."""
     not_litloom(root)
-    config = load_config(root)
-    if config.tool != tool:
+    project = Project(load_config(root, detect), use_traces=False)
+    if project.config.dialect != tool:
         name = {"nbdev": "an nbdev", "entangled": "an Entangled"}[tool]
         raise UserError([Diagnostic(where, f"not {name} project: {missing}")])
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
-    if problems:
-        raise UserError(problems)
-    return config, documents
+    if project.problems:
+        raise UserError(project.problems)
+    return project
 
 
 def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[str, str]:
@@ -112,7 +111,10 @@ def write(conversion: Conversion) -> list[str]:
     separator = "\n" if text and not text.endswith("\n\n") else ""
     separator = "\n" + separator if text and not text.endswith("\n") else separator
     writes["pyproject.toml"] = f"{text}{separator}[tool.litloom]\n{table}".encode()
-    transaction.write_all(root, writes)  # all, or (on a disk error) none of them
+    files = Transaction()
+    for path, data in writes.items():
+        files.write(root / path, data)
+    files.commit()  # all, or (on a disk error) none of them
     return sorted(writes)
 
 

@@ -14,13 +14,13 @@ from litloom.tangle.expand import REFERENCE
 
 def convert_entangled(root: Path) -> Conversion:
     """The conversion of the Entangled project in `root`."""
-    config, documents = read_project(
+    project = read_project(
         root, "entangled", Location("entangled.toml"), "no entangled.toml, no [tool.entangled]"
     )
-    files, targets = {}, set()
-    for document in documents:
-        text = (root / document.path).read_text(encoding="utf-8")
-        files[f"literate/{document.path}"] = _rewrite(text, document, config.namespace)
+    config, files, targets = project.config, {}, set()
+    for document in project.documents:
+        text = project.text(document.path)
+        files[f"literate/{document.path}"] = _rewrite(text, document, config.setting("namespace"))
         targets |= {c.target for c in document.chunks if c.target}
     settings = {"source": "literate", "tangle_root": ".", "indent_blank_lines": True}
     languages = [
@@ -30,7 +30,8 @@ def convert_entangled(root: Path) -> Conversion:
         }
         for name, start, end in config.languages
     ]
-    return Conversion(root, files, settings, adopt(root, ".", targets, config.adopts), languages)
+    adopted = adopt(root, ".", targets, project.dialect.adopts)
+    return Conversion(root, files, settings, adopted, languages)
 
 
 _ID = re.compile(r"^(?P<head>\s*#\|\s*)id(?P<tail>\s*:\s*)(?P<name>.*?)\s*$")

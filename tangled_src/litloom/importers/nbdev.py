@@ -7,24 +7,25 @@ import posixpath
 from pathlib import Path
 
 from litloom.config import check_setting
+from litloom.dialects.nbdev.reader import EXPORTS, NbdevCell, layout_of, notebook_cells
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.importers import Conversion, adopt, fenced, read_project
 from litloom.model import Chunk, Document
-from litloom.readers.nbdev import EXPORTS, NbdevCell, layout_of, notebook_cells
 
 
 def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
     """The conversion of the nbdev project in `root`."""
-    config, documents = read_project(
+    project = read_project(
         root,
         "nbdev",
         Location("pyproject.toml"),
         "no [tool.nbdev] in pyproject.toml, no settings.ini",
     )
+    config, documents = project.config, project.documents
     problem = check_setting("tangle_root", tangle_root)
     if problem:
         raise UserError([Diagnostic(Location("--tangle-root"), problem)])
-    layout = layout_of(config.nbdev)
+    layout = layout_of(config.settings)
     files, targets = {}, set()
     for document in documents:
         text = (root / document.path).read_text(encoding="utf-8")
@@ -32,9 +33,9 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
         destination = "literate/" + posixpath.splitext(inside)[0] + ".md"
         files[destination] = _chapter(document, notebook_cells(text))
         targets |= {c.target for c in document.chunks if c.target}
-    adopted = adopt(root, ".", targets, config.adopts) if tangle_root == "." else {}
+    adopted = adopt(root, ".", targets, project.dialect.adopts) if tangle_root == "." else {}
     if tangle_root != ".":  # the package moves: its hand-written files go with it
-        kept = _hand_written(root, layout.lib_path, targets, config.adopts)
+        kept = _hand_written(root, layout.lib_path, targets, project.dialect.adopts)
         if kept:
             files["literate/_package.md"] = _package_chapter(root, layout.lib_path, kept)
     return Conversion(root, files, {"source": "literate", "tangle_root": tangle_root}, adopted)

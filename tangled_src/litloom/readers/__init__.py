@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 from litloom.errors import Diagnostic
@@ -16,15 +15,11 @@ Reader = Callable[[str, str], tuple[Document, list[Diagnostic]]]
 READERS: dict[str, Reader] = {".md": read_markdown, ".ipynb": read_notebook, ".py": read_percent}
 
 
-def reader_for(path: str, nbdev: tuple[tuple[str, str], ...] = ()) -> Reader | None:
+def reader_for(path: str) -> Reader | None:
     """The reader of a project-relative path, by its suffix, or None for other files.
 
-    In an nbdev project (`nbdev`: its layout) notebooks are read the way nbdev reads them.
+    A [dialect](../dialects/index.md) may read some files its own way first.
     """
-    if nbdev and path.endswith(".ipynb"):
-        from litloom.readers.nbdev import layout_of, read_nbdev
-
-        return functools.partial(read_nbdev, layout=layout_of(nbdev))
     for suffix, reader in READERS.items():
         if path.endswith(suffix):
             return reader

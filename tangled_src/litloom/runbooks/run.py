@@ -9,12 +9,12 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.project import Project
 from litloom.runbooks.notebook import (
     KERNEL,
     Runbook,
@@ -23,7 +23,8 @@ from litloom.runbooks.notebook import (
     secret_variable,
     to_notebook,
 )
-from litloom.store.transaction import atomic_write
+from litloom.runbooks.record import RunError, RunRecord
+from litloom.store.writer import Transaction, write_file
 
 
 @dataclass
@@ -39,27 +40,24 @@ class Request:
     allow_unknown: bool = False
 
 
-def runbooks(config: Config) -> tuple[dict[str, Runbook], Any]:
-    """Every runbook of the project by name, and an expander for their references."""
-    from litloom import pipeline
+def runbooks(project: Project) -> dict[str, Runbook]:
+    """Every runbook of the project, by name."""
     from litloom.runbooks.notebook import is_runbook
-    from litloom.tangle.expand import Expander, index_chunks
 
-    documents, _, problems = pipeline.read_documents(config, pipeline.find_sources(config))
-    if problems:
-        raise UserError(problems)
+    project.require()
     found = {}
-    for document in documents:
+    for document in project.documents:
         if is_runbook(document):
             book = runbook(document)
             found[book.name] = book
-    return found, Expander(index_chunks(documents))
+    return found
 
 
-def notebook_for(config: Config, name: str) -> tuple[Runbook, Any]:
+def notebook_for(project: Project, name: str) -> tuple[Runbook, Any]:
+    """A runbook and its notebook, references expanded; UserError if there is no such one."""
     import difflib
 
-    books, expander = runbooks(config)
+    books, config = runbooks(project), project.config
     if name not in books:
         close = difflib.get_close_matches(name, books, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -68,11 +66,11 @@ def notebook_for(config: Config, name: str) -> tuple[Runbook, Any]:
             [Diagnostic(Location(config.source), f"no runbook {name!r}{hint} (runbooks: {known})")]
         )
     book = books[name]
-    text = (config.root / book.document.path).read_text(encoding="utf-8-sig")
-    return book, to_notebook(book, text, expander)
+    text = project.text(book.document.path).removeprefix("\ufeff")
+    return book, to_notebook(book, text, project.expander)
 
 
-def check_parameters(config: Config, book: Runbook, request: Request) -> dict[str, Any]:
+def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
     """The parameters to inject; UserError for every problem with them."""
     given = dict(_params_file(request.file)) if request.file else {}
     given.update(request.parameters)
@@ -152,72 +150,52 @@ def read_secrets(book: Runbook) -> dict[str, str]:
     return values
 
 
-def run(config: Config, request: Request) -> dict[str, Any]:
+def run(project: Project, request: Request) -> RunRecord:
     """Run a runbook; return its run record (also written beside the executed notebook)."""
     import nbformat
 
-    book, notebook = notebook_for(config, request.name)
-    folder = config.path(config.build_dir) / "runs" / book.name
+    book, notebook = notebook_for(project, request.name)
+    folder = project.layout.runs_of(book.name)
     try:
-        parameters = check_parameters(config, book, request)
+        parameters = check_parameters(book, request)
         secrets = read_secrets(book)
     except UserError as error:
         _reject(folder, book, request, error)
         raise
-    stamp = _stamp(folder)
-    record: dict[str, Any] = {
-        "runbook": book.name,
-        "source": book.document.path,
-        "parameters": parameters,
-        "status": "running",
-        "start": _now(),
-        "notebook": f"{stamp}.ipynb",
-    }
-    started = time.monotonic()
+    stamp, start, started = _stamp(folder), _now(), time.monotonic()
     memory = "/dev/shm" if os.path.isdir("/dev/shm") else None
     with tempfile.TemporaryDirectory(prefix="loom-run-", dir=memory) as scratch:
         source, output = Path(scratch, "in.ipynb"), Path(scratch, "out.ipynb")
-        source.write_text(nbformat.writes(notebook), encoding="utf-8")
-        error = _papermill(config, source, output, parameters, secrets, request)
+        write_file(source, nbformat.writes(notebook).encode("utf-8"))
+        error = _papermill(project, source, output, parameters, secrets, request)
         executed = nbformat.read(output, as_version=4) if output.exists() else notebook
-    record.update(_outcome(executed, error, request))
-    record["end"], record["duration"] = _now(), round(time.monotonic() - started, 3)
+    status, failure = _outcome(executed, error, request)
+    duration = round(time.monotonic() - started, 3)
+    record = RunRecord(book.name, book.document.path, status, start, parameters)
+    record = replace(record, end=_now(), duration=duration, notebook=f"{stamp}.ipynb")
+    record = replace(record, error=failure)
     _mask(executed, secrets.values())
-    atomic_write(folder / f"{stamp}.ipynb", nbformat.writes(executed).encode("utf-8"))
-    atomic_write(
-        folder / f"{stamp}.json",
-        (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode(),
-    )
+    writes = Transaction()  # the executed notebook and its record, together
+    writes.write(folder / f"{stamp}.ipynb", nbformat.writes(executed).encode("utf-8"))
+    writes.write(folder / f"{stamp}.json", record.to_json())
+    writes.commit()
     return record
 
 
 def _reject(folder: Path, book: Runbook, request: Request, error: UserError) -> None:
     """Record a run refused before it started (bad parameters, a missing secret)."""
     first = error.diagnostics[0]
-    record = {
-        "runbook": book.name,
-        "source": book.document.path,
-        "status": "rejected",
-        "parameters": request.parameters,
-        "start": _now(),
-        "end": _now(),
-        "duration": 0,
-        "error": {
-            "name": "UserError",
-            "value": "\n".join(map(str, error.diagnostics)),
-            "cell": None,
-            "literate": str(first.location),
-        },
-    }
-    stamp = _stamp(folder)
-    atomic_write(
-        folder / f"{stamp}.json",
-        (json.dumps(record, indent=2, sort_keys=True, default=str) + "\n").encode(),
+    value = "\n".join(map(str, error.diagnostics))
+    failure = RunError("UserError", value, None, str(first.location))
+    now = _now()
+    record = RunRecord(
+        book.name, book.document.path, "rejected", now, request.parameters, now, 0, None, failure
     )
+    write_file(folder / f"{_stamp(folder)}.json", record.to_json())
 
 
 def _papermill(
-    config: Config,
+    project: Project,
     source: Path,
     output: Path,
     parameters: dict[str, Any],
@@ -230,19 +208,19 @@ def _papermill(
     import papermill
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # its notes would bury the progress
-    kernels = config.path(config.build_dir) / "litloom" / "jupyter"
+    config, kernels = project.config, project.layout.kernels
     spec = {
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": KERNEL["display_name"],
         "language": "python",
     }
-    atomic_write(kernels / "kernels" / KERNEL["name"] / "kernel.json", json.dumps(spec).encode())
+    write_file(kernels / "kernels" / KERNEL["name"] / "kernel.json", json.dumps(spec).encode())
     keys = ["JUPYTER_PATH", "PYTHONPATH", *map(secret_variable, secrets)]
     saved = {k: os.environ.get(k) for k in keys}
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         filter(None, [str(kernels), saved["JUPYTER_PATH"]])
     )
-    tangled = str(config.path(config.tangle_root))  # the kernel imports the tangled package
+    tangled = str(project.layout.tangle_root)  # the kernel imports the tangled package
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [tangled, saved["PYTHONPATH"]]))
     os.environ.update({secret_variable(k): v for k, v in secrets.items()})
     try:
@@ -268,9 +246,12 @@ def _papermill(
     return None
 
 
-def _outcome(notebook: Any, error: BaseException | None, request: Request) -> dict[str, Any]:
+def _outcome(
+    notebook: Any, error: BaseException | None, request: Request
+) -> tuple[str, RunError | None]:
+    """The run's status, and how it failed."""
     if error is None:
-        return {"status": "prepared" if request.prepare_only else "succeeded"}
+        return "prepared" if request.prepare_only else "succeeded", None
     kind = type(error).__name__
     status = {"CellTimeoutError": "timeout", "DeadKernelError": "kernel-died"}.get(kind, "failed")
     index = _cell_with_status(notebook, "failed")  # papermill inserts cells: find it by status
@@ -280,15 +261,8 @@ def _outcome(notebook: Any, error: BaseException | None, request: Request) -> di
         index = _last_started(notebook)
     cell = notebook.cells[index] if index is not None else None
     source = cell.metadata.get("litloom", {}).get("source") if cell is not None else None
-    return {
-        "status": status,
-        "error": {
-            "name": getattr(error, "ename", kind),
-            "value": str(getattr(error, "evalue", error)),
-            "cell": index,
-            "literate": source,
-        },
-    }
+    name, value = getattr(error, "ename", kind), str(getattr(error, "evalue", error))
+    return status, RunError(name, value, index, source)
 
 
 def _cell_with_status(notebook: Any, status: str) -> int | None:
@@ -347,34 +321,21 @@ def _stamp(folder: Path) -> str:
     return stamp
 
 
-def run_all(config: Config, jobs: int, timeout: float | None) -> int:
+def run_all(project: Project, jobs: int, timeout: float | None) -> int:
     """Run every runbook, `jobs` at a time, each in its own `loom run`; 1 if any failed."""
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
-    names = sorted(runbooks(config)[0])
-    loom = [sys.executable, "-m", "litloom", "-C", str(config.root), "run"]
+    names = sorted(runbooks(project))
+    loom = [sys.executable, "-m", "litloom", "-C", str(project.config.root), "run"]
     extra = ["--timeout", str(timeout)] if timeout else []
 
     def one(name: str) -> int:
         result = subprocess.run([*loom, name, *extra], capture_output=True, text=True)
-        sys.stderr.write(result.stderr.splitlines()[-1] + "\n" if result.stderr else "")
+        if result.stderr:
+            project.reporter.summary(result.stderr.splitlines()[-1])
         return result.returncode
 
     with ThreadPoolExecutor(max(jobs, 1)) as pool:
         codes = list(pool.map(one, names))
     return 0 if all(code == 0 for code in codes) else 1
-
-
-def past_runs(config: Config, name: str | None = None) -> list[dict[str, Any]]:
-    """The records of past runs, oldest first, of one runbook or all."""
-    root = config.path(config.build_dir) / "runs"
-    folders = [root / name] if name else sorted(p for p in root.glob("*") if p.is_dir())
-    records = []
-    for folder in folders:
-        for path in sorted(folder.glob("*.json")):
-            try:
-                records.append(json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue
-    return records

@@ -117,25 +117,3 @@ def expand_keys(expander: Expander, keys: Iterable[str]) -> None:
     """Expand `keys` (and whatever they use) with `expander`, in a stable order."""
     for key in sorted(keys):
         expander.expand(key)
-
-
-def in_namespace(document: Document, namespace: str) -> Document:
-    """`document` with its names and unqualified references put in `namespace`."""
-    from dataclasses import replace
-
-    def qualified(name: str) -> str:
-        return name if "::" in name else f"{namespace}::{name}"
-
-    def line(text: str) -> str:
-        found = REFERENCE.match(text) if "<<" in text else None
-        return f"{found['indent']}<<{qualified(found['name'])}>>" if found else text
-
-    chunks = tuple(
-        replace(
-            chunk,
-            name=qualified(chunk.name) if chunk.name else None,
-            lines=tuple(line(text) for text in chunk.lines),
-        )
-        for chunk in document.chunks
-    )
-    return replace(document, chunks=chunks)

@@ -9,96 +9,62 @@ from typing import Any
 
 import pytest
 
+from litloom.config import find_project_root, read_toml
+from litloom.dialects import detect
 from litloom.errors import UserError
+from litloom.project import Project, open_project
 from litloom.testing.chunks import compile_at, compile_cell, compile_test, find_tests
 from litloom.testing.session import Session, is_session, package_of, steps
 
-_PROJECT = pytest.StashKey["_Project | None"]()
+_PROJECT = pytest.StashKey["Project | None"]()
+_STARTS = pytest.StashKey[dict]()  # file key -> id(chunk) -> its first line in the file
 
 
-class _Project:
-    """The literate project pytest runs in: its settings, documents and chunk index."""
-
-    def __init__(self, root: Path) -> None:
-        from litloom.config import load_config
-        from litloom.tangle.expand import Expander, index_chunks
-
-        self.config = load_config(root)
-        self.source = self.config.path(self.config.source).resolve()
-        self._documents: dict[str, Any] | None = None
-        self._expander_class, self._index_chunks = Expander, index_chunks
-        self.expander: Any = None
-        self._tangled: Any = None
-        self._starts: dict[str, dict[int, int]] = {}  # file key -> id(chunk) -> first line
-
-    def documents(self) -> dict[str, Any]:
-        """Every document, by project-relative path; read on first use."""
-        if self._documents is None:
-            from litloom import pipeline
-
-            documents, _, problems = pipeline.read_documents(
-                self.config, pipeline.find_sources(self.config)
-            )
-            if problems:
-                raise UserError(problems)
-            self._documents = {d.path: d for d in documents}
-            self.expander = self._expander_class(self._index_chunks(documents))
-        return self._documents
-
-    def tangled_lines(self, chunk: Any) -> tuple[str, list[int]]:
-        """The tangled file of a file chunk (project-relative), and the line there of each
-        line of its expansion: from the source map of a tangle in memory, made on first use."""
-        from litloom import pipeline
-
-        if self._tangled is None:
-            self._tangled = pipeline.make(self.config, list(self.documents().values()))
-        shown = self.config.tangled(chunk.target)
-        file_map = self._tangled.maps.get(shown)
-        if file_map is None:
-            return shown, []
-        lines = [n for first, count, *_ in file_map.segments for n in range(first, first + count)]
-        if chunk.key not in self._starts:  # where each chunk of the file starts, in order
-            start, starts = 0, {}
-            for other in self.expander.index[chunk.key]:
-                starts[id(other)] = start
-                start += len(self.expander.expand_chunk(other, chunk.key))
-            self._starts[chunk.key] = starts
-        return shown, lines[self._starts[chunk.key].get(id(chunk), len(lines)) :]
-
-
-def _has_project(root: Path) -> bool:
-    """Whether `root` holds a project litloom reads: its own, nbdev's or Entangled's."""
-    import tomllib
-
+def _open(root: Path) -> Project | None:
+    """The project in `root`, if it holds one litloom reads: its own or a dialect's."""
     try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        _, data = read_toml(root / "pyproject.toml", "pyproject.toml")
+    except UserError:
         data = {}
-    if {"litloom", "nbdev", "entangled"} & data.get("tool", {}).keys():
-        return True
-    if (root / "entangled.toml").is_file():
-        return True
-    ini = root / "settings.ini"  # nbdev 2
-    return ini.is_file() and "nbs_path" in ini.read_text(encoding="utf-8", errors="replace")
+    if "litloom" not in data.get("tool", {}) and detect(root, data) is None:
+        return None
+    return open_project(root)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from litloom.config import find_project_root
-
-    root = find_project_root(config.rootpath)
-    project = _Project(root) if _has_project(root) else None
+    project = _open(find_project_root(config.rootpath))
     config.stash[_PROJECT] = project
+    config.stash[_STARTS] = {}
     if project is not None:
-        tangled = str(project.config.path(project.config.tangle_root).resolve())
+        tangled = str(project.layout.tangle_root.resolve())
         if tangled not in sys.path:
             sys.path.insert(0, tangled)
+
+
+def tangled_lines(node: pytest.Node, project: Project, chunk: Any) -> tuple[str, list[int]]:
+    """The tangled file of a file chunk (project-relative), and the line there of each line
+    of its expansion."""
+    shown = project.config.tangled(chunk.target)
+    file_map = project.tangled.maps.get(shown)
+    if file_map is None:
+        return shown, []
+    lines = [n for first, count, *_ in file_map.segments for n in range(first, first + count)]
+    starts = node.config.stash[_STARTS]
+    if chunk.key not in starts:
+        start, found = 0, {}
+        for other in project.expander.index[chunk.key]:
+            found[id(other)] = start
+            start += len(project.expander.expand_chunk(other, chunk.key))
+        starts[chunk.key] = found
+    return shown, lines[starts[chunk.key].get(id(chunk), len(lines)) :]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     project = parent.config.stash.get(_PROJECT, None)
     if project is None or file_path.suffix not in (".md", ".ipynb", ".py"):
         return None
-    if project.source not in file_path.resolve().parents:
+    source = project.config.path(project.config.source).resolve()
+    if source not in file_path.resolve().parents:
         return None
     return LiterateFile.from_parent(parent, path=file_path)
 
@@ -107,16 +73,14 @@ class LiterateFile(pytest.File):
     """A literate document, collected for its test chunks and prose doctests."""
 
     def collect(self) -> Any:
-        project: _Project = self.config.stash[_PROJECT]
-        try:
-            documents = project.documents()
-        except UserError as error:
-            raise self.CollectError("\n".join(map(str, error.diagnostics))) from None
+        project: Project = self.config.stash[_PROJECT]
+        if project.problems:
+            raise self.CollectError("\n".join(map(str, UserError(project.problems).diagnostics)))
         relative = self.path.resolve().relative_to(project.config.root.resolve()).as_posix()
-        document = documents.get(relative)
+        document = project.document(relative)
         if document is None:
             return
-        lines = self._lines()
+        lines = self._lines(project.text(relative))
         if is_session(document):
             yield from _session_items(self, project, document, lines)
             return
@@ -126,10 +90,9 @@ class LiterateFile(pytest.File):
         if doctest is not None:
             yield doctest
 
-    def _lines(self) -> list[str]:
+    def _lines(self, text: str) -> list[str]:
         """The document's lines; a notebook's are those of its percent script, which is also
         what tracebacks show for it (through linecache)."""
-        text = self.path.read_text(encoding="utf-8")
         if self.path.suffix != ".ipynb":
             return text.splitlines()
         import linecache
@@ -141,7 +104,7 @@ class LiterateFile(pytest.File):
         linecache.cache[str(self.path)] = (len(script), None, lines, str(self.path))
         return script.splitlines()
 
-    def _item(self, project: _Project, test: Any, lines: list[str]) -> pytest.Item:
+    def _item(self, project: Project, test: Any, lines: list[str]) -> pytest.Item:
         expander = project.expander
         code = expander.expand_chunk(test.chunk, test.name)
         done = {test.name}
@@ -151,7 +114,7 @@ class LiterateFile(pytest.File):
             earlier = next(
                 (
                     t
-                    for d in project.documents().values()
+                    for d in project.documents
                     for t in find_tests(d)
                     if t.name == continued
                 ),
@@ -219,14 +182,14 @@ class _LiterateError(Exception):
     pass
 
 
-def _session_items(file: LiterateFile, project: _Project, document: Any, lines: list[str]) -> Any:
+def _session_items(file: LiterateFile, project: Project, document: Any, lines: list[str]) -> Any:
     """The items of a document that runs as a notebook session."""
     if (file.path.parent / ".notest").exists():
         return
     session = Session(package_of(document), str(file.path.parent))
     for chunk, test in steps(document):
         if chunk.target:
-            session.add(*_tangled_step(project, chunk))
+            session.add(*_tangled_step(file, project, chunk))
             continue
         name = chunk.name or f"line{chunk.line}"
         code = project.expander.expand_chunk(chunk, chunk.key or name)
@@ -250,13 +213,13 @@ def _session_items(file: LiterateFile, project: _Project, document: Any, lines: 
             yield item
 
 
-def _tangled_step(project: _Project, chunk: Any) -> tuple[Any, str]:
+def _tangled_step(file: LiterateFile, project: Project, chunk: Any) -> tuple[Any, str]:
     """A chunk of a file, compiled at the file's path and lines, so that coverage and
     tracebacks see the tangled module run; and the place of its first line."""
     code = project.expander.expand_chunk(chunk, chunk.key)
     numbers = [n for text, origin, n, _ in code if text.strip() and origin == chunk.path]
     where = f"{chunk.path}:{numbers[0] if numbers else chunk.line}"
-    path, lines = project.tangled_lines(chunk)
+    path, lines = tangled_lines(file, project, chunk)
     lines = (lines + [0] * len(code))[: len(code)]
     try:
         return compile_at([t[0] for t in code], lines, str(project.config.root / path)), where
@@ -316,5 +279,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
     if project is not None and report.failed and hasattr(report.longrepr, "chain"):
         from litloom.diagnostics.tracebacks import SourceMaps, remap_report
 
-        remap_report(report.longrepr, SourceMaps(project.config), item.config.invocation_params.dir)
+        remap_report(report.longrepr, SourceMaps(project), item.config.invocation_params.dir)
     return report

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk
+from litloom.store.writer import Transaction
 
 VERSION = 1
 
@@ -22,7 +23,9 @@ def is_diagram(chunk: Chunk) -> bool:
     return "diagram" in chunk.classes or chunk.option("diagram", "false") != "false"
 
 
-def draw(chunk: Chunk, cache: Path) -> tuple[dict[str, list[str]] | None, Diagnostic | None]:
+def draw(
+    chunk: Chunk, cache: Path, writes: Transaction
+) -> tuple[dict[str, list[str]] | None, Diagnostic | None]:
     """What a diagram chunk draws ({"svg": [...], "mermaid": [...]}), or the problem."""
     code = "\n".join(chunk.lines) + "\n"
     key = hashlib.sha256(f"{VERSION}\0{code}".encode()).hexdigest()[:32]
@@ -48,8 +51,7 @@ def draw(chunk: Chunk, cache: Path) -> tuple[dict[str, list[str]] | None, Diagno
             return None, Diagnostic(where, f"diagram failed: {reason}")
         drawn = json.loads(result.stdout.strip().splitlines()[-1])
         drawn["svg"] = [inline_svg(Path(folder, name)) for name in drawn["svg"]]
-    cache.mkdir(parents=True, exist_ok=True)
-    stored.write_text(json.dumps(drawn), encoding="utf-8")
+    writes.write(stored, json.dumps(drawn).encode("utf-8"))
     return drawn, None
 
 

@@ -9,16 +9,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from litloom.config import Config
+from litloom.runbooks.record import RunRecord, past_runs
 from litloom.weave.render import Highlighter
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def runs_pages(config: Config, highlighter: Highlighter) -> dict[str, str]:
+def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
     """The pages of the Runs section (none when nothing has run)."""
-    root = config.path(config.build_dir) / "runs"
-    found = sorted(root.glob("*/*.json")) if root.is_dir() else []
+    found = past_runs(root) if root.is_dir() else []
     pages: dict[str, str] = {}
     rows = [
         "---",
@@ -30,17 +29,13 @@ def runs_pages(config: Config, highlighter: Highlighter) -> dict[str, str]:
         "| Runbook | Started | Status | Duration | Parameters |",
         "|---|---|---|---|---|",
     ]
-    for path in reversed(found):  # newest first
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+    for path, record in reversed(found):  # newest first
         page = f"runs/{path.parent.name}/{path.stem}.md"
         pages[page] = run_page(record, path.with_suffix(".ipynb"), highlighter)
         rows.append(
-            f"| {_cell(record['runbook'])} | [{_cell(record['start'])}]"
-            f"({path.parent.name}/{path.stem}.md) | {_status(record['status'])} | "
-            f"{record.get('duration', 0):.1f} s | {_cell(_parameters(record))} |"
+            f"| {_cell(record.runbook)} | [{_cell(record.start)}]"
+            f"({path.parent.name}/{path.stem}.md) | {_status(record.status)} | "
+            f"{record.duration:.1f} s | {_cell(_parameters(record))} |"
         )
     if pages:
         pages["runs/index.md"] = "\n".join(rows) + "\n"
@@ -57,32 +52,32 @@ def _status(status: str) -> str:
     )
 
 
-def _parameters(record: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in sorted(record.get("parameters", {}).items()))
+def _parameters(record: RunRecord) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in sorted(record.parameters.items()))
 
 
-def run_page(record: dict[str, Any], notebook_path: Path, highlighter: Highlighter) -> str:
+def run_page(record: RunRecord, notebook_path: Path, highlighter: Highlighter) -> str:
     """One run: its record, then its executed notebook."""
     import nbformat
 
     lines = [
         "---",
-        f"title: {json.dumps(record['runbook'] + ' ' + record['start'])}",
+        f"title: {json.dumps(record.runbook + ' ' + record.start)}",
         "---",
         "",
-        f"# {html.escape(record['runbook'])}: {html.escape(record['start'])}",
+        f"# {html.escape(record.runbook)}: {html.escape(record.start)}",
         "",
-        f"{_status(record['status'])} in {record.get('duration', 0):.1f} s, from "
-        f"`{html.escape(record['source'])}`. Parameters: "
+        f"{_status(record.status)} in {record.duration:.1f} s, from "
+        f"`{html.escape(record.source)}`. Parameters: "
         f"{html.escape(_parameters(record)) or 'none'}.",
         "",
     ]
-    error = record.get("error")
-    if error:
+    error = record.error
+    if error is not None:
         lines += [
-            f'<div class="loom-error"><strong>{html.escape(str(error["name"]))}</strong>: '
-            f"{html.escape(str(error['value']).strip().splitlines()[0])} "
-            f"(at <code>{html.escape(str(error['literate']))}</code>)</div>",
+            f'<div class="loom-error"><strong>{html.escape(str(error.name))}</strong>: '
+            f"{html.escape(str(error.value).strip().splitlines()[0])} "
+            f"(at <code>{html.escape(str(error.literate))}</code>)</div>",
             "",
         ]
     try:

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import functools
-import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from litloom.config import Config
 from litloom.errors import UserError
+from litloom.project import Project
 
 RELOAD = (
     b"<script>(function(){var seen=null;setInterval(function(){"
@@ -49,24 +49,19 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
-def serve(config: Config, port: int, poll: float = 0.5) -> None:
+def serve(rebuild: Callable[[], Project], port: int, poll: float = 0.5) -> None:
     """Build, serve, and rebuild on change until interrupted."""
-    from litloom.pipeline import find_sources
-    from litloom.weave.site import build_all
+    project = rebuild()
+    reporter, layout = project.reporter, project.layout
 
     def fingerprint() -> object:
-        mkdocs = (config.root / "mkdocs.yml").stat().st_mtime_ns
-        return (tuple(find_sources(config).items()), mkdocs)
+        mkdocs = (layout.root / "mkdocs.yml").stat().st_mtime_ns
+        return (tuple(Project(project.config).sources.items()), mkdocs)
 
-    build_all(config)
-    handler = functools.partial(_Handler, directory=str(config.path(config.build_dir) / "site"))
+    handler = functools.partial(_Handler, directory=str(layout.site))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(
-        f"loom serve: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
-    )
+    reporter.summary(f"loom serve: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
     seen = fingerprint()
     try:
         while True:
@@ -76,12 +71,12 @@ def serve(config: Config, port: int, poll: float = 0.5) -> None:
                 continue
             seen = now
             try:
-                build_all(config)
+                rebuild()
                 _Handler.generation[0] += 1
-                print("loom serve: rebuilt", file=sys.stderr, flush=True)
+                reporter.summary("loom serve: rebuilt")
             except UserError as error:
                 for diagnostic in error.diagnostics:
-                    print(diagnostic, file=sys.stderr, flush=True)
+                    reporter.problem(diagnostic)
     except KeyboardInterrupt:
         pass
     finally:
