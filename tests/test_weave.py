@@ -177,7 +177,7 @@ def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
     run = loom_process("build", cwd=copy)
     assert run.exit_code == 0, run.stderr
     architecture = (copy / "build/docs/architecture.md").read_text()
-    assert "litloom_cli --> litloom_pipeline" in architecture.replace("\t", "")
+    assert "litloom_commands_tangle --> litloom_pipeline" in architecture.replace("\t", "")
 
 
 def test_file_page_code_keeps_lines_in_step_with_blank_chunk_edges(book: Project) -> None:

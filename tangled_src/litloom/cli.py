@@ -71,14 +71,14 @@ class _Loom(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            from litloom.commands.common import report_errors
+            from litloom.commands.common import report_errors  # lazy: not for --version
 
             report_errors(error)
             ctx.exit(EXIT_USER_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception:
-            from litloom.commands.common import style
+            from litloom.commands.common import style  # lazy: not for --version
 
             click.echo(traceback.format_exc(), err=True, nl=False)
             message = (
@@ -105,7 +105,7 @@ class _Loom(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None, verbose: bool, strict: bool) -> None:
     """litloom: tangle, weave, test and run literate Python from one source."""
-    from litloom.commands.common import Invocation
+    from litloom.commands.common import Invocation  # lazy: not for --version
 
     ctx.obj = Invocation((directory or Path.cwd()).resolve(), verbose, strict)
 

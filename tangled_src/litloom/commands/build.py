@@ -12,7 +12,7 @@ from litloom.commands.common import Invocation, pass_invocation
 @pass_invocation
 def build(invocation: Invocation) -> None:
     """Tangle, check, weave and build the site; skip mkdocs when nothing changed."""
-    from litloom.build import build as run_build
+    from litloom.build import build as run_build  # lazy: not for --help
 
     built = run_build(invocation.project("build"))
     written = sum(c.kind == "write" for c in built.plan.changes)

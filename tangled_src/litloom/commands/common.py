@@ -23,7 +23,7 @@ class Invocation:
     strict: bool = False
 
     def project(self, command: str, *, use_traces: bool = True) -> Any:
-        from litloom.project import open_project
+        from litloom.project import open_project  # lazy: not for --help
 
         reporter = Echo(command, self.verbose)
         return open_project(

@@ -19,8 +19,8 @@ def exec_(invocation: Invocation, script: Path, arguments: tuple[str, ...]) -> N
     """Run a Python script; show an uncaught exception at literate lines."""
     import runpy
 
-    from litloom.diagnostics.tracebacks import SourceMaps, format_exception
-    from litloom.errors import Diagnostic, Location, UserError
+    from litloom.diagnostics.tracebacks import SourceMaps, format_exception  # lazy: not for --help
+    from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
 
     project = invocation.project("exec")
     if not script.is_file():

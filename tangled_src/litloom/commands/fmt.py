@@ -17,7 +17,7 @@ EXIT_CHECK_FAILED = 1
 @pass_invocation
 def fmt(invocation: Invocation, check: bool) -> None:
     """Format each Python chunk in place with ruff format (references and #| lines kept)."""
-    from litloom.diagnostics.fmt import format_project
+    from litloom.diagnostics.fmt import format_project  # lazy: not for --help
 
     result = format_project(invocation.project("fmt", use_traces=False), check=check)
     for where in result.skipped:

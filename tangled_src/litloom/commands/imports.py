@@ -23,8 +23,8 @@ def import_() -> None:
 )
 def import_nbdev(path: Path, tangle_root: str) -> None:
     """Write the notebooks of the nbdev project in PATH as literate/**/*.md chapters."""
-    from litloom.importers import write
-    from litloom.importers.nbdev import convert_nbdev
+    from litloom.importers import write  # lazy: not for --help
+    from litloom.importers.nbdev import convert_nbdev  # lazy: not for --help
 
     _report(write(convert_nbdev(path.resolve(), tangle_root)))
 
@@ -33,8 +33,8 @@ def import_nbdev(path: Path, tangle_root: str) -> None:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def import_entangled(path: Path) -> None:
     """Move the documents of the Entangled project in PATH to literate/, in litloom syntax."""
-    from litloom.importers import write
-    from litloom.importers.entangled import convert_entangled
+    from litloom.importers import write  # lazy: not for --help
+    from litloom.importers.entangled import convert_entangled  # lazy: not for --help
 
     _report(write(convert_entangled(path.resolve())))
 

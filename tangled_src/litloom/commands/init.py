@@ -13,7 +13,7 @@ import click
 @click.option("--name", help="The Python package to create (default: from the folder name).")
 def init(directory: Path, name: str | None) -> None:
     """Create a litloom project in DIRECTORY (default: here), with an example document."""
-    from litloom.scaffold import scaffold
+    from litloom.scaffold import scaffold  # lazy: not for --help
 
     for path in scaffold(directory, name):
         click.echo(f"created {path}")

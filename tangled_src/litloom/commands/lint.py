@@ -16,7 +16,7 @@ from litloom.commands.common import Invocation, pass_invocation
 @pass_invocation
 def lint(invocation: Invocation, as_json: bool, fix: bool) -> None:
     """Run ruff on the tangled code; report each finding at its literate file:line:col."""
-    from litloom.diagnostics import lint as linting
+    from litloom.diagnostics import lint as linting  # lazy: not for --help
 
     if fix:
         written, refused = linting.fix(invocation.project("lint", use_traces=False))

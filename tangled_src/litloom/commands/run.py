@@ -17,8 +17,8 @@ def notebooks(invocation: Invocation) -> None:
     """Write each runbook's notebook to notebooks/NAME.ipynb."""
     import nbformat
 
-    from litloom.runbooks.run import notebook_for, runbooks
-    from litloom.store.writer import Transaction
+    from litloom.runbooks.run import notebook_for, runbooks  # lazy: not for --help
+    from litloom.store.writer import Transaction  # lazy: not for --help
 
     project = invocation.project("notebooks")
     writes, written = Transaction(), []
@@ -76,7 +76,7 @@ def run(
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     import yaml
 
-    from litloom.runbooks import run as runner
+    from litloom.runbooks import run as runner  # lazy: not for --help
 
     project = invocation.project("run")
     if run_all:
@@ -102,7 +102,7 @@ def run(
 @pass_invocation
 def runs(invocation: Invocation, name: str | None) -> None:
     """List past runs (of one runbook, or all): time, status, duration, parameters."""
-    from litloom.runbooks.record import past_runs
+    from litloom.runbooks.record import past_runs  # lazy: not for --help
 
     project = invocation.project("runs")
     for _, record in past_runs(project.layout.runs, name):

@@ -13,8 +13,8 @@ from litloom.commands.common import Invocation, pass_invocation
 @pass_invocation
 def serve(invocation: Invocation, port: int) -> None:
     """Serve the site on 127.0.0.1, rebuild when a literate file changes, reload the page."""
-    from litloom.build import build
-    from litloom.weave.serve import serve as run_serve
+    from litloom.build import build  # lazy: not for --help
+    from litloom.weave.serve import serve as run_serve  # lazy: not for --help
 
     def rebuild() -> object:
         project = invocation.project("serve")

@@ -12,7 +12,7 @@ from litloom.commands.common import Invocation, pass_invocation
 @pass_invocation
 def stitch(invocation: Invocation) -> None:
     """Move hand edits of tangled files back into the chunks they came from."""
-    from litloom.diagnostics.stitch import stitch as run_stitch
+    from litloom.diagnostics.stitch import stitch as run_stitch  # lazy: not for --help
 
     result = run_stitch(invocation.project("stitch", use_traces=False))
     for path in result.documents:

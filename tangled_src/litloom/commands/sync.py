@@ -12,7 +12,7 @@ from litloom.commands.common import Invocation, pass_invocation
 @pass_invocation
 def sync(invocation: Invocation) -> None:
     """Pair literate/**/*.md with notebooks/**/*.ipynb; carry whichever side changed across."""
-    from litloom.sync import sync as run_sync
+    from litloom.sync import sync as run_sync  # lazy: not for --help
 
     result = run_sync(invocation.project("sync"))
     for path in [*result.notebooks, *result.documents]:

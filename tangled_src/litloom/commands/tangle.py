@@ -22,8 +22,8 @@ EXIT_CHECK_FAILED = 1
 @pass_invocation
 def tangle(invocation: Invocation, force: bool) -> None:
     """Write every file= target of the literate sources under the tangle root."""
-    from litloom import pipeline
-    from litloom.store.writer import Transaction
+    from litloom import pipeline  # lazy: not for --help
+    from litloom.store.writer import Transaction  # lazy: not for --help
 
     project = invocation.project("tangle")
     writes = Transaction()
@@ -41,7 +41,7 @@ def tangle(invocation: Invocation, force: bool) -> None:
 @pass_invocation
 def check(invocation: Invocation) -> None:
     """Exit 1, with a diff, if tangling would change a file or a generated file was edited."""
-    from litloom import pipeline
+    from litloom import pipeline  # lazy: not for --help
 
     plan = pipeline.check(invocation.project("check", use_traces=False))
     if plan.clean:
@@ -66,7 +66,7 @@ def check(invocation: Invocation) -> None:
 @pass_invocation
 def where(invocation: Invocation, location: str, as_json: bool) -> None:
     """Print the literate line (and chunk) that a line of a tangled file came from."""
-    from litloom import pipeline
+    from litloom import pipeline  # lazy: not for --help
 
     project = invocation.project("where", use_traces=False)
     path, line, origin = pipeline.where(project, location, Path.cwd())

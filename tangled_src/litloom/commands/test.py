@@ -20,7 +20,7 @@ def test(invocation: Invocation, cov: bool, pytest_args: tuple[str, ...]) -> Non
     """Run the drift check, then pytest: test chunks, prose doctests and tests/."""
     import subprocess
 
-    from litloom import pipeline
+    from litloom import pipeline  # lazy: not for --help
 
     project = invocation.project("test", use_traces=False)
     if not pipeline.check(project).clean:
@@ -28,7 +28,7 @@ def test(invocation: Invocation, cov: bool, pytest_args: tuple[str, ...]) -> Non
         sys.exit(EXIT_CHECK_FAILED)
     command = [sys.executable, "-m", "pytest", *pytest_args]
     if cov:
-        from litloom.store.writer import make_folder
+        from litloom.store.writer import make_folder  # lazy: not for --help
 
         data = project.layout.coverage
         make_folder(data.parent)
@@ -36,7 +36,7 @@ def test(invocation: Invocation, cov: bool, pytest_args: tuple[str, ...]) -> Non
         command[1:2] = ["-m", "coverage", "run", f"--data-file={data}", source, "-m"]
     code = subprocess.run(command, cwd=project.config.root).returncode
     if cov:
-        from litloom.diagnostics.coverage import literate_coverage, report
+        from litloom.diagnostics.coverage import literate_coverage, report  # lazy: not for --help
 
         click.echo(report(literate_coverage(project)), nl=False)
     sys.exit(code)

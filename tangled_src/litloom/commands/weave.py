@@ -12,8 +12,8 @@ from litloom.commands.common import Invocation, pass_invocation
 @pass_invocation
 def weave(invocation: Invocation) -> None:
     """Write the site's Markdown pages and assets under build/docs."""
-    from litloom.store.writer import Transaction
-    from litloom.weave.site import weave as run_weave
+    from litloom.store.writer import Transaction  # lazy: not for --help
+    from litloom.weave.site import weave as run_weave  # lazy: not for --help
 
     writes = Transaction()
     woven = run_weave(invocation.project("weave"), writes)
@@ -29,7 +29,7 @@ def weave(invocation: Invocation) -> None:
 @pass_invocation
 def site(invocation: Invocation) -> None:
     """Build build/site from build/docs with mkdocs-material (strict)."""
-    from litloom.weave.site import site as run_site
+    from litloom.weave.site import site as run_site  # lazy: not for --help
 
     run_site(invocation.project("site"))
     click.echo("loom site: build/site is ready", err=True)

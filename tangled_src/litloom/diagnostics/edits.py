@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from litloom.model import Chunk
 from litloom.project import Project
+from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
 
 
@@ -38,8 +39,6 @@ def document_lines(project: Project, path: str) -> list[str]:
     """The literate lines of a document: a notebook's are those of its percent script."""
     text = project.text(path).removeprefix("\ufeff")
     if path.endswith(".ipynb"):
-        from litloom.readers.percent import notebook_as_percent
-
         return notebook_as_percent(text).split("\n")
     return text.splitlines()
 

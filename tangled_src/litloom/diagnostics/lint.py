@@ -9,8 +9,12 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from litloom import pipeline
+from litloom.diagnostics.backmap import Backmapper
+from litloom.diagnostics.edits import Edit, apply_edits, write_texts
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
+from litloom.store.writer import Transaction
 
 
 @dataclass(frozen=True, order=True)
@@ -36,8 +40,6 @@ class Finding:
 
 def lint(project: Project) -> list[Finding]:
     """ruff's findings on the tangled files, mapped to literate lines."""
-    from litloom import pipeline
-
     config, tangled = project.config, project.tangled
     if not pipeline.check(project).clean:
         raise UserError(
@@ -91,11 +93,6 @@ def _indent(text: str) -> int:
 
 def fix(project: Project) -> tuple[list[str], list[str]]:
     """Write ruff's safe fixes into the literate chunks; (documents written, fixes refused)."""
-    from litloom import pipeline
-    from litloom.diagnostics.backmap import Backmapper
-    from litloom.diagnostics.edits import Edit, apply_edits, write_texts
-    from litloom.store.writer import Transaction
-
     lint(project)  # refuses stale tangled files
     config = project.config
     chunks = Backmapper(project, shared=True)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from litloom.diagnostics.edits import Edit
+from litloom import pipeline
+from litloom.diagnostics.backmap import Backmapper
+from litloom.diagnostics.edits import Edit, apply_edits, write_texts
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
+from litloom.store.transaction import MANIFEST, parse_manifest, sha256
+from litloom.store.writer import Transaction
 
 
 @dataclass(frozen=True)
@@ -22,12 +26,6 @@ class Stitched:
 
 def stitch(project: Project) -> Stitched:
     """Stitch every hand edit of the tangled files; UserError (nothing written) if any can't be."""
-    from litloom import pipeline
-    from litloom.diagnostics.backmap import Backmapper
-    from litloom.diagnostics.edits import apply_edits, write_texts
-    from litloom.store.transaction import MANIFEST, parse_manifest, sha256
-    from litloom.store.writer import Transaction
-
     project.require()
     config, tangled = project.config, project.tangled
     root = project.layout.tangle_root

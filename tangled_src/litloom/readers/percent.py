@@ -9,14 +9,13 @@ import re
 from litloom.errors import Diagnostic, Location
 from litloom.model import Document
 from litloom.readers.fences import Fence
+from litloom.readers.markdown import make_chunk
 
 _CELL = re.compile(r"^# %%(?P<rest>.*)$")
 
 
 def read_percent(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
     """The chunks of a percent script: one per `# %%` code cell."""
-    from litloom.readers.markdown import make_chunk
-
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     starts = [i for i, line in enumerate(lines) if _CELL.match(line)]
     chunks, problems = [], []

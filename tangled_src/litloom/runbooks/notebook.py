@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litloom.model import Chunk, Document
+from litloom.readers.markdown import split_front_matter
 from litloom.tangle.expand import Expander
 
 KERNEL = {"name": "litloom-python", "display_name": "Python (litloom)", "language": "python"}
@@ -111,8 +112,6 @@ def _shown_only(chunk: Chunk) -> bool:
 
 def _body_start(path: str, lines: list[str]) -> int:
     """The index of the first line after the front matter, as the Markdown reader finds it."""
-    from litloom.readers.markdown import split_front_matter
-
     return split_front_matter(path, "\n".join(lines))[2] - 1
 
 

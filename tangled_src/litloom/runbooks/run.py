@@ -19,6 +19,7 @@ from litloom.runbooks.notebook import (
     KERNEL,
     Runbook,
     declared_parameters,
+    is_runbook,
     runbook,
     secret_variable,
     to_notebook,
@@ -42,8 +43,6 @@ class Request:
 
 def runbooks(project: Project) -> dict[str, Runbook]:
     """Every runbook of the project, by name."""
-    from litloom.runbooks.notebook import is_runbook
-
     project.require()
     found = {}
     for document in project.documents:

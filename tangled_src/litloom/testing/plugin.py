@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from litloom.config import find_project_root, read_toml
+from litloom.diagnostics.tracebacks import SourceMaps, remap_report
 from litloom.dialects import detect
 from litloom.errors import UserError
 from litloom.project import Project, open_project
+from litloom.readers.percent import notebook_as_percent
 from litloom.testing.chunks import compile_at, compile_cell, compile_test, find_tests
 from litloom.testing.session import Session, is_session, package_of, steps
 
@@ -96,8 +98,6 @@ class LiterateFile(pytest.File):
         if self.path.suffix != ".ipynb":
             return text.splitlines()
         import linecache
-
-        from litloom.readers.percent import notebook_as_percent
 
         script = notebook_as_percent(text)
         lines = script.splitlines(keepends=True)
@@ -277,7 +277,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
     report = yield
     project = item.config.stash.get(_PROJECT, None)
     if project is not None and report.failed and hasattr(report.longrepr, "chain"):
-        from litloom.diagnostics.tracebacks import SourceMaps, remap_report
-
         remap_report(report.longrepr, SourceMaps(project), item.config.invocation_params.dir)
     return report

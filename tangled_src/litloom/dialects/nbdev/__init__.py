@@ -28,7 +28,7 @@ class Nbdev(Dialect):
         if not path.endswith(".ipynb"):
             return None
         from litloom.dialects.nbdev.cells import layout_of  # lazy: only nbdev projects
-        from litloom.dialects.nbdev.reader import read_nbdev
+        from litloom.dialects.nbdev.reader import read_nbdev  # lazy: only nbdev projects
 
         return functools.partial(read_nbdev, layout=layout_of(config.settings))
 

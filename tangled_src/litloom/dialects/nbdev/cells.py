@@ -8,6 +8,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from litloom.readers.percent import parse_notebook, percent_script
+
 EXPORTS = ("export", "exports", "exporti", "exportd")
 
 
@@ -53,8 +55,6 @@ def notebook_cells(notebook: object, script: str | None = None) -> list[NbdevCel
     """The notebook's cells (a notebook, or its JSON text); the notebook's `nbdev` metadata
     goes to its first code cell."""
     if isinstance(notebook, str):
-        from litloom.readers.percent import parse_notebook, percent_script
-
         notebook = parse_notebook(notebook)
         script = percent_script(notebook)
     assert script is not None

@@ -15,14 +15,13 @@ from litloom.dialects.nbdev.cells import (
 from litloom.dialects.nbdev.export import added_chunks, module_chunks
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk, Document
+from litloom.readers.percent import parse_notebook, percent_script
 
 __all__ = ["EXPORTS", "NbdevCell", "NbdevLayout", "layout_of", "notebook_cells", "read_nbdev"]
 
 
 def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, list[Diagnostic]]:
     """The chunks of an nbdev notebook: its module's code, then its tests."""
-    from litloom.readers.percent import parse_notebook, percent_script
-
     try:
         notebook = parse_notebook(text)
         script = percent_script(notebook)
