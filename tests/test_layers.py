@@ -153,3 +153,33 @@ def test_only_the_store_writes_files(path: Path) -> None:
             continue  # text in a string or a comment (the diagram prelude runs elsewhere)
         found = WRITERS.search(line.replace(".replace(", "").replace("str.replace", ""))
         assert found is None, f"{path.name}:{number}: writes a file outside the store: {line.strip()}"
+
+
+PRINTS = re.compile(r"\bprint\(|\bclick\.echo\(|\bsys\.(stdout|stderr)\.write\(")
+INTERFACE = ("litloom.cli", "litloom.commands")
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_library_code_prints_nothing(path: Path) -> None:
+    """Only the command line prints; library code tells a reporter (literate/report.md)."""
+    if module_name(path).startswith(INTERFACE):
+        return
+    code = path.read_text(encoding="utf-8")
+    strings = {(n.lineno, n.end_lineno) for n in ast.walk(ast.parse(code))
+               if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    for number, line in enumerate(code.splitlines(), start=1):
+        if any(a <= number <= b for a, b in strings):
+            continue  # the diagram prelude, run in another process, prints its result
+        if path.name == "tracebacks.py" and "format_exception(error.with_traceback" in line:
+            continue  # the excepthook `install` gives a program: printing is its job
+        assert not PRINTS.search(line), f"{path.name}:{number}: prints: {line.strip()}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_only_the_layout_names_build_paths(path: Path) -> None:
+    """Every path under build/ is named in litloom/layout.py (literate/layout.md)."""
+    if module_name(path) in ("litloom.layout", "litloom.config"):
+        return
+    code = path.read_text(encoding="utf-8")
+    assert not re.search(r"\.build_dir\b", code), f"{path.name}: spells a build path itself"
+    assert not re.search(r"""/ ["'](litloom|docs|site|runs)["']""", code), path.name

@@ -123,10 +123,12 @@ def _undo(
     aside: list[tuple[Path, Path | None]],
 ) -> None:
     for path, kept in reversed(done):
-        if kept is not None:
-            os.replace(kept, path)
-        else:
+        if kept is None:
             path.unlink(missing_ok=True)
+        elif _same_file(kept, path):  # never replaced: renaming a link onto itself does nothing
+            kept.unlink()
+        else:
+            os.replace(kept, path)
     for temporary, _ in staged:
         temporary.unlink(missing_ok=True)
     for folder in reversed(made):
@@ -135,6 +137,13 @@ def _undo(
     for path, kept in aside:
         if kept is not None:
             os.replace(kept, path)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
 
 
 def _cannot_write(exc: OSError) -> Diagnostic:
