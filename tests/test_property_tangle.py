@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from litloom import pipeline
+from litloom.errors import UserError
 from litloom.project import open_project
 from litloom.store.writer import Transaction
-from litloom.errors import UserError
 
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.litloom]\nsource = "literate"\ntangle_root = "tangled_src"\n'
 
