@@ -17,6 +17,7 @@ from litloom.store.writer import Transaction
 VERSION = 3
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
+FileMapFields = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, int, int, int], ...]]
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Trace:
     language: str
     digest: str  # sha256 of the file's bytes
     deps: frozenset[str]  # every chunk key its expansion used
-    file_map: tuple[Any, ...]  # (sources, chunks, segments) of its source map
+    file_map: FileMapFields  # (sources, chunks, segments) of its source map
 
 
 @dataclass(frozen=True)
