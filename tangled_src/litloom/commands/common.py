@@ -7,11 +7,14 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from litloom.errors import Diagnostic, UserError
+
+if TYPE_CHECKING:  # for the annotation only: a command's --help must not import the project
+    from litloom.project import Project
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Invocation:
     verbose: bool = False
     strict: bool = False
 
-    def project(self, command: str, *, use_traces: bool = True) -> Any:
+    def project(self, command: str, *, use_traces: bool = True) -> Project:
         from litloom.project import open_project  # lazy: not for --help
 
         reporter = Echo(command, self.verbose)

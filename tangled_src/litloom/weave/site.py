@@ -12,10 +12,11 @@ from typing import Any
 
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.layout import Layout
+from litloom.model import Chunk, Document
 from litloom.project import Project
 from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
-from litloom.weave.book import make_book
+from litloom.weave.book import Book, make_book
 from litloom.weave.diagrams import draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
 from litloom.weave.render import (
@@ -62,7 +63,7 @@ def weave(project: Project, writes: Transaction) -> Woven:
             pages[page] = render_percent_page(document, script, book, highlighter)
             continue
 
-        def extra(chunk: Any, page: str = page) -> str | None:
+        def extra(chunk: Chunk, page: str = page) -> str | None:
             return _diagram_block(chunk, book, page, highlighter, (layout, writes), problems)
 
         pages[page] = render_page(document, text, book, highlighter, extra)
@@ -94,8 +95,8 @@ def weave(project: Project, writes: Transaction) -> Woven:
 
 
 def _diagram_block(
-    chunk: Any,
-    book: Any,
+    chunk: Chunk,
+    book: Book,
     page: str,
     highlighter: Highlighter,
     cache: tuple[Layout, Transaction],
@@ -167,7 +168,7 @@ def _load_cache(path: Path) -> dict[str, str]:
         return {}
 
 
-def make_nav(book: Any, targets: list[str]) -> list[Any]:
+def make_nav(book: Book, targets: list[str]) -> list[Any]:
     """mkdocs' nav: documents by folder, by front matter order and title; then generated pages."""
     tree: dict[str, Any] = {}
     for document in book.documents:
@@ -202,16 +203,16 @@ def _section(tree: dict[str, Any], prefix: str) -> list[Any]:
     return [entry for _, entry in sorted(entries, key=lambda e: e[0])]
 
 
-def _documents(tree: dict[str, Any]) -> list[Any]:
+def _documents(tree: dict[str, Any]) -> list[Document]:
     return [d for k, v in tree.items() for d in (_documents(v) if k.endswith("/") else [v])]
 
 
-def _rank(document: Any) -> tuple[float, str]:
+def _rank(document: Document) -> tuple[float, str]:
     order = document.front_matter.get("order")
     return (order if isinstance(order, int | float) else 1000, _title(document))
 
 
-def _title(document: Any) -> str:
+def _title(document: Document) -> str:
     title = document.front_matter.get("title")
     return str(title) if title else Path(document.path).stem.replace("_", " ").capitalize()
 
