@@ -25,7 +25,7 @@ class RunRecord:
 
     runbook: str
     source: str  # the literate document
-    status: str  # succeeded, failed, timeout, kernel-died, prepared, rejected, running
+    status: str  # succeeded, failed, timeout, kernel-died, prepared, rejected
     start: str
     parameters: dict[str, Any] = field(default_factory=dict)
     end: str = ""
