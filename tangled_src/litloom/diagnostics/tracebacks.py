@@ -85,7 +85,7 @@ def format_exception(error: BaseException, maps: SourceMaps) -> str:
     return "".join(summary.format())
 
 
-def _remap_frame(frame: traceback.FrameSummary, maps: SourceMaps) -> Any:
+def _remap_frame(frame: traceback.FrameSummary, maps: SourceMaps) -> traceback.FrameSummary:
     origin = maps.origin(frame.filename, frame.lineno or 0)
     if origin is None:
         return frame

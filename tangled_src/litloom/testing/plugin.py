@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import ast
 import sys
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
@@ -13,9 +16,10 @@ from litloom.config import find_project_root, read_toml
 from litloom.diagnostics.tracebacks import SourceMaps, remap_report
 from litloom.dialects import detect
 from litloom.errors import UserError
+from litloom.model import Chunk, Document
 from litloom.project import Project, open_project
 from litloom.readers.percent import notebook_as_percent
-from litloom.testing.chunks import compile_at, compile_cell, compile_test, find_tests
+from litloom.testing.chunks import TestChunk, compile_at, compile_cell, compile_test, find_tests
 from litloom.testing.session import Session, is_session, package_of, steps
 
 _PROJECT = pytest.StashKey["Project | None"]()
@@ -43,7 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
             sys.path.insert(0, tangled)
 
 
-def tangled_lines(node: pytest.Node, project: Project, chunk: Any) -> tuple[str, list[int]]:
+def tangled_lines(node: pytest.Node, project: Project, chunk: Chunk) -> tuple[str, list[int]]:
     """The tangled file of a file chunk (project-relative), and the line there of each line
     of its expansion."""
     shown = project.config.tangled(chunk.target)
@@ -74,7 +78,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 class LiterateFile(pytest.File):
     """A literate document, collected for its test chunks and prose doctests."""
 
-    def collect(self) -> Any:
+    def collect(self) -> Iterator[pytest.Item]:
         project: Project = self.config.stash[_PROJECT]
         if project.problems:
             raise self.CollectError("\n".join(map(str, UserError(project.problems).diagnostics)))
@@ -104,7 +108,7 @@ class LiterateFile(pytest.File):
         linecache.cache[str(self.path)] = (len(script), None, lines, str(self.path))
         return script.splitlines()
 
-    def _item(self, project: Project, test: Any, lines: list[str]) -> pytest.Item:
+    def _item(self, project: Project, test: TestChunk, lines: list[str]) -> pytest.Item:
         expander = project.expander
         code = expander.expand_chunk(test.chunk, test.name)
         done = {test.name}
@@ -145,7 +149,7 @@ class LiterateFile(pytest.File):
             function = (decorator(reason=reason) if reason else decorator)(function)
         return LiterateTest.from_parent(self, name=test.name, callobj=function)
 
-    def _rewrite(self, module: Any, source: bytes, filename: str) -> None:
+    def _rewrite(self, module: ast.Module, source: bytes, filename: str) -> None:
         if self.config.getoption("assertmode", "rewrite") == "rewrite":
             from _pytest.assertion.rewrite import rewrite_asserts
 
@@ -169,7 +173,7 @@ class _Broken(pytest.Item):
     def runtest(self) -> None:
         raise _LiterateError(self.message)
 
-    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return (
             self.message if excinfo.errisinstance(_LiterateError) else super().repr_failure(excinfo)
         )
@@ -182,7 +186,9 @@ class _LiterateError(Exception):
     pass
 
 
-def _session_items(file: LiterateFile, project: Project, document: Any, lines: list[str]) -> Any:
+def _session_items(
+    file: LiterateFile, project: Project, document: Document, lines: list[str]
+) -> Iterator[pytest.Item]:
     """The items of a document that runs as a notebook session."""
     if (file.path.parent / ".notest").exists():
         return
@@ -213,7 +219,9 @@ def _session_items(file: LiterateFile, project: Project, document: Any, lines: l
             yield item
 
 
-def _tangled_step(file: LiterateFile, project: Project, chunk: Any) -> tuple[Any, str]:
+def _tangled_step(
+    file: LiterateFile, project: Project, chunk: Chunk
+) -> tuple[CodeType | None, str]:
     """A chunk of a file, compiled at the file's path and lines, so that coverage and
     tracebacks see the tangled module run; and the place of its first line."""
     code = project.expander.expand_chunk(chunk, chunk.key)
@@ -236,7 +244,7 @@ class SessionTest(pytest.Function):
         return self.path, self.line - 1, self.name
 
 
-def _doctest_item(parent: LiterateFile, document: Any, lines: list[str]) -> pytest.Item | None:
+def _doctest_item(parent: LiterateFile, document: Document, lines: list[str]) -> pytest.Item | None:
     """One item running the `>>>` examples of the prose (and of `pycon` fences)."""
     import doctest
 
@@ -273,7 +281,9 @@ def _doctest_item(parent: LiterateFile, document: Any, lines: list[str]) -> pyte
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Any:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     project = item.config.stash.get(_PROJECT, None)
     if project is not None and report.failed and hasattr(report.longrepr, "chain"):
