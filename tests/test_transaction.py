@@ -158,3 +158,17 @@ def test_a_transaction_writes_all_or_nothing(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocker"]  # no file, no folder
     write_all(tmp_path, {"a/one.md": b"1", "z.md": b"3"})
     assert (tmp_path / "a/one.md").read_bytes() == b"1" and (tmp_path / "z.md").read_bytes() == b"3"
+
+
+def test_a_malformed_manifest_at_the_project_root_is_located_at_its_path(tmp_path) -> None:
+    """With the tangle root at the project root, the manifest's problems name the manifest."""
+    from conftest import Project
+
+    project = Project(tmp_path).write({
+        "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\ntangle_root = "."\n',
+        "literate/a.md": doc("a.py"),
+        ".litloom-manifest": "not a manifest\n",
+    })
+    run = project.loom("tangle")
+    assert run.exit_code == 2
+    assert run.stderr.startswith(".litloom-manifest:1: not a litloom manifest")

@@ -95,7 +95,7 @@ class Plan:
 def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Diagnostic]]:
     """Decide what writing `wants` under `root` takes, reading the disk but writing nothing."""
     old_manifest = _read(root, prefix, MANIFEST)
-    shown = prefix if prefix == "." else f"{prefix}/{MANIFEST}"
+    shown = MANIFEST if prefix == "." else f"{prefix}/{MANIFEST}"
     recorded, problems = (
         parse_manifest(old_manifest.decode("utf-8", "replace"), shown)
         if old_manifest is not None
