@@ -73,6 +73,8 @@ def check_document(
     `lines` gives the document's lines, asked for only to place an unknown key."""
     found = []
     for chunk in document.chunks:
+        if not chunk.options and not chunk.classes:
+            continue  # most chunks: nothing to check
         names = [(key, chunk.option_line(i)) for i, (key, _) in enumerate(chunk.options)]
         names += [(name, chunk.line) for name in chunk.classes]
         for name, line in names:

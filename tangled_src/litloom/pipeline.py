@@ -36,7 +36,7 @@ def tangle(
     if edited and not force:
         raise UserError([_edited(plan, change) for change in edited])
     transaction.stage_plan(plan, writes)
-    writes.update(layout.source_map, dumps(tangled.maps).encode())
+    writes.write(layout.source_map, dumps(tangled.maps).encode())
     writes.after_commit(lambda: _save(project, tangled))
     return plan
 

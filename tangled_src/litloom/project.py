@@ -227,11 +227,17 @@ def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | 
             relative = f"{relative_folder}/{name}" if relative_folder != "." else name
             if (
                 not name.startswith(".")
-                and project.reader(relative) is not None
+                and is_document(project, relative)
                 and _watched(config, relative)
             ):
                 found[relative] = traces.signature(os.path.join(folder, name))
     return dict(sorted(found.items()))
+
+
+def is_document(project: Project, relative: str) -> bool:
+    """Whether a reader takes the file: litloom's, by suffix (asked first, since it costs
+    nothing), or the dialect's (which may import its reader to say)."""
+    return reader_for(relative) is not None or project.reader(relative) is not None
 
 
 def _watched(config: Config, relative: str) -> bool:

@@ -80,14 +80,15 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         problems.append(Diagnostic(where, problem))
     count, options, option_problems = parse_options(fence.body, option_marker(attributes.language))
     problems.extend(Diagnostic(Location(path, fence.line + 1 + i), m) for i, m in option_problems)
-    name, target, rest = attributes.name, attributes.target, []
+    name, target, rest, rest_lines = attributes.name, attributes.target, [], []
     for index, (key, value) in enumerate(options):
         if key in ("chunk", "id"):  # `id` is Entangled's name for it (style = "basic")
             name, problem = _agree("name", name, value)
         elif key == "file":
             target, problem = _agree("file", target, value)
         else:
-            rest.append((key, value, fence.line + 1 + index))
+            rest.append((key, value))
+            rest_lines.append(fence.line + 1 + index)
             continue
         if problem:
             problems.append(Diagnostic(where, problem))
@@ -105,11 +106,11 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         name=name,
         target=posixpath.normpath(target) if target else None,
         classes=attributes.classes,
-        options=attributes.options + tuple((key, value) for key, value, _ in rest),
+        options=attributes.options + tuple(rest),
         lines=fence.body[count:],
         line_numbers=tuple(range(first, first + len(fence.body) - count)),
         end_line=fence.line + len(fence.body) + 1,
-        option_lines=(fence.line,) * len(attributes.options) + tuple(n for *_, n in rest),
+        option_lines=(fence.line,) * len(attributes.options) + tuple(rest_lines),
     ), []
 
 

@@ -52,7 +52,7 @@ class Transaction:
         done: list[tuple[Path, Path | None]] = []  # (target, its old content kept aside)
         aside = self._move_blockers_aside()
         try:
-            for path, data in sorted(self.writes.items()):
+            for path, data in sorted(self.writes.items(), key=lambda item: str(item[0])):
                 staged.append((stage(path, data, made), path))
             for temporary, path in staged:
                 done.append((path, _keep(path)))
@@ -72,6 +72,8 @@ class Transaction:
             hook()
 
     def _move_blockers_aside(self) -> list[tuple[Path, Path | None]]:
+        if not self.deletes:
+            return []
         folders = {parent for path in self.writes for parent in path.parents}
         aside = []
         for path in sorted(p for p in self.deletes if p in folders and p.is_file()):
