@@ -77,3 +77,10 @@ class Layout:
     @property
     def notebooks(self) -> Path:
         return self.root / "notebooks"
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """Every folder litloom writes in, outermost first: the tangle root, build/ and its
+        parts, the notebooks."""
+        folders = (self.tangle_root, self.build, self.work, self.docs, self.site, self.runs)
+        return (*folders, self.notebooks)

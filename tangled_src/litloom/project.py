@@ -51,6 +51,7 @@ class Project:
     ) -> None:
         self.config = config
         self.layout = Layout.of(config)
+        refuse_folders_outside(config, self.layout)
         self.dialect = dialect_of(config)
         self.reporter: Reporter = reporter or Silent()
         self.started_ns = time.time_ns()  # before any source is looked at
@@ -207,8 +208,38 @@ class Project:
             raise UserError(problems)
 
 
+def refuse_folders_outside(config: Config, layout: Layout) -> None:
+    """Raise UserError, at each folder, if a symbolic link leads one out of the project."""
+    root = os.path.realpath(config.root)
+    problems, out = [], []
+    for folder in (config.path(config.source), *layout.folders):
+        real = leads_out(folder, root)
+        if real is not None and not any(o in folder.parents for o in out):
+            out.append(folder)
+            shown = folder.relative_to(config.root).as_posix()
+            problems.append(Diagnostic(Location(shown), _outside(real)))
+    if problems:
+        raise UserError(problems)
+
+
+def leads_out(path: Path | str, within: str) -> str | None:
+    """The real path of `path` if it lies outside `within` (a real path), else None."""
+    real = os.path.realpath(path)
+    if real == within or real.startswith(within.rstrip(os.sep) + os.sep):
+        return None
+    return real
+
+
+def _outside(real: str) -> str:
+    return (
+        f"leads outside the project through a symbolic link (to {real}); litloom reads and "
+        "writes only inside the project: make it a folder or file of the project"
+    )
+
+
 def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | None]:
-    """Every literate file of `project`, project-relative, with its signature."""
+    """Every literate file of `project`, project-relative, with its signature; UserError if
+    any leads out of the project through a symbolic link."""
     config = project.config
     source = config.path(config.source)
     if not source.is_dir():
@@ -216,8 +247,8 @@ def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | 
             "the literate source folder does not exist; create it or set [tool.litloom] source"
         )
         raise UserError([Diagnostic(Location(config.source), message)])
-    skip, root = str(build), str(config.root)
-    found = {}
+    skip, root, real_root = str(build), str(config.root), os.path.realpath(config.root)
+    found, out = {}, []
     for folder, subfolders, names in os.walk(source):
         subfolders[:] = [
             d for d in subfolders if not d.startswith(".") and os.path.join(folder, d) != skip
@@ -225,12 +256,21 @@ def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | 
         relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
             relative = f"{relative_folder}/{name}" if relative_folder != "." else name
+            path = os.path.join(folder, name)
             if (
                 not name.startswith(".")
                 and is_document(project, relative)
                 and _watched(config, relative)
             ):
-                found[relative] = traces.signature(os.path.join(folder, name))
+                problem = _linked_out(path, relative, real_root)
+                if problem is None:
+                    found[relative] = traces.signature(path)
+                out += [problem] if problem else []
+        if config.source != ".":  # linked folders, never followed, but none may lead out
+            out += filter(None, (_linked_out(os.path.join(folder, d), f"{relative_folder}/{d}",
+                                             real_root) for d in subfolders))
+    if out:
+        raise UserError(out)
     return dict(sorted(found.items()))
 
 
@@ -238,6 +278,12 @@ def is_document(project: Project, relative: str) -> bool:
     """Whether a reader takes the file: litloom's, by suffix (asked first, since it costs
     nothing), or the dialect's (which may import its reader to say)."""
     return reader_for(relative) is not None or project.reader(relative) is not None
+
+
+def _linked_out(path: str, relative: str, real_root: str) -> Diagnostic | None:
+    """The problem of a source (file or folder) that a symbolic link leads out of the project."""
+    real = leads_out(path, real_root) if os.path.islink(path) else None
+    return Diagnostic(Location(relative), _outside(real)) if real is not None else None
 
 
 def _watched(config: Config, relative: str) -> bool:

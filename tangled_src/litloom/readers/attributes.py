@@ -135,7 +135,7 @@ def parse_options(
             )
             continue
         value = option["value"] if ":" in option["colon"] or option["value"] else None
-        if value is not None and value == "" and option["key"] in ("file", "chunk"):
+        if not value and option["key"] in ("file", "chunk"):
             problems.append((index, f"option '{option['key']}' needs a value"))
             continue
         options.append((option["key"], "true" if value is None else _unquote(value)))

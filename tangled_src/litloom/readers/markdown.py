@@ -96,6 +96,8 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         problems.append(
             Diagnostic(where, f"chunk name {name!r} may not be empty or contain < or >")
         )
+    if target and (target.endswith("/") or target.rsplit("/", 1)[-1] in (".", "..")):
+        problems.append(Diagnostic(where, f"file={target} names a folder; a target is a file"))
     if problems:
         return None, problems
     first = fence.line + 1 + count

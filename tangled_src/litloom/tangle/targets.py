@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -45,15 +46,16 @@ def collect_targets(documents: Iterable[Document]) -> tuple[dict[str, Target], l
                 problem = _conflict(claimed, chunk)
             if problem:
                 problems.append(Diagnostic(where, problem))
-    return targets, problems + _files_as_folders(targets)
+    return targets, problems + _files_as_folders(targets) + _one_file_elsewhere(targets)
 
 
 def _files_as_folders(targets: dict[str, Target]) -> list[Diagnostic]:
     """A target that another target needs as a folder (`file=pkg` and `file=pkg/mod.py`)."""
     problems = []
+    folded = {_fold(path): target for path, target in targets.items()}
     for path, target in targets.items():
         for folder in list(PurePosixPath(path).parents)[:-1]:
-            other = targets.get(str(folder))
+            other = folded.get(_fold(str(folder)))
             if other is not None:
                 problems.append(
                     Diagnostic(
@@ -63,6 +65,28 @@ def _files_as_folders(targets: dict[str, Target]) -> list[Diagnostic]:
                         "makes it a file",
                     )
                 )
+    return problems
+
+
+def _fold(path: str) -> str:
+    """The name under which macOS and Windows know `path`: one case, one Unicode form."""
+    return unicodedata.normalize("NFC", path).lower()
+
+
+def _one_file_elsewhere(targets: dict[str, Target]) -> list[Diagnostic]:
+    """Targets that are different files on Linux but one file on macOS and Windows."""
+    by_fold: dict[str, list[Target]] = {}
+    for target in targets.values():
+        by_fold.setdefault(_fold(target.path), []).append(target)
+    problems = []
+    for same in (group for group in by_fold.values() if len(group) > 1):
+        for target in same:
+            others = ", ".join(f"file={o.path} at {o.location}" for o in same if o is not target)
+            message = (
+                f"file={target.path} and {others} differ only in case (or in Unicode form): "
+                "on macOS and Windows they are one file; rename one of them"
+            )
+            problems.append(Diagnostic(target.location, message))
     return problems
 
 
