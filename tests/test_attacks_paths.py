@@ -10,6 +10,7 @@ outside it (an audit hook watches every `open`).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -272,3 +273,172 @@ def test_a_file_option_without_a_value_in_a_notebook_is_refused(project: Project
     project.write({"literate/n.ipynb": nbformat.writes(nbformat.v4.new_notebook(cells=cells))})
     run = refused(project, outside, "tangle", where="literate/n.ipynb")
     assert "needs a value" in run.stderr
+
+
+# Item 9: symbolic links leading out, file by file.
+
+def test_stitch_never_reads_a_tangled_file_linked_out(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED})
+    assert project.loom("tangle").exit_code == 0
+    tangled = project.root / "tangled_src" / "planted.py"
+    (outside / "t.py").write_text(tangled.read_text() + "SECRET = 'SECRET-OUTSIDE'\n")
+    tangled.unlink()
+    os.symlink(outside / "t.py", tangled)
+    run = refused(project, outside, "stitch", where="tangled_src/planted.py")
+    assert "leads outside the tangle root through a symbolic link" in run.stderr
+
+
+def test_stitch_never_reads_a_tangled_folder_linked_out(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": "# A\n\n" + chunk(" {.python file=pkg/t.py}", "x = 1")})
+    assert project.loom("tangle").exit_code == 0
+    (outside / "pkg").mkdir()
+    (outside / "pkg" / "t.py").write_text(project.read("tangled_src/pkg/t.py") + "SECRET = 1\n")
+    (project.root / "tangled_src" / "pkg" / "t.py").unlink()
+    (project.root / "tangled_src" / "pkg").rmdir()
+    os.symlink(outside / "pkg", project.root / "tangled_src" / "pkg")
+    refused(project, outside, "stitch", where="tangled_src/pkg/t.py")
+
+
+@pytest.mark.parametrize("args", [("tangle",), ("check",), ("tangle", "--force"), ("where",
+                                  "tangled_src/planted.py:2")], ids=lambda a: "-".join(a))
+def test_a_tangled_file_linked_out_is_neither_read_nor_written(project: Project, outside: Path,
+                                                               args: tuple) -> None:
+    project.write({"literate/a.md": PLANTED})
+    assert project.loom("tangle").exit_code == 0
+    tangled = project.root / "tangled_src" / "planted.py"
+    (outside / "t.py").write_text("SECRET = 'SECRET-OUTSIDE'\n")
+    tangled.unlink()
+    os.symlink(outside / "t.py", tangled)
+    inside, out = snapshot(project.root), snapshot(outside)
+    with opened() as seen:
+        run = project.loom(*args)
+    assert run.exit_code in (0, 2), run.stderr  # `where` needs no tangled file
+    assert "SECRET" not in run.stdout + run.stderr
+    assert snapshot(outside) == out and not [p for p in seen if "outside" in p]
+    if run.exit_code == 2:
+        assert snapshot(project.root) == inside and run.stderr.startswith("literate/a.md:3:")
+
+
+def test_a_manifest_linked_out_is_never_read(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED})
+    assert project.loom("tangle").exit_code == 0
+    manifest = project.root / "tangled_src" / ".litloom-manifest"
+    (outside / "m").write_text("SECRET-OUTSIDE\n")
+    manifest.unlink()
+    os.symlink(outside / "m", manifest)
+    for args in (("tangle",), ("check",), ("stitch",), ("tangle", "--force")):
+        refused(project, outside, *args, where="tangled_src/.litloom-manifest")
+
+
+def test_litloom_s_own_files_linked_out_are_never_read(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED})
+    assert project.loom("tangle").exit_code == 0
+    state = project.root / "build" / "litloom" / "state.marshal"
+    (outside / "state").write_bytes(state.read_bytes())
+    state.unlink()
+    os.symlink(outside / "state", state)
+    refused(project, outside, "tangle", where="build/litloom/state.marshal")
+
+
+def test_sync_never_reads_a_notebook_linked_out(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED})
+    assert project.loom("sync").exit_code == 0
+    notebook = project.root / "notebooks" / "a.ipynb"
+    (outside / "a.ipynb").write_text(notebook.read_text().replace("x = 1", "x = 'SECRET'"))
+    notebook.unlink()
+    os.symlink(outside / "a.ipynb", notebook)
+    run = refused(project, outside, "sync", where="notebooks/a.ipynb")
+    assert "leads outside the project through a symbolic link" in run.stderr
+
+
+def test_sync_never_writes_through_a_notebooks_folder_linked_out(project: Project,
+                                                                  outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED, "literate/part/b.md": "# B\n",
+                   "notebooks/.keep": ""})
+    os.symlink(outside, project.root / "notebooks" / "part")
+    refused(project, outside, "sync", where="notebooks/part/b.ipynb")
+
+
+RUNBOOK = "---\nrunbook: true\nname: {name}\n---\n\n# R\n\n" + chunk(" {.python}", "print(1)")
+
+
+@pytest.mark.parametrize("name", ["../escape", "OUTSIDE/escape", "sub/escape", "..", "a\\b"])
+@pytest.mark.parametrize("args", [("notebooks",), ("run", "--all"), ("run", "X")],
+                         ids=lambda a: a[0] + (a[1] if len(a) > 1 else ""))
+def test_a_runbook_name_that_is_a_path_is_refused(project: Project, outside: Path, name: str,
+                                                  args: tuple) -> None:
+    name = name.replace("OUTSIDE", str(outside))  # absolute
+    project.write({"literate/r.md": RUNBOOK.replace("{name}", name)})
+    args = tuple(name if a == "X" else a for a in args)
+    run = refused(project, outside, *args, where="literate/r.md:3")
+    assert "must be a plain file name" in run.stderr
+
+
+def test_notebooks_never_read_or_write_a_notebook_linked_out(project: Project,
+                                                             outside: Path) -> None:
+    project.write({"literate/r.md": RUNBOOK.replace("{name}", "r"), "notebooks/.keep": ""})
+    (outside / "r.ipynb").write_text("SECRET-OUTSIDE")
+    os.symlink(outside / "r.ipynb", project.root / "notebooks" / "r.ipynb")
+    refused(project, outside, "notebooks", where="notebooks/r.ipynb")
+
+
+def test_a_plain_runbook_name_still_works(project: Project) -> None:
+    project.write({"literate/r.md": RUNBOOK.replace("{name}", "my runbook-1.0")})
+    run = project.loom("notebooks")
+    assert run.exit_code == 0, run.stderr
+    assert (project.root / "notebooks" / "my runbook-1.0.ipynb").is_file()
+
+
+# Item 9: `loom import nbdev`, and an nbdev project's folders.
+
+CARDS = Path(__file__).parent / "data" / "nbdev-cards"
+
+
+def cards(tmp_path: Path, lib_path: str | None = None, nbs_path: str | None = None) -> Project:
+    root = tmp_path / "cards"
+    shutil.copytree(CARDS, root, ignore=shutil.ignore_patterns("*.py"))
+    with (root / "pyproject.toml").open("a") as settings:  # [tool.nbdev] is the last table
+        settings.write(f'lib_path = "{lib_path}"\n' if lib_path else "")
+        settings.write(f'nbs_path = "{nbs_path}"\n' if nbs_path else "")
+    return Project(root)
+
+
+@pytest.mark.parametrize("lib_path", ["OUTSIDE/lib", "../outside/lib", "../../x", "linked",
+                                      "via/lib"])
+@pytest.mark.parametrize("tangle_root", ["tangled_src", "."])
+def test_import_refuses_a_package_outside_the_project(tmp_path: Path, outside: Path,
+                                                      lib_path: str, tangle_root: str) -> None:
+    project = cards(tmp_path, lib_path.replace("OUTSIDE", str(outside)))
+    os.symlink(outside / "lib", project.root / "linked")
+    os.symlink(outside, project.root / "via")
+    lines = project.read("pyproject.toml").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("lib_path"))
+    run = refused(project, outside, "import", "nbdev", str(project.root), "--tangle-root", tangle_root,
+                  where=f"pyproject.toml:{line}")
+    assert "lib_path" in run.stderr
+
+
+def test_import_refuses_a_package_file_linked_out(tmp_path: Path, outside: Path) -> None:
+    project = cards(tmp_path)
+    (project.root / "cards").mkdir(exist_ok=True)
+    os.symlink(outside / "lib" / "stolen.py", project.root / "cards" / "stolen.py")
+    refused(project, outside, "import", "nbdev", str(project.root), where="cards/stolen.py")
+
+
+def test_import_in_place_refuses_a_module_linked_out(tmp_path: Path, outside: Path) -> None:
+    project = cards(tmp_path)
+    (project.root / "cards").mkdir(exist_ok=True)
+    os.symlink(outside / "lib" / "stolen.py", project.root / "cards" / "core.py")
+    refused(project, outside, "import", "nbdev", str(project.root), "--tangle-root", ".",
+            where="cards/core.py")
+
+
+@pytest.mark.parametrize("nbs_path", ["OUTSIDE/lit", "../outside/lit", "linked"])
+def test_an_nbdev_project_s_notebooks_outside_are_refused(tmp_path: Path, outside: Path,
+                                                          nbs_path: str) -> None:
+    shutil.copy(CARDS / "nbs" / "00_core.ipynb", outside / "lit")
+    project = cards(tmp_path, nbs_path=nbs_path.replace("OUTSIDE", str(outside)))
+    os.symlink(outside / "lit", project.root / "linked")
+    where = "linked" if nbs_path == "linked" else "../outside/lit"
+    for args in (("tangle",), ("import", "nbdev", str(project.root))):
+        refused(project, outside, *args, where=where)

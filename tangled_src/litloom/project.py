@@ -19,6 +19,7 @@ from litloom.model import Chunk, Document
 from litloom.readers import reader_for
 from litloom.report import Reporter, Silent
 from litloom.store import state as traces
+from litloom.store.transaction import MANIFEST
 from litloom.tangle.expand import Expander, index_chunks
 from litloom.tangle.make import Tangled, make
 from litloom.tangle.sourcemap import Origin
@@ -51,7 +52,7 @@ class Project:
     ) -> None:
         self.config = config
         self.layout = Layout.of(config)
-        refuse_folders_outside(config, self.layout)
+        refuse_links_out(config, self.layout)
         self.dialect = dialect_of(config)
         self.reporter: Reporter = reporter or Silent()
         self.started_ns = time.time_ns()  # before any source is looked at
@@ -208,18 +209,39 @@ class Project:
             raise UserError(problems)
 
 
-def refuse_folders_outside(config: Config, layout: Layout) -> None:
-    """Raise UserError, at each folder, if a symbolic link leads one out of the project."""
+def refuse_links_out(config: Config, layout: Layout) -> None:
+    """Raise UserError, at each folder or file of litloom's, if a symbolic link leads it out
+    of the project."""
     root = os.path.realpath(config.root)
-    problems, out = [], []
-    for folder in (config.path(config.source), *layout.folders):
-        real = leads_out(folder, root)
-        if real is not None and not any(o in folder.parents for o in out):
-            out.append(folder)
-            shown = folder.relative_to(config.root).as_posix()
-            problems.append(Diagnostic(Location(shown), _outside(real)))
+    problems = _links_out(config.root, root, [config.path(config.source), *layout.folders])
+    if not problems:
+        problems = _links_out(config.root, root, _own_files(layout))
     if problems:
         raise UserError(problems)
+
+
+def _links_out(top: Path, root: str, paths: list[Path]) -> list[Diagnostic]:
+    """A problem at each path leading out of `root`, but not at one inside such a path."""
+    problems: list[Diagnostic] = []
+    out: list[Path] = []
+    for path in paths:
+        real = leads_out(path, root)
+        if real is not None and not any(o in path.parents for o in out):
+            out.append(path)
+            shown = os.path.relpath(path, top)
+            plain = shown == ".." or shown.startswith(".." + os.sep)  # a dialect's setting
+            where = Location(Path(shown).as_posix())
+            problems.append(Diagnostic(where, _outside(real, link=not plain)))
+    return problems
+
+
+def _own_files(layout: Layout) -> list[Path]:
+    """The files litloom reads back: the manifest, and the links in its work folder."""
+    try:
+        work = [Path(e.path) for e in os.scandir(layout.work) if e.is_symlink()]
+    except OSError:  # no work folder yet (one that is a file, the writer reports)
+        work = []
+    return [layout.tangle_root / MANIFEST, *work]
 
 
 def leads_out(path: Path | str, within: str) -> str | None:
@@ -230,10 +252,11 @@ def leads_out(path: Path | str, within: str) -> str | None:
     return real
 
 
-def _outside(real: str) -> str:
+def _outside(real: str, link: bool = True) -> str:
+    how = "through a symbolic link " if link else ""
     return (
-        f"leads outside the project through a symbolic link (to {real}); litloom reads and "
-        "writes only inside the project: make it a folder or file of the project"
+        f"leads outside the project {how}(to {real}); litloom reads and writes only inside "
+        "the project: make it a folder or file of the project"
     )
 
 

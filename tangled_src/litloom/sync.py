@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.project import Project
+from litloom.project import Project, leads_out
 from litloom.store.transaction import sha256
 from litloom.store.writer import Transaction
 
@@ -30,10 +31,14 @@ def sync(project: Project) -> Synced:
         record = {}
     writes, synced = Transaction(), Synced([], [])
     conflicts: list[Diagnostic] = []
-    hashes = {}
+    hashes, root = {}, os.path.realpath(project.config.root)
     for document in (p for p in project.sources if p.endswith(".md")):
         name = document[len(source) + 1 : -3] + ".ipynb"
         pair = (document, f"{layout.notebooks.name}/{name}", layout.notebooks / name)
+        if (real := leads_out(pair[2], root)) is not None:
+            message = f"leads outside the project through a symbolic link (to {real})"
+            conflicts.append(Diagnostic(Location(pair[1]), message))
+            continue
         was = record.get(document, {})
         hashes[document] = _sync_pair(project, pair, was, writes, synced, conflicts)
     if conflicts:

@@ -17,16 +17,25 @@ def notebooks(invocation: Invocation) -> None:
     """Write each runbook's notebook to notebooks/NAME.ipynb."""
     import nbformat
 
+    from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
+    from litloom.project import leads_out  # lazy: not for --help
     from litloom.runbooks.run import notebook_for, runbooks  # lazy: not for --help
     from litloom.store.writer import Transaction  # lazy: not for --help
 
     project = invocation.project("notebooks")
-    writes, written = Transaction(), []
+    writes, written, out = Transaction(), [], []
+    root = str(project.config.root.resolve())
     for name in sorted(runbooks(project)):
         _, notebook = notebook_for(project, name)
         path = project.layout.notebooks / f"{name}.ipynb"
-        if writes.update(path, nbformat.writes(notebook).encode("utf-8")):
-            written.append(f"{path.parent.name}/{path.name}")
+        shown = f"{path.parent.name}/{path.name}"
+        if (real := leads_out(path, root)) is not None:
+            message = f"leads outside the project through a symbolic link (to {real})"
+            out.append(Diagnostic(Location(shown), message))
+        elif writes.update(path, nbformat.writes(notebook).encode("utf-8")):
+            written.append(shown)
+    if out:
+        raise UserError(out)
     writes.commit()
     for path in written:
         click.echo(f"wrote {path}")

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 
 from litloom import pipeline
 from litloom.diagnostics.backmap import Backmapper
 from litloom.diagnostics.edits import Edit, apply_edits, write_texts
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.project import Project
+from litloom.project import Project, leads_out
 from litloom.store.transaction import MANIFEST, parse_manifest, sha256
 from litloom.store.writer import Transaction
 
@@ -29,6 +30,7 @@ def stitch(project: Project) -> Stitched:
     project.require()
     config, tangled = project.config, project.tangled
     root = project.layout.tangle_root
+    real_root = os.path.realpath(root)
     manifest = root / MANIFEST
     recorded = {}
     if manifest.exists():
@@ -36,6 +38,14 @@ def stitch(project: Project) -> Stitched:
     mapper = Backmapper(project)
     edits, refused, files, dropped = set(), [], [], 0
     for path, text in sorted(tangled.files.items()):
+        real = leads_out(root / path, real_root)
+        if real is not None:
+            message = (
+                f"leads outside the tangle root through a symbolic link (to {real}); "
+                "stitch reads nothing there: remove the link, then tangle"
+            )
+            refused.append(Diagnostic(Location(config.tangled(path)), message))
+            continue
         try:
             disk = (root / path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -11,7 +11,7 @@ from pathlib import Path
 from litloom.config import load_config
 from litloom.dialects import detect
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.project import Project
+from litloom.project import Project, leads_out
 from litloom.store import transaction
 from litloom.store.writer import Transaction
 
@@ -50,13 +50,18 @@ def read_project(root: Path, tool: str, where: Location, missing: str) -> Projec
 def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[str, str]:
     """The targets on disk that carry the other tool's `mark`, with their sha256."""
     folder = root if tangle_root == "." else root / tangle_root
-    found = {}
+    found, inside, out = {}, os.path.realpath(root), []
     for target in sorted(targets):
         path = folder / target
-        if path.is_file():
+        if (real := leads_out(path, inside)) is not None:
+            message = f"leads outside the project through a symbolic link (to {real})"
+            out.append(Diagnostic(Location(os.path.relpath(path, root)), message))
+        elif path.is_file():
             data = path.read_bytes()
             if mark.encode("utf-8") in data:
                 found[target] = transaction.sha256(data)
+    if out:
+        raise UserError(out)
     return found
 
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 from pathlib import Path
 
 from litloom.config import check_setting
@@ -11,6 +13,7 @@ from litloom.dialects.nbdev.reader import EXPORTS, NbdevCell, layout_of, noteboo
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.importers import Conversion, adopt, fenced, read_project
 from litloom.model import Chunk, Document
+from litloom.project import leads_out
 
 
 def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
@@ -26,6 +29,9 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
     if problem:
         raise UserError([Diagnostic(Location("--tangle-root"), problem)])
     layout = layout_of(config.settings)
+    outside = _package_outside(root, config.setting("dialect"), layout.lib_path)
+    if outside is not None:
+        raise UserError([outside])
     files, targets = {}, set()
     for document in documents:
         text = (root / document.path).read_text(encoding="utf-8")
@@ -41,17 +47,41 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
     return Conversion(root, files, {"source": "literate", "tangle_root": tangle_root}, adopted)
 
 
+def _package_outside(root: Path, dialect: str, lib_path: str) -> Diagnostic | None:
+    """The problem of a `lib_path` outside the project, located at its setting, or None."""
+    settings = "settings.ini" if dialect == "2" else "pyproject.toml"
+    text = (root / settings).read_text(encoding="utf-8") if (root / settings).is_file() else ""
+    found = re.search(r"^\s*lib_path\s*[=:]", text, re.M)
+    where = Location(settings, text.count("\n", 0, found.start()) + 1 if found else 0)
+    normal = posixpath.normpath(lib_path.replace("\\", "/"))
+    if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
+        return Diagnostic(where, f"lib_path {lib_path!r} must be a folder inside the project")
+    real = leads_out(root / normal, os.path.realpath(root))
+    if real is None:
+        return None
+    message = (
+        f"lib_path {lib_path!r} leads outside the project through a symbolic link (to "
+        f"{real}); loom import copies nothing from outside the project"
+    )
+    return Diagnostic(where, message)
+
+
 def _hand_written(root: Path, lib_path: str, targets: set[str], mark: str) -> list[str]:
     """The package's Python files no notebook exports: `__init__.py` and its like (not
     nbdev's index `_modidx.py`), project-relative."""
-    folder = root / lib_path
-    found = []
+    folder, inside = root / lib_path, os.path.realpath(root)
+    found, out = [], []
     for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
         relative = path.relative_to(root).as_posix()
         if relative in targets or path.name == "_modidx.py" or "__pycache__" in path.parts:
             continue
-        if mark not in path.read_text(encoding="utf-8", errors="replace"):
+        if (real := leads_out(path, inside)) is not None:
+            message = f"leads outside the project through a symbolic link (to {real})"
+            out.append(Diagnostic(Location(relative), message))
+        elif mark not in path.read_text(encoding="utf-8", errors="replace"):
             found.append(relative)
+    if out:
+        raise UserError(out)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -44,11 +45,15 @@ class Request:
 def runbooks(project: Project) -> dict[str, Runbook]:
     """Every runbook of the project, by name."""
     project.require()
-    found = {}
+    found, problems = {}, []
     for document in project.documents:
         if is_runbook(document):
             book = runbook(document)
             found[book.name] = book
+            if not _plain(book.name):
+                problems.append(_bad_name(project, book))
+    if problems:
+        raise UserError(problems)
     return found
 
 
@@ -67,6 +72,20 @@ def notebook_for(project: Project, name: str) -> tuple[Runbook, Any]:
     book = books[name]
     text = project.text(book.document.path).removeprefix("\ufeff")
     return book, to_notebook(book, text, project.expander)
+
+
+def _plain(name: str) -> bool:
+    return name not in ("", ".", "..") and not re.search(r"[/\\\x00-\x1f]", name)
+
+
+def _bad_name(project: Project, book: Runbook) -> Diagnostic:
+    lines = project.text(book.document.path).splitlines()
+    line = next((i for i, text in enumerate(lines, 1) if re.match(r"name\s*:", text)), 1)
+    message = (
+        f"runbook name {book.name!r} must be a plain file name, with no '/' or '\\', "
+        "not '.' or '..': it names notebooks/NAME.ipynb and build/runs/NAME/"
+    )
+    return Diagnostic(Location(book.document.path, line), message)
 
 
 def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
