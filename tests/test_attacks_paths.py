@@ -413,7 +413,8 @@ def test_import_refuses_a_package_outside_the_project(tmp_path: Path, outside: P
     os.symlink(outside, project.root / "via")
     lines = project.read("pyproject.toml").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if text.startswith("lib_path"))
-    run = refused(project, outside, "import", "nbdev", str(project.root), "--tangle-root", tangle_root,
+    run = refused(project, outside, "import", "nbdev", str(project.root),
+                  "--tangle-root", tangle_root,
                   where=f"pyproject.toml:{line}")
     assert "lib_path" in run.stderr
 
@@ -442,3 +443,72 @@ def test_an_nbdev_project_s_notebooks_outside_are_refused(tmp_path: Path, outsid
     where = "linked" if nbs_path == "linked" else "../outside/lit"
     for args in (("tangle",), ("import", "nbdev", str(project.root))):
         refused(project, outside, *args, where=where)
+
+
+# Links that stay in the project but leave the tangle root, and odd folders: refused or fine,
+# never a crash, never half a run.
+
+def test_a_link_from_the_tangle_root_to_the_sources_is_refused(project: Project,
+                                                               outside: Path) -> None:
+    project.write({"literate/a.md": "# A\n\n" + chunk(" {.python file=pkg/a.md}", "x = 1")})
+    (project.root / "tangled_src").mkdir()
+    os.symlink("../literate", project.root / "tangled_src" / "pkg")
+    run = refused(project, outside, "tangle", where="literate/a.md:3")
+    assert "leads outside the tangle root" in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["loop", "file", "dangling"])
+@pytest.mark.parametrize("path", ["tangled_src", "build", "notebooks", "literate",
+                                  "literate/b.md"])
+@pytest.mark.parametrize("command", ["tangle", "sync"])
+def test_odd_folders_are_refused_or_fine(project: Project, outside: Path, kind: str, path: str,
+                                         command: str) -> None:
+    project.write({"literate/a.md": PLANTED})
+    target = project.root / path
+    if target.is_dir():
+        shutil.rmtree(target)
+    if kind == "file":
+        target.write_text("not a folder\n")
+    else:
+        os.symlink(target.name if kind == "loop" else f"missing-{target.name}", target)
+    before, out = snapshot(project.root), snapshot(outside)
+    run = project.loom(command)
+    assert run.exit_code in (0, 2), run.stderr
+    if run.exit_code == 2:
+        assert snapshot(project.root) == before and run.stderr.count(":") >= 1
+    assert snapshot(outside) == out
+
+
+def test_a_mermaid_linked_to_a_secret_is_never_published(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED,
+                   "pyproject.toml": '[tool.litloom]\nmermaid_js = "vendor/mermaid.min.js"\n'})
+    (outside / "id_ed25519").write_text("SECRET-OUTSIDE KEY\n")
+    (project.root / "vendor").mkdir()
+    os.symlink(outside / "id_ed25519", project.root / "vendor" / "mermaid.min.js")
+    inside = snapshot(project.root)
+    run = project.loom("weave")
+    assert run.exit_code == 2 and run.stderr.startswith("pyproject.toml: vendor/mermaid.min.js")
+    assert "not a JavaScript (.js) file" in run.stderr
+    assert snapshot(project.root) == inside
+
+
+def test_a_mermaid_linked_to_a_shared_copy_is_fine(project: Project, outside: Path) -> None:
+    project.write({"literate/a.md": PLANTED})
+    (outside / "mermaid" / "dist").mkdir(parents=True)
+    (outside / "mermaid" / "dist" / "mermaid.min.js").write_text("/* mermaid */\n")
+    (project.root / "node_modules").mkdir()
+    os.symlink(outside / "mermaid", project.root / "node_modules" / "mermaid")
+    run = project.loom("weave")
+    assert run.exit_code == 0, run.stderr
+    assert project.read("build/docs/assets/javascripts/mermaid.min.js") == "/* mermaid */\n"
+
+
+def test_init_never_writes_through_a_folder_linked_out(tmp_path: Path, outside: Path) -> None:
+    folder = tmp_path / "new"
+    folder.mkdir()
+    os.symlink(outside / "lit", folder / "literate")
+    project = Project(folder)
+    inside, out = snapshot(folder), snapshot(outside)
+    run = project.loom("init", str(folder))
+    assert run.exit_code == 2 and run.stderr.startswith(f"{folder}/literate/index.md:")
+    assert snapshot(folder) == inside and snapshot(outside) == out

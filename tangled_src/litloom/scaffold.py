@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import keyword
+import os
 import re
 from pathlib import Path
 from string import Template
 
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.project import leads_out
 from litloom.store.writer import Transaction
 
 
@@ -40,14 +42,19 @@ def scaffold(directory: Path, name: str | None = None) -> list[Path]:
     files = {path: Template(text).substitute(values) for path, text in TEMPLATES.items()}
     if directory.exists() and not directory.is_dir():
         raise UserError([Diagnostic(Location(str(directory)), "exists and is not a folder")])
-    existing = [directory / path for path in files if (directory / path).exists()]
-    if existing:
-        raise UserError(
-            [
-                Diagnostic(Location(str(path)), "already exists; loom init never overwrites a file")
-                for path in existing
-            ]
-        )
+    exists = "already exists; loom init never overwrites a file"
+    problems = [
+        Diagnostic(Location(str(directory / path)), exists)
+        for path in files
+        if (directory / path).exists()
+    ]
+    inside = os.path.realpath(directory)
+    for path in files:
+        if (real := leads_out(directory / path, inside)) is not None:
+            message = f"leads outside the project through a symbolic link (to {real})"
+            problems.append(Diagnostic(Location(str(directory / path)), message))
+    if problems:
+        raise UserError(problems)
     writes = Transaction()
     for path, text in files.items():
         writes.write(directory / path, text.encode("utf-8"))

@@ -69,8 +69,10 @@ def _files_as_folders(targets: dict[str, Target]) -> list[Diagnostic]:
 
 
 def _fold(path: str) -> str:
-    """The name under which macOS and Windows know `path`: one case, one Unicode form."""
-    return unicodedata.normalize("NFC", path).lower()
+    """The name under which macOS and Windows know `path`: one case, one Unicode form, and
+    (as Windows has it) no dot or space at the end of a name."""
+    parts = unicodedata.normalize("NFC", path).lower().split("/")
+    return "/".join(part.rstrip(". ") or part for part in parts)
 
 
 def _one_file_elsewhere(targets: dict[str, Target]) -> list[Diagnostic]:
@@ -83,8 +85,8 @@ def _one_file_elsewhere(targets: dict[str, Target]) -> list[Diagnostic]:
         for target in same:
             others = ", ".join(f"file={o.path} at {o.location}" for o in same if o is not target)
             message = (
-                f"file={target.path} and {others} differ only in case (or in Unicode form): "
-                "on macOS and Windows they are one file; rename one of them"
+                f"file={target.path} and {others} differ only in case (or in Unicode form, "
+                "or by a trailing dot): on macOS and Windows they are one file; rename one"
             )
             problems.append(Diagnostic(target.location, message))
     return problems

@@ -154,6 +154,9 @@ def _assets(project: Project) -> dict[str, bytes]:
             "(scripts/setup does), or set [tool.litloom] mermaid_js"
         )
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
+    if mermaid.resolve().suffix != ".js":
+        message = f"{config.mermaid_js} is {mermaid.resolve()}, not a JavaScript (.js) file"
+        raise UserError([Diagnostic(Location("pyproject.toml"), message)])
     return {
         "assets/javascripts/mermaid.min.js": mermaid.read_bytes(),
         "assets/stylesheets/litloom.css": CSS.encode("utf-8"),
