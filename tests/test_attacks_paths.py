@@ -512,3 +512,21 @@ def test_init_never_writes_through_a_folder_linked_out(tmp_path: Path, outside: 
     run = project.loom("init", str(folder))
     assert run.exit_code == 2 and run.stderr.startswith(f"{folder}/literate/index.md:")
     assert snapshot(folder) == inside and snapshot(outside) == out
+
+
+@pytest.mark.parametrize("target", ["build/litloom/state.marshal", "build/litloom",
+                                    "Build/LITLOOM/x.py", "build/site/index.html",
+                                    "build/runs/r/x.json", "build/docs/index.md"])
+def test_a_target_in_litloom_s_own_folders_is_refused(project: Project, outside: Path,
+                                                      target: str) -> None:
+    project.write({"pyproject.toml": '[tool.litloom]\ntangle_root = "."\n',
+                   "literate/a.md": "# A\n\n" + chunk(f" {{.python file={target}}}", "x = 1")})
+    run = refused(project, outside, "tangle", where="literate/a.md:3")
+    assert "which litloom writes itself" in run.stderr
+
+
+def test_a_target_elsewhere_in_build_is_fine(project: Project) -> None:
+    project.write({"pyproject.toml": '[tool.litloom]\ntangle_root = "."\n',
+                   "literate/a.md": "# A\n\n" + chunk(" {.python file=build/gen.py}", "x = 1")})
+    assert project.loom("tangle").exit_code == 0
+    assert project.loom("tangle").exit_code == 0 and project.loom("check").exit_code == 0

@@ -279,19 +279,21 @@ def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | 
         relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in names:
             relative = f"{relative_folder}/{name}" if relative_folder != "." else name
-            path = os.path.join(folder, name)
             if (
                 not name.startswith(".")
                 and is_document(project, relative)
                 and _watched(config, relative)
             ):
-                problem = _linked_out(path, relative, real_root)
+                path = os.path.join(folder, name)
+                problem = _linked_out(path, root, real_root)
                 if problem is None:
                     found[relative] = traces.signature(path)
-                out += [problem] if problem else []
-        if config.source != ".":  # linked folders, never followed, but none may lead out
-            out += filter(None, (_linked_out(os.path.join(folder, d), f"{relative_folder}/{d}",
-                                             real_root) for d in subfolders))
+                else:
+                    out.append(problem)
+        if config.source != ".":  # a linked folder is never followed, but may not lead out
+            for name in subfolders:
+                problem = _linked_out(os.path.join(folder, name), root, real_root)
+                out += [problem] if problem is not None else []
     if out:
         raise UserError(out)
     return dict(sorted(found.items()))
@@ -303,10 +305,12 @@ def is_document(project: Project, relative: str) -> bool:
     return reader_for(relative) is not None or project.reader(relative) is not None
 
 
-def _linked_out(path: str, relative: str, real_root: str) -> Diagnostic | None:
+def _linked_out(path: str, root: str, real_root: str) -> Diagnostic | None:
     """The problem of a source (file or folder) that a symbolic link leads out of the project."""
     real = leads_out(path, real_root) if os.path.islink(path) else None
-    return Diagnostic(Location(relative), _outside(real)) if real is not None else None
+    if real is None:
+        return None
+    return Diagnostic(Location(os.path.relpath(path, root).replace(os.sep, "/")), _outside(real))
 
 
 def _watched(config: Config, relative: str) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.layout import Layout
 from litloom.model import Document
 from litloom.store import state as traces
 from litloom.store.transaction import sha256
@@ -39,7 +40,7 @@ def make(
     """
     state = state or traces.State()
     index = index_chunks(documents)
-    targets, target_problems = collect_targets(documents)
+    targets, target_problems = collect_targets(documents, _litloom_s_folders(config))
     problems = [*(problems or []), *target_problems]
     expander = Expander(index, indent_blank=config.indent_blank_lines)
     changed_keys = _changed_keys(documents, changed, state)
@@ -83,6 +84,16 @@ def _changed_keys(
 def _verified(config: Config, state: traces.State) -> set[str]:
     root = config.path(config.tangle_root)
     return {p for p, s in state.outputs.items() if traces.signature(root / p) == s}
+
+
+def _litloom_s_folders(config: Config) -> list[str]:
+    layout = Layout.of(config)
+    folders = (layout.work, layout.docs, layout.site, layout.runs)
+    return [
+        folder.relative_to(layout.tangle_root).as_posix()
+        for folder in folders
+        if layout.tangle_root in folder.parents
+    ]
 
 
 def _render(

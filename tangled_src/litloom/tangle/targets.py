@@ -25,8 +25,11 @@ class Target:
     location: Location  # the first chunk that claims it
 
 
-def collect_targets(documents: Iterable[Document]) -> tuple[dict[str, Target], list[Diagnostic]]:
-    """The targets claimed by the documents, by path, and every problem with the claims."""
+def collect_targets(
+    documents: Iterable[Document], reserved: Iterable[str] = ()
+) -> tuple[dict[str, Target], list[Diagnostic]]:
+    """The targets claimed by the documents, by path, and every problem with the claims;
+    `reserved` are the folders, under the tangle root, that litloom writes itself."""
     targets: dict[str, Target] = {}
     roots: dict[str, str] = {}  # key -> path
     problems: list[Diagnostic] = []
@@ -46,7 +49,8 @@ def collect_targets(documents: Iterable[Document]) -> tuple[dict[str, Target], l
                 problem = _conflict(claimed, chunk)
             if problem:
                 problems.append(Diagnostic(where, problem))
-    return targets, problems + _files_as_folders(targets) + _one_file_elsewhere(targets)
+    problems += _files_as_folders(targets) + _one_file_elsewhere(targets)
+    return targets, problems + _in_litloom_s_folders(targets, reserved)
 
 
 def _files_as_folders(targets: dict[str, Target]) -> list[Diagnostic]:
@@ -89,6 +93,16 @@ def _one_file_elsewhere(targets: dict[str, Target]) -> list[Diagnostic]:
                 "or by a trailing dot): on macOS and Windows they are one file; rename one"
             )
             problems.append(Diagnostic(target.location, message))
+    return problems
+
+
+def _in_litloom_s_folders(targets: dict[str, Target], reserved: Iterable[str]) -> list[Diagnostic]:
+    problems = []
+    for folder in reserved:
+        for path, target in targets.items():
+            if _fold(path) == _fold(folder) or _fold(path).startswith(_fold(folder) + "/"):
+                message = f"file={path} is in {folder}, which litloom writes itself"
+                problems.append(Diagnostic(target.location, message))
     return problems
 
 
