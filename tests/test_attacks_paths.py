@@ -530,3 +530,12 @@ def test_a_target_elsewhere_in_build_is_fine(project: Project) -> None:
                    "literate/a.md": "# A\n\n" + chunk(" {.python file=build/gen.py}", "x = 1")})
     assert project.loom("tangle").exit_code == 0
     assert project.loom("tangle").exit_code == 0 and project.loom("check").exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["a\tb.py", "a\x1b[2Jb.py", "a\x7fb.py", "a\x01b.py"])
+def test_a_control_character_in_a_target_is_refused(project: Project, outside: Path,
+                                                    name: str) -> None:
+    cells = [nbformat.v4.new_code_cell(f"#| file: {name}\nx = 1")]
+    project.write({"literate/n.ipynb": nbformat.writes(nbformat.v4.new_notebook(cells=cells))})
+    run = refused(project, outside, "tangle", where="literate/n.ipynb")
+    assert "control character" in run.stderr or "malformed" in run.stderr

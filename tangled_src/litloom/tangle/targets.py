@@ -137,6 +137,8 @@ def unsafe_path(target: str) -> str | None:
     """Why `target` may not be written under the tangle root, or None if it may."""
     if "\x00" in target:
         return f"file={target!r} contains a NUL byte"
+    if any(c < " " or c == "\x7f" for c in target):
+        return f"file={target!r} contains a control character"
     if "\\" in target:
         return f"file={target} uses '\\'; write paths with '/'"
     if target.startswith(("/", "~")) or _DRIVE.match(target):
