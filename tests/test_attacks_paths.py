@@ -539,3 +539,26 @@ def test_a_control_character_in_a_target_is_refused(project: Project, outside: P
     project.write({"literate/n.ipynb": nbformat.writes(nbformat.v4.new_notebook(cells=cells))})
     run = refused(project, outside, "tangle", where="literate/n.ipynb")
     assert "control character" in run.stderr or "malformed" in run.stderr
+
+
+# An Entangled project's sources are the whole project folder: links to data folders there are
+# never followed and stay allowed; a document linked out is refused all the same.
+
+ENTANGLED = '[project]\nname = "x"\n\n[tool.entangled]\nwatch_list = ["**/*.md"]\n'
+
+
+def test_an_entangled_project_keeps_its_links_to_data(project: Project, outside: Path) -> None:
+    (project.root / "pyproject.toml").write_text(ENTANGLED)
+    project.write({"docs/a.md": chunk(" {.python file=out/a.py}", "A = 1")})
+    os.symlink(outside / "lit", project.root / "data")  # holds secret.md: never followed
+    with opened() as seen:
+        run = project.loom("tangle")
+    assert run.exit_code == 0, run.stderr
+    assert not [p for p in seen if p.startswith(os.path.realpath(outside))]
+
+
+def test_an_entangled_document_linked_out_is_refused(project: Project, outside: Path) -> None:
+    (project.root / "pyproject.toml").write_text(ENTANGLED)
+    project.write({"docs/a.md": chunk(" {.python file=out/a.py}", "A = 1")})
+    os.symlink(outside / "secret.md", project.root / "README.md")
+    refused(project, outside, "tangle", where="README.md")

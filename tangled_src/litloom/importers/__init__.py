@@ -55,7 +55,8 @@ def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[st
         path = folder / target
         if (real := leads_out(path, inside)) is not None:
             message = f"leads outside the project through a symbolic link (to {real})"
-            out.append(Diagnostic(Location(os.path.relpath(path, root)), message))
+            shown = os.path.relpath(path, root).replace(os.sep, "/")
+            out.append(Diagnostic(Location(shown), message))
         elif path.is_file():
             data = path.read_bytes()
             if mark.encode("utf-8") in data:
