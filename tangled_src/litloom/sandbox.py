@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import select
@@ -183,27 +184,25 @@ def run(
     sandbox: Sandbox,
     argv: Sequence[str],
     *,
-    stdin: bytes = b"",
+    stdin: bytes | None = b"",
     timeout: float | None = None,
     limit: int = 64 * _MIB,
+    capture: bool = True,
 ) -> Finished:
-    """Run `argv` in `sandbox`; kill it all after `timeout` seconds."""
-    with (
-        tempfile.TemporaryDirectory(prefix="loom-sandbox-") as folder,
-        tempfile.TemporaryFile() as given,
-        tempfile.TemporaryFile() as out,
-        tempfile.TemporaryFile() as err,
-    ):
-        given.write(stdin)
+    """Run `argv` in `sandbox`; kill it all after `timeout` seconds. Without `capture`, it
+    prints to litloom's standard output and error; with `stdin=None`, it reads litloom's."""
+    with contextlib.ExitStack() as stack:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="loom-sandbox-"))
+        given, out, err = (stack.enter_context(tempfile.TemporaryFile()) for _ in range(3))
+        given.write(stdin or b"")
         given.seek(0)
-        scratch = SCRATCH if sandbox.confined else folder
         process = subprocess.Popen(
             sandbox.command(argv),
-            stdin=given,
-            stdout=out,
-            stderr=err,
+            stdin=None if stdin is None else given,
+            stdout=out if capture else None,
+            stderr=err if capture else None,
             cwd=folder,
-            env=sandbox.environ(scratch),
+            env=sandbox.environ(SCRATCH if sandbox.confined else folder),
             start_new_session=True,
         )
         try:

@@ -4,12 +4,8 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import marshal
-import posixpath
-import sys
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -296,6 +292,8 @@ with tarfile.open(fileobj=result, mode="w|") as tar:
 
 
 def _site_in_the_sandbox(layout: Layout, arguments: tuple[str, ...]) -> None:
+    import sys
+
     where = Location("mkdocs.yml")
     if missing := sandbox.missing():
         why = "loom build --no-exec runs mkdocs in the sandbox, for mkdocs.yml can run code"
@@ -309,12 +307,18 @@ def _site_in_the_sandbox(layout: Layout, arguments: tuple[str, ...]) -> None:
     done = sandbox.run(box, argv, limit=sandbox.TOOLS.file_size)
     said = done.stderr.decode(errors="replace").strip().splitlines()
     if done.code != 0 or done.overflow:
-        shown = [line for line in said if line.startswith("mkdocs: ")] + said[-1:]
-        raise UserError([Diagnostic(where, "\n".join(shown) or f"mkdocs failed: exit {done.code}")])
+        last = said[-1] if said else f"exit {done.code}"
+        last = last if last.startswith("mkdocs failed") else f"mkdocs failed: {last}"
+        shown = [line for line in said[:-1] if line.startswith("mkdocs: ")] + [last]
+        raise UserError([Diagnostic(where, "\n".join(shown))])
     _stage_site(layout, done.stdout)
 
 
 def _stage_site(layout: Layout, archive: bytes) -> None:
+    import io
+    import posixpath
+    import tarfile
+
     writes, made = Transaction(), set()
     try:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
