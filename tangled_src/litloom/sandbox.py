@@ -29,7 +29,7 @@ class Limits:
 
     cpu: int = 0  # CPU seconds of each process (0: none)
     memory: int = 2048 * _MIB  # address space of each process
-    processes: int = 64  # processes and threads at once
+    processes: int = 32  # processes and threads at once
     file_size: int = 256 * _MIB  # the largest file it may write, standard output included
     scratch: int = 256 * _MIB  # the size of its writable folder
 

@@ -26,19 +26,19 @@ def test(
     invocation: Invocation, cov: bool, confine: bool | None, pytest_args: tuple[str, ...]
 ) -> None:
     """Run the drift check, then pytest: test chunks, prose doctests and tests/."""
-    import os
-    import subprocess
-    import tempfile
-    from pathlib import Path
-
     from litloom import pipeline, sandbox  # lazy: not for --help
 
     project = invocation.project("test", use_traces=False)
     if not pipeline.check(project).clean:
         click.echo("loom test: the tangled files are out of date; run `loom tangle`", err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    confined = sandbox.confines_tools(project.config.sandbox, confine)
     command = [sys.executable, "-m", "pytest", *pytest_args]
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    confined = sandbox.confines_tools(project.config.sandbox, confine)
     with tempfile.TemporaryDirectory(prefix="loom-test-") as scratch:
         data = Path(scratch, "coverage") if confined else project.layout.coverage
         if cov:

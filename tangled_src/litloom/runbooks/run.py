@@ -210,12 +210,6 @@ def _papermill(
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # its notes would bury the progress
     config, kernels = project.config, project.layout.kernels
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": KERNEL["display_name"],
-        "language": "python",
-    }
-    write_file(kernels / "kernels" / KERNEL["name"] / "kernel.json", json.dumps(spec).encode())
     engine: dict[str, Any] = {}
     if sandbox.confines_tools(config.sandbox, request.sandbox):
         if problem := sandbox.missing():
@@ -224,6 +218,12 @@ def _papermill(
         folder = source.parent / "kernel"
         make_folder(folder)
         engine["kernel_manager_class"] = sandboxed_kernel(project, secrets, folder)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": KERNEL["display_name"],
+        "language": "python",
+    }
+    write_file(kernels / "kernels" / KERNEL["name"] / "kernel.json", json.dumps(spec).encode())
     keys = ["JUPYTER_PATH", "PYTHONPATH", *map(secret_variable, secrets)]
     saved = {k: os.environ.get(k) for k in keys}
     os.environ["JUPYTER_PATH"] = os.pathsep.join(

@@ -78,9 +78,11 @@ def timeout_of(chunk: Chunk, ceiling: float) -> tuple[float, Diagnostic | None]:
     except (TypeError, ValueError):
         shown = value if len(value) < 40 else value[:40] + "..."
         return 0, Diagnostic(where, f"timeout must be a number of seconds, not {shown!r}")
-    if not 0 < seconds <= ceiling:  # nan too
-        limit = f"{ceiling:g} s, [tool.litloom] timeout_ceiling"
-        return 0, Diagnostic(where, f"timeout {value} is not within 0 and {limit}")
+    if not seconds > 0:  # nan too
+        return 0, Diagnostic(where, f"timeout must be more than 0 seconds, not {value!r}")
+    if seconds > ceiling:
+        limit = f"{ceiling:g} s ([tool.litloom] timeout_ceiling)"
+        return 0, Diagnostic(where, f"timeout {value} is more than the project allows: {limit}")
     return seconds, None
 
 
