@@ -23,8 +23,9 @@ class Built:
     site_rebuilt: bool
 
 
-def build(project: Project) -> Built:
-    """Tangle, check, weave, then the site unless nothing it reads changed."""
+def build(project: Project, *, execute: bool = True) -> Built:
+    """Tangle, check, weave, then the site unless nothing it reads changed; with
+    `execute=False` (`--no-exec`), no code of the project runs."""
     reporter = project.reporter
     changed = len(project.changed)
     reporter.stage("tangle", f"{changed} document{'s' * (changed != 1)} changed")
@@ -37,7 +38,7 @@ def build(project: Project) -> Built:
         raise UserError([Diagnostic(Location(project.config.tangle_root), message)])
     reporter.stage("weave", f"{len(project.documents)} documents")
     writes = Transaction()
-    woven = weave(project, writes)
+    woven = weave(project, writes, execute=execute)
     writes.commit()
     layout = project.layout
     mkdocs = (layout.root / "mkdocs.yml").read_text(encoding="utf-8")
@@ -48,6 +49,6 @@ def build(project: Project) -> Built:
         return Built(plan, woven, False)
     why = "no site yet" if not index.exists() else f"{len(woven.written)} pages changed"
     reporter.stage(f"site (mkdocs, {len(woven.written) + woven.unchanged} files)", why)
-    site(project)
+    site(project, confined=not execute)
     write_file(stamp, key.encode())
     return Built(plan, woven, True)

@@ -21,6 +21,8 @@ DEFAULTS = {
     "mermaid_js": "node_modules/mermaid/dist/mermaid.min.js",
 }
 SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that are true or false
+CHOICES = {"sandbox": ("auto", "bwrap", "off")}  # the first is the default
+NUMBERS = {"timeout_ceiling": (0.0, 86400.0)}  # more than the first, at most the second
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Config:
     ignore: tuple[str, ...] = ()  # globs of files that are not documents (ignore_list)
     indent_blank_lines: bool = False  # a reference indents empty lines too (as Entangled)
     strict: bool = False  # warnings (an unknown option, say) are errors
+    sandbox: str = "auto"  # where the project's code runs: auto, bwrap, off
+    timeout_ceiling: float = 120.0  # the longest `#| timeout` a diagram may ask for
     languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
     dialect: str = ""  # whose project this is: "" (litloom's), or a dialect's name
     settings: tuple[tuple[str, str], ...] = ()  # the dialect's own settings
@@ -96,7 +100,7 @@ def load_config(root: Path, detect: Detect | None = None) -> Config:
         if message:
             problems.append(Diagnostic(where, f"[tool.litloom] {message}"))
         else:
-            values[key] = posixpath.normpath(value) if isinstance(value, str) else value
+            values[key] = posixpath.normpath(value) if key in DEFAULTS else value
     if problems:
         raise UserError(problems)
     return Config(root, **values)  # type: ignore[arg-type]
@@ -163,8 +167,17 @@ def check_setting(key: str, value: object) -> str | None:
     """What is wrong with one setting, or None."""
     if key in SWITCHES:
         return None if isinstance(value, bool) else f"'{key}' must be true or false, not {value!r}"
+    if key in CHOICES:
+        allowed = CHOICES[key]
+        return None if value in allowed else f"'{key}' must be one of {allowed}, not {value!r}"
+    if key in NUMBERS:
+        low, high = NUMBERS[key]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and low < value <= high:  # type: ignore[operator]
+            return None
+        return f"'{key}' must be a number of seconds above {low:g} and up to {high:g}, not {value!r}"
     if key not in DEFAULTS:
-        known = [*DEFAULTS, *SWITCHES]
+        known = [*DEFAULTS, *SWITCHES, *CHOICES, *NUMBERS]
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{key}'{hint} (known: {', '.join(known)})"

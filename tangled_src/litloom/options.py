@@ -37,7 +37,12 @@ OPTIONS = {
         Key("hide", "switch", "a runbook cell hidden in the site", "runbooks/notebook.md"),
         Key("parameters", "switch", "a runbook's parameters", "runbooks/notebook.md"),
         Key("diagram", "switch", "the chunk draws a diagram in the site", "weave/diagrams.md"),
-        Key("timeout", "seconds", "how long a diagram may take to draw", "weave/diagrams.md"),
+        Key(
+            "timeout",
+            "seconds, up to timeout_ceiling",
+            "how long a diagram may take to draw",
+            "weave/diagrams.md",
+        ),
         Key("generated", "text", "a reader made this chunk (nbdev)", "dialects/nbdev/export.md"),
     )
 }

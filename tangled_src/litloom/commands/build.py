@@ -9,12 +9,15 @@ from litloom.commands.common import Invocation, pass_invocation
 
 
 @click.command()
+@click.option(
+    "--no-exec", is_flag=True, help="Run none of the project's code; mkdocs in the sandbox."
+)
 @pass_invocation
-def build(invocation: Invocation) -> None:
+def build(invocation: Invocation, no_exec: bool) -> None:
     """Tangle, check, weave and build the site; skip mkdocs when nothing changed."""
     from litloom.build import build as run_build  # lazy: not for --help
 
-    built = run_build(invocation.project("build"))
+    built = run_build(invocation.project("build"), execute=not no_exec)
     written = sum(c.kind == "write" for c in built.plan.changes)
     state = "rebuilt" if built.site_rebuilt else "up to date"
     click.echo(

@@ -69,6 +69,12 @@ def notebooks(invocation: Invocation) -> None:
     help="The folder the notebook runs in (default: the project root).",
 )
 @click.option("--allow-unknown", is_flag=True, help="Pass parameters the runbook does not declare.")
+@click.option(
+    "--sandbox/--no-sandbox",
+    "confine",
+    default=None,
+    help='Run the kernel in the sandbox (default: with [tool.litloom] sandbox = "bwrap").',
+)
 @pass_invocation
 def run(
     invocation: Invocation,
@@ -81,6 +87,7 @@ def run(
     prepare_only: bool,
     cwd: Path | None,
     allow_unknown: bool,
+    confine: bool | None,
 ) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     import yaml
@@ -89,11 +96,11 @@ def run(
 
     project = invocation.project("run")
     if run_all:
-        sys.exit(runner.run_all(project, jobs, timeout))
+        sys.exit(runner.run_all(project, jobs, timeout, confine))
     if name is None:
         raise click.UsageError("give a runbook NAME, or --all")
     values = {key: yaml.safe_load(value) for key, value in parameters}
-    request = runner.Request(name, values, file, timeout, prepare_only, cwd, allow_unknown)
+    request = runner.Request(name, values, file, timeout, prepare_only, cwd, allow_unknown, confine)
     record = runner.run(project, request)
     click.echo(
         f"loom run: {name} {record.status} in {record.duration} s "

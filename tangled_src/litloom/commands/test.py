@@ -14,27 +14,64 @@ EXIT_CHECK_FAILED = 1
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--cov", is_flag=True, help="Measure coverage and report it per literate document.")
+@click.option(
+    "--sandbox/--no-sandbox",
+    "confine",
+    default=None,
+    help='Run pytest in the sandbox (default: with [tool.litloom] sandbox = "bwrap").',
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 @pass_invocation
-def test(invocation: Invocation, cov: bool, pytest_args: tuple[str, ...]) -> None:
+def test(
+    invocation: Invocation, cov: bool, confine: bool | None, pytest_args: tuple[str, ...]
+) -> None:
     """Run the drift check, then pytest: test chunks, prose doctests and tests/."""
-    import subprocess
-
-    from litloom import pipeline  # lazy: not for --help
+    from litloom import pipeline, sandbox  # lazy: not for --help
 
     project = invocation.project("test", use_traces=False)
     if not pipeline.check(project).clean:
         click.echo("loom test: the tangled files are out of date; run `loom tangle`", err=True)
         sys.exit(EXIT_CHECK_FAILED)
     command = [sys.executable, "-m", "pytest", *pytest_args]
-    if cov:
-        from litloom.store.writer import make_folder  # lazy: not for --help
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
 
-        data = project.layout.coverage
-        make_folder(data.parent)
-        source = f"--source={project.layout.tangle_root}"
-        command[1:2] = ["-m", "coverage", "run", f"--data-file={data}", source, "-m"]
-    code = subprocess.run(command, cwd=project.config.root).returncode
+    confined = sandbox.confines_tools(project.config.sandbox, confine)
+    with tempfile.TemporaryDirectory(prefix="loom-test-") as scratch:
+        data = Path(scratch, "coverage") if confined else project.layout.coverage
+        if cov:
+            from litloom.store.writer import make_folder  # lazy: not for --help
+
+            make_folder(data.parent)
+            source = f"--source={project.layout.tangle_root}"
+            command[1:2] = ["-m", "coverage", "run", f"--data-file={data}", source, "-m"]
+        if confined:
+            from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
+            from litloom.store.writer import write_file  # lazy: not for --help
+
+            if problem := sandbox.missing():
+                where = Location("loom test --sandbox" if confine else "pyproject.toml")
+                message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
+                raise UserError([Diagnostic(where, message)])
+            package = Path(sandbox.__file__).resolve().parents[1]  # where litloom is imported from
+            sandbox.hand_over(Path(scratch))
+            given = os.environ.get("PYTEST_ADDOPTS", "")
+            options = f"{given} -o cache_dir={sandbox.SCRATCH}/.pytest_cache".strip()
+            box = sandbox.Sandbox(
+                sandbox.TOOLS,
+                (project.config.root, package),
+                (Path(scratch),),
+                (("PYTHONPATH", str(package)), ("PYTEST_ADDOPTS", options)),
+                cwd=str(project.config.root),
+            )
+            finished = sandbox.run(box, command, stdin=None, capture=False)
+            code = 1 if finished.code is None else finished.code
+            if cov and data.exists():
+                write_file(project.layout.coverage, data.read_bytes())
+        else:
+            code = subprocess.run(command, cwd=project.config.root).returncode
     if cov:
         from litloom.diagnostics.coverage import literate_coverage, report  # lazy: not for --help
 

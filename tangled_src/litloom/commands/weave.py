@@ -9,14 +9,15 @@ from litloom.commands.common import Invocation, pass_invocation
 
 
 @click.command()
+@click.option("--no-exec", is_flag=True, help="Run no code of the project: diagrams from the cache.")
 @pass_invocation
-def weave(invocation: Invocation) -> None:
+def weave(invocation: Invocation, no_exec: bool) -> None:
     """Write the site's Markdown pages and assets under build/docs."""
     from litloom.store.writer import Transaction  # lazy: not for --help
     from litloom.weave.site import weave as run_weave  # lazy: not for --help
 
     writes = Transaction()
-    woven = run_weave(invocation.project("weave"), writes)
+    woven = run_weave(invocation.project("weave"), writes, execute=not no_exec)
     writes.commit()
     click.echo(
         f"loom weave: {len(woven.written)} written, {len(woven.deleted)} deleted, "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from litloom import sandbox
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.runbooks.notebook import (
@@ -26,7 +27,7 @@ from litloom.runbooks.notebook import (
     to_notebook,
 )
 from litloom.runbooks.record import RunError, RunRecord
-from litloom.store.writer import Transaction, write_file
+from litloom.store.writer import Transaction, make_folder, write_file
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Request:
     prepare_only: bool = False
     cwd: Path | None = None
     allow_unknown: bool = False
+    sandbox: bool | None = None  # --sandbox, --no-sandbox, or the project's setting
 
 
 def runbooks(project: Project) -> dict[str, Runbook]:
@@ -227,6 +229,14 @@ def _papermill(
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # its notes would bury the progress
     config, kernels = project.config, project.layout.kernels
+    engine: dict[str, Any] = {}
+    if sandbox.confines_tools(config.sandbox, request.sandbox):
+        if problem := sandbox.missing():
+            where = Location("loom run --sandbox" if request.sandbox else "pyproject.toml")
+            raise UserError([Diagnostic(where, f"{problem}; or give --no-sandbox")])
+        folder = source.parent / "kernel"
+        make_folder(folder)
+        engine["kernel_manager_class"] = sandboxed_kernel(project, secrets, folder)
     spec = {
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": KERNEL["display_name"],
@@ -252,6 +262,7 @@ def _papermill(
             cwd=str(request.cwd or config.root),
             progress_bar=sys.stderr.isatty(),
             log_output=False,
+            **engine,
         )
     except Exception as error:  # the run's failure, recorded; not litloom's
         return error
@@ -262,6 +273,35 @@ def _papermill(
             else:
                 os.environ[key] = value
     return None
+
+
+def sandboxed_kernel(project: Project, secrets: dict[str, str], folder: Path) -> type:
+    """A kernel manager whose kernel runs in the sandbox, talking through `folder`."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    root = project.config.root
+    variables = {"PYTHONPATH": str(project.layout.tangle_root), "JPY_PARENT_PID": "1"}
+    variables.update({secret_variable(name): value for name, value in secrets.items()})
+    sandbox.hand_over(folder)
+
+    class SandboxedKernel(AsyncKernelManager):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.connection_file = str(folder / f"kernel-{uuid.uuid4().hex}.json")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            sandbox.hand_over(Path(self.connection_file))  # written private, before the start
+            cwd = Path(kw.get("cwd") or root).resolve()
+            box = sandbox.Sandbox(
+                sandbox.TOOLS, (root, cwd), (folder,), tuple(variables.items()), cwd=str(cwd)
+            )
+            kw["env"], kw["independent"] = box.environ(), True  # its parent: the sandbox's init
+            await super()._async_launch_kernel(box.command(kernel_cmd), **kw)
+
+    return SandboxedKernel
 
 
 def _outcome(
@@ -339,7 +379,7 @@ def _stamp(folder: Path) -> str:
     return stamp
 
 
-def run_all(project: Project, jobs: int, timeout: float | None) -> int:
+def run_all(project: Project, jobs: int, timeout: float | None, confine: bool | None = None) -> int:
     """Run every runbook, `jobs` at a time, each in its own `loom run`; 1 if any failed."""
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
@@ -347,6 +387,7 @@ def run_all(project: Project, jobs: int, timeout: float | None) -> int:
     names = sorted(runbooks(project))
     loom = [sys.executable, "-m", "litloom", "-C", str(project.config.root), "run"]
     extra = ["--timeout", str(timeout)] if timeout else []
+    extra += [] if confine is None else ["--sandbox" if confine else "--no-sandbox"]
 
     def one(name: str) -> int:
         result = subprocess.run([*loom, name, *extra], capture_output=True, text=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from litloom import sandbox
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.layout import Layout
 from litloom.model import Chunk, Document
@@ -17,7 +18,7 @@ from litloom.project import Project
 from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
 from litloom.weave.book import Book, make_book
-from litloom.weave.diagrams import draw, is_diagram
+from litloom.weave.diagrams import Drawing, draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
 from litloom.weave.render import (
     Highlighter,
@@ -41,10 +42,12 @@ class Woven:
     digest: str  # of every output: when it is the same, the site needs no rebuild
 
 
-def weave(project: Project, writes: Transaction) -> Woven:
+def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Woven:
     """Stage the woven pages and assets of the project under build/docs in `writes`."""
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
+    config = project.config
+    drawing = Drawing(config.sandbox, config.timeout_ceiling, execute)
     book = make_book(documents, project.config.source)
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
     highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
@@ -64,7 +67,7 @@ def weave(project: Project, writes: Transaction) -> Woven:
             continue
 
         def extra(chunk: Chunk, page: str = page) -> str | None:
-            return _diagram_block(chunk, book, page, highlighter, (layout, writes), problems)
+            return _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), problems)
 
         pages[page] = render_page(document, text, book, highlighter, extra)
     at = chunk_at(book)
@@ -99,23 +102,28 @@ def _diagram_block(
     book: Book,
     page: str,
     highlighter: Highlighter,
-    cache: tuple[Layout, Transaction],
+    cache: tuple[Layout, Transaction, Drawing],
     problems: list[Diagnostic],
 ) -> str | None:
     """The picture(s) a diagram chunk draws, with its code folded below; None if not one."""
     if not is_diagram(chunk):
         return None
-    layout, writes = cache
-    drawn, problem = draw(chunk, layout.cache("diagrams"), writes)
+    layout, writes, drawing = cache
+    drawn, problem = draw(chunk, layout.cache("diagrams"), writes, drawing)
     if problem is not None or drawn is None:
         problems.append(problem or Diagnostic(Location(chunk.path, chunk.line), "no diagram"))
         return ""
     parts = [
         f'<div class="loom-diagram" id="{book.anchor(chunk)}-diagram">{svg}</div>'
-        for svg in drawn["svg"]
+        for svg in drawn.svg
     ]
-    for script in drawn["mermaid"]:
+    for script in drawn.mermaid:
         parts.append("```mermaid\n" + script.strip() + "\n```")
+    if drawn.missing:
+        parts.append(
+            f'<div class="loom-diagram loom-not-drawn" id="{book.anchor(chunk)}-diagram">'
+            f"<p>Diagram not drawn: {drawn.missing}.</p></div>"
+        )
     code = render_chunk(chunk, book, page, highlighter)
     parts.append(
         f'<details class="loom-diagram-code"><summary>Diagram code</summary>\n{code}\n</details>'
@@ -220,14 +228,9 @@ def _title(document: Document) -> str:
     return str(title) if title else Path(document.path).stem.replace("_", " ").capitalize()
 
 
-def site(project: Project) -> None:
-    """Build build/site from build/docs with mkdocs and the root mkdocs.yml, strictly."""
-    import logging
-
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
-
+def site(project: Project, *, confined: bool = False) -> None:
+    """Build build/site from build/docs with mkdocs and the root mkdocs.yml, strictly;
+    `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`)."""
     layout = project.layout
     root = layout.root / "mkdocs.yml"
     if not root.is_file():
@@ -238,7 +241,22 @@ def site(project: Project) -> None:
                 )
             ]
         )
-    nav = json.loads(layout.record("nav.json").read_text())
+    arguments = (str(root), str(layout.docs), str(layout.record("nav.json")))
+    if confined:
+        _site_in_the_sandbox(layout, arguments)
+    else:
+        mkdocs_build(*arguments, str(layout.site))
+
+
+def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> None:
+    """mkdocs, strictly, with litloom's pages, navigation and assets."""
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    nav = json.loads(Path(nav_file).read_text())
     log = logging.getLogger("mkdocs")
     log.setLevel(logging.WARNING)
     if not log.handlers:
@@ -247,9 +265,9 @@ def site(project: Project) -> None:
         log.addHandler(handler)
     try:
         settings = load_config(
-            str(root),
-            docs_dir=str(layout.docs),
-            site_dir=str(layout.site),
+            config_file,
+            docs_dir=docs,
+            site_dir=site_dir,
             nav=nav,
             strict=True,
             use_directory_urls=False,
@@ -259,6 +277,69 @@ def site(project: Project) -> None:
         build(settings)
     except (Abort, ConfigurationError) as error:
         raise UserError([Diagnostic(Location("mkdocs.yml"), f"mkdocs failed: {error}")]) from None
+
+
+SITE_IN_THE_SANDBOX = r"""
+import os, sys, tarfile
+result = os.fdopen(os.dup(1), "wb")
+os.dup2(2, 1)
+from litloom.errors import UserError
+from litloom.weave.site import mkdocs_build
+try:
+    mkdocs_build(*sys.argv[1:4], "/tmp/site")
+except UserError as error:
+    sys.exit("\n".join(d.message for d in error.diagnostics))
+with tarfile.open(fileobj=result, mode="w|") as tar:
+    tar.add("/tmp/site", arcname=".")
+"""
+
+
+def _site_in_the_sandbox(layout: Layout, arguments: tuple[str, ...]) -> None:
+    import sys
+
+    where = Location("mkdocs.yml")
+    if missing := sandbox.missing():
+        why = "loom build --no-exec runs mkdocs in the sandbox, for mkdocs.yml can run code"
+        advice = "or make the pages alone with loom weave --no-exec"
+        raise UserError([Diagnostic(where, f"{why}: {missing}; {advice}")])
+    package = Path(__file__).resolve().parents[2]  # the folder litloom is imported from
+    box = sandbox.Sandbox(
+        sandbox.TOOLS, (layout.root, package), environment=(("PYTHONPATH", str(package)),)
+    )
+    argv = [sys.executable, "-c", SITE_IN_THE_SANDBOX, *arguments]
+    done = sandbox.run(box, argv, limit=sandbox.TOOLS.file_size)
+    said = done.stderr.decode(errors="replace").strip().splitlines()
+    if done.code != 0 or done.overflow:
+        last = said[-1] if said else f"exit {done.code}"
+        last = last if last.startswith("mkdocs failed") else f"mkdocs failed: {last}"
+        shown = [line for line in said[:-1] if line.startswith("mkdocs: ")] + [last]
+        raise UserError([Diagnostic(where, "\n".join(shown))])
+    _stage_site(layout, done.stdout)
+
+
+def _stage_site(layout: Layout, archive: bytes) -> None:
+    import io
+    import posixpath
+    import tarfile
+
+    writes, made = Transaction(), set()
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+            for member in tar:
+                name = posixpath.normpath(member.name)
+                extracted = tar.extractfile(member) if member.isfile() else None
+                if extracted is None or name == ".." or name.startswith(("/", "../")):
+                    continue
+                made.add(name)
+                writes.update(layout.site / name, extracted.read())
+    except tarfile.TarError as error:
+        message = f"mkdocs made no site litloom can read: {error}"
+        raise UserError([Diagnostic(Location("mkdocs.yml"), message)]) from None
+    if layout.site.is_dir():
+        for path in sorted(layout.site.rglob("*")):
+            if path.is_file() and path.relative_to(layout.site).as_posix() not in made:
+                writes.delete(path, layout.site)
+    writes.commit()
 
 
 CSS = """\
@@ -273,6 +354,7 @@ CSS = """\
 .loom-chunk-foot { color: var(--md-default-fg-color--light); }
 a.loom-ref { text-decoration: underline dotted; }
 .loom-diagram svg { max-width: 100%; height: auto; }
+.loom-not-drawn { border: .1rem dashed var(--md-default-fg-color--lighter); padding: .4em .8em; }
 .loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; }
 .loom-error { border-left: .2rem solid #d32f2f; padding: .2em .8em; }
 .loom-run-cell.loom-failed .highlight { border-left: .2rem solid #d32f2f; }
