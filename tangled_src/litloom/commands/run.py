@@ -74,8 +74,6 @@ def run(
     allow_unknown: bool,
 ) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
-    import yaml
-
     from litloom.runbooks import run as runner  # lazy: not for --help
 
     project = invocation.project("run")
@@ -83,7 +81,7 @@ def run(
         sys.exit(runner.run_all(project, jobs, timeout))
     if name is None:
         raise click.UsageError("give a runbook NAME, or --all")
-    values = {key: yaml.safe_load(value) for key, value in parameters}
+    values = runner.command_line_parameters(parameters)
     request = runner.Request(name, values, file, timeout, prepare_only, cwd, allow_unknown)
     record = runner.run(project, request)
     click.echo(
