@@ -171,6 +171,14 @@ def test_a_rejected_run_masks_its_parameters(project: Project) -> None:
     assert leaks(run.stdout + run.stderr) == [] and files_leaking(project.root / "build") == {}
 
 
+@pytest.mark.parametrize("args", [["-p", TOKEN, "1"], ["-p", TOKEN, "'unterminated"]])
+def test_a_secret_typed_as_a_parameter_name(project: Project, args: list[str]) -> None:
+    project.write({"literate/leak.md": LEAK})
+    run = loom_process("run", "leak", *args, cwd=project.root, env=ENV)
+    assert run.exit_code == 2 and ("'****'" in run.stderr or "-p ****:" in run.stderr)
+    assert leaks(run.stdout + run.stderr) == [] and files_leaking(project.root) == {}
+
+
 def test_the_site_masks_an_old_unmasked_record(tmp_path: Path) -> None:
     """A record written by an older litloom, in clear: the weave masks what its environment knows."""
     project = site_project(tmp_path / "proj")

@@ -60,7 +60,7 @@ def command_line_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any
                 )
             )
     if problems:
-        raise UserError(problems)
+        raise UserError(Masker.of().deep(problems))  # a key typed may be a secret
     return values
 
 
@@ -207,7 +207,7 @@ def run(project: Project, request: Request) -> RunRecord:
         secrets = read_secrets(book)
     except UserError as error:
         _reject(folder, book, request, error)
-        raise
+        raise UserError(Masker.of().deep(error.diagnostics)) from None  # a name may be a secret
     masker = Masker.of(secrets.values())  # declared, and every LOOM_SECRET_ the kernel inherits
     stamp, start, started = _stamp(folder), _now(), time.monotonic()
     with masked_output(masker):  # what the kernel, its children and papermill print

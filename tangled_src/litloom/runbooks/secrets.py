@@ -17,6 +17,7 @@ from typing import Any
 
 MASK = "****"
 PREFIX = "LOOM_SECRET_"
+DEEPEST = 200  # levels of a structure that `deep` searches
 
 
 def forms(value: str) -> set[str]:
@@ -77,18 +78,21 @@ class Masker:
             start += len(piece)
         return shown
 
-    def deep(self, value: Any) -> Any:
+    def deep(self, value: Any, depth: int = 0) -> Any:
         """`value` with every string in it masked, keys included."""
         if not self.forms:
             return value
+        if depth > DEEPEST:
+            return MASK
         if isinstance(value, str):
             return self.mask(value)
+        inner = depth + 1
         if isinstance(value, dict):
-            return type(value)({self.deep(k): self.deep(v) for k, v in value.items()})
+            return type(value)({self.deep(k, inner): self.deep(v, inner) for k, v in value.items()})
         if isinstance(value, (list, tuple)):
-            return type(value)(self.deep(item) for item in value)
+            return type(value)([self.deep(item, inner) for item in value])
         if is_dataclass(value) and not isinstance(value, type):
-            masked = {f.name: self.deep(getattr(value, f.name)) for f in fields(value) if f.init}
+            masked = {f.name: self.deep(getattr(value, f.name), inner) for f in fields(value) if f.init}
             return replace(value, **masked)
         return value
 
