@@ -233,8 +233,9 @@ def _wait_for_scratch(before: set[Path], text: str) -> Path:
     raise AssertionError("no scratch folder with the run's output")
 
 
-def test_the_terminal_keeps_its_progress_bar_and_masks(project: Project) -> None:
-    """On a terminal, the filter is a pseudo-terminal: papermill still draws its bar."""
+def test_a_secret_typed_at_the_prompt_on_a_terminal(project: Project) -> None:
+    """On a terminal: the secret is typed at the prompt (no LOOM_SECRET_ variable at all), and
+    the filter is a pseudo-terminal, so papermill still draws its progress bar."""
     import fcntl
     import pty
     import struct
@@ -245,10 +246,13 @@ def test_the_terminal_keeps_its_progress_bar_and_masks(project: Project) -> None
     loom = Path(sys.executable).with_name("loom")
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs width
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LOOM_SECRET_")}
     process = subprocess.Popen([str(loom), "run", "tty"], cwd=project.root, stdin=child,
-                               stdout=child, stderr=child, env={**os.environ, **ENV})
+                               stdout=child, stderr=child, env=environment,
+                               start_new_session=True,  # the pseudo-terminal becomes its /dev/tty
+                               preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
     os.close(child)
-    shown, deadline = b"", time.monotonic() + 60
+    shown, typed, deadline = b"", False, time.monotonic() + 60
     while time.monotonic() < deadline:
         if not select.select([main], [], [], 1)[0]:
             continue
@@ -259,11 +263,25 @@ def test_the_terminal_keeps_its_progress_bar_and_masks(project: Project) -> None
         if not data:
             break
         shown += data
+        if not typed and b"(LOOM_SECRET_TOKEN): " in shown:
+            os.write(main, TOKEN.encode() + b"\n")
+            typed = True
     process.wait(timeout=10)
     os.close(main)
     text = shown.decode("utf-8", "replace")
-    assert process.returncode == 0, text
+    assert process.returncode == 0 and typed, text
     assert "tty ****" in text and "Executing" in text and leaks(text) == []
+    assert files_leaking(project.root / "build") == {}
+
+
+def test_every_runbook_at_once(project: Project) -> None:
+    project.write({"literate/named.md": "---\nrunbook: true\nsecrets: [token]\n---\n\n"
+                   + chunk("python", "print(token)", "raise RuntimeError(token)"),
+                   "literate/plain.md": "---\nrunbook: true\n---\n\n"
+                   + chunk("python", "import os", "print(os.environ['LOOM_SECRET_PASSWORD'])")})
+    run = loom_process("run", "--all", "-j", "2", cwd=project.root, env=ENV)
+    assert run.exit_code == 1 and "RuntimeError: ****" in run.stderr
+    assert leaks(run.stdout + run.stderr) == [] and files_leaking(project.root / "build") == {}
 
 
 # Malformed runbook inputs: located user errors, exit 2, nothing written but a rejected record.

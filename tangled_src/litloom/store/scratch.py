@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from litloom.errors import Diagnostic, Location, UserError
+
 try:
     import fcntl
 except ImportError:  # Windows: no flock, so no lock and no sweep
@@ -27,8 +29,17 @@ def private_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     """A new folder (0700) only this user can read, swept of dead runs' folders first."""
     parent = parent or _parent()
     sweep(parent, prefix)
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    lock = _hold(folder)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    except OSError as error:
+        problem = f"cannot write: {error.strerror}"
+        raise UserError([Diagnostic(Location(str(parent)), problem)]) from None
+    try:
+        lock = _hold(folder)
+    except OSError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        problem = f"cannot write: {error.strerror}"
+        raise UserError([Diagnostic(Location(str(folder)), problem)]) from None
     try:
         yield folder
     finally:
@@ -57,8 +68,12 @@ def _hold(folder: Path) -> int | None:
 def private_file(path: Path, data: bytes = b"") -> None:
     """Create `path` with mode 0600 and write `data` to it."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    with os.fdopen(os.open(path, flags, 0o600), "wb") as stream:
-        stream.write(data)
+    try:
+        with os.fdopen(os.open(path, flags, 0o600), "wb") as stream:
+            stream.write(data)
+    except OSError as error:
+        problem = f"cannot write: {error.strerror}"
+        raise UserError([Diagnostic(Location(str(path)), problem)]) from None
 
 
 def sweep(parent: Path, prefix: str) -> list[Path]:
