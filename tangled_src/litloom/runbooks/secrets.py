@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -190,8 +191,9 @@ def masked_output(masker: Masker, descriptors: tuple[int, ...] = (1, 2)) -> Iter
         for descriptor, original, _ in diverted:
             os.dup2(original, descriptor)
             os.close(original)
+        deadline = time.monotonic() + 2  # for the rest; a process left behind may never close
         for _, _, pump in diverted:
-            pump.join(2)
+            pump.join(max(0.0, deadline - time.monotonic()))
 
 
 def _divert(descriptor: int, masker: Masker) -> tuple[int, int, threading.Thread] | None:
