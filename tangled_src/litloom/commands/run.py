@@ -90,8 +90,6 @@ def run(
     confine: bool | None,
 ) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
-    import yaml
-
     from litloom.runbooks import run as runner  # lazy: not for --help
 
     project = invocation.project("run")
@@ -99,8 +97,10 @@ def run(
         sys.exit(runner.run_all(project, jobs, timeout, confine))
     if name is None:
         raise click.UsageError("give a runbook NAME, or --all")
-    values = {key: yaml.safe_load(value) for key, value in parameters}
-    request = runner.Request(name, values, file, timeout, prepare_only, cwd, allow_unknown, confine)
+    values = runner.command_line_parameters(parameters)
+    request = runner.Request(
+        name, values, file, timeout, prepare_only, cwd, allow_unknown, confine
+    )
     record = runner.run(project, request)
     click.echo(
         f"loom run: {name} {record.status} in {record.duration} s "

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import ast
+import keyword
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.model import Chunk, Document
 from litloom.readers.markdown import split_front_matter
 from litloom.tangle.expand import Expander
@@ -33,18 +37,89 @@ def is_runbook(document: Document) -> bool:
     return document.front_matter.get("runbook") is True
 
 
-def runbook(document: Document) -> Runbook:
-    name = str(document.front_matter.get("name") or document.path.rsplit("/", 1)[-1][:-3])
-    secrets = document.front_matter.get("secrets") or []
-    return Runbook(name, document, tuple(str(s) for s in secrets))
-
-
 def is_parameters(chunk: Chunk) -> bool:
     return "parameters" in chunk.classes or chunk.option("parameters", "false") != "false"
 
 
 def secret_variable(name: str) -> str:
     return "LOOM_SECRET_" + re.sub(r"\W", "_", name).upper()
+
+
+def index_runbooks(documents: list[Document], text: Callable[[str], str]) -> dict[str, Runbook]:
+    """The runbooks among `documents`, by name; UserError with every problem of theirs.
+    `text(path)` gives a document's text, asked for only to place a problem."""
+    found: dict[str, Runbook] = {}
+    problems: list[Diagnostic] = []
+    for document in filter(is_runbook, documents):
+        try:
+            book = runbook(document, lambda path=document.path: text(path))
+        except UserError as error:
+            problems.extend(error.diagnostics)
+            continue
+        if book.name in found:
+            where = Location(document.path, key_line(text(document.path), "name"))
+            first = found[book.name].document.path
+            problems.append(Diagnostic(where, f"runbook {book.name!r} is also {first}; rename one"))
+        found.setdefault(book.name, book)
+    if problems:
+        raise UserError(problems)
+    return found
+
+
+def runbook(document: Document, text: Callable[[], str] = lambda: "") -> Runbook:
+    """The runbook of `document`; UserError, at the key, for a name or secrets it cannot have.
+    `text` gives the document's text, asked for only to place a problem."""
+    front = document.front_matter
+    name = front.get("name")
+    name = PurePosixPath(document.path).stem if name is None else name
+    secrets = front.get("secrets") or []
+    problems = [
+        Diagnostic(Location(document.path, key_line(text(), key)), problem)
+        for key, problem in (("name", _name_problem(name)), ("secrets", _secrets_problem(secrets)))
+        if problem
+    ]
+    if problems:
+        raise UserError(problems)
+    return Runbook(str(name), document, tuple(secrets))
+
+
+_PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,99}")
+
+
+def _name_problem(name: Any) -> str | None:
+    if isinstance(name, bool) or not isinstance(name, (str, int)):
+        return f"a runbook's name is text, not {type(name).__name__}"
+    if not _PLAIN_NAME.fullmatch(str(name)):
+        return (
+            f"runbook name {str(name)!r} is not a plain file name (1 to 100 characters, "
+            "no '/', '\\' or control character, not starting with '.')"
+        )
+    return None
+
+
+def _secrets_problem(secrets: Any) -> str | None:
+    if not isinstance(secrets, list):
+        return f"secrets must be a list of names, like [token], not {type(secrets).__name__}"
+    bad = [s for s in secrets if not (isinstance(s, str) and is_variable_name(s))]
+    if bad:
+        return f"secret names must be Python identifiers (not keywords): {', '.join(map(repr, bad))}"
+    return None
+
+
+def is_variable_name(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def key_line(text: str, key: str) -> int:
+    """The line of `key:` in the front matter at the top of `text`; 1 if it is not found."""
+    lines = text.split("\n")
+    if lines and lines[0].rstrip() == "---":
+        for number, line in enumerate(lines[1:], start=2):
+            if line.rstrip() == "---":
+                break
+            if re.match(rf"{re.escape(key)}\s*:", line):
+                return number
+    return 1
 
 
 def to_notebook(book: Runbook, text: str, expander: Expander) -> Any:

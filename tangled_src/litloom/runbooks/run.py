@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import re
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,12 +19,14 @@ from litloom.runbooks.notebook import (
     KERNEL,
     Runbook,
     declared_parameters,
-    is_runbook,
-    runbook,
+    index_runbooks,
+    is_variable_name,
     secret_variable,
     to_notebook,
 )
 from litloom.runbooks.record import RunError, RunRecord
+from litloom.runbooks.secrets import Masker, mask_notebook, masked_output
+from litloom.store.scratch import private_file, private_folder
 from litloom.store.writer import Transaction, make_folder, write_file
 
 
@@ -44,19 +44,32 @@ class Request:
     sandbox: bool | None = None  # --sandbox, --no-sandbox, or the project's setting
 
 
-def runbooks(project: Project) -> dict[str, Runbook]:
-    """Every runbook of the project, by name."""
-    project.require()
-    found, problems = {}, []
-    for document in project.documents:
-        if is_runbook(document):
-            book = runbook(document)
-            found[book.name] = book
-            if not _plain(book.name):
-                problems.append(_bad_name(project, book))
+def command_line_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The `-p KEY VALUE` pairs, each value read as YAML; UserError for each it cannot read."""
+    import yaml
+
+    values, problems = {}, []
+    for key, text in pairs:
+        try:
+            values[key] = yaml.safe_load(text)
+        except (yaml.YAMLError, RecursionError) as error:
+            reason = getattr(error, "problem", None) or "nested too deep"
+            problems.append(
+                Diagnostic(
+                    Location(f"-p {key}"),
+                    f"not a YAML value ({reason}); to pass it as text, put it in single "
+                    "quotes (and double each single quote in it)",
+                )
+            )
     if problems:
-        raise UserError(problems)
-    return found
+        raise UserError(Masker.of().deep(problems))  # a key typed may be a secret
+    return values
+
+
+def runbooks(project: Project) -> dict[str, Runbook]:
+    """Every runbook of the project, by name; UserError with every problem of theirs."""
+    project.require()
+    return index_runbooks(project.documents, project.text)
 
 
 def notebook_for(project: Project, name: str) -> tuple[Runbook, Any]:
@@ -76,20 +89,6 @@ def notebook_for(project: Project, name: str) -> tuple[Runbook, Any]:
     return book, to_notebook(book, text, project.expander)
 
 
-def _plain(name: str) -> bool:
-    return name not in ("", ".", "..") and not re.search(r"[/\\\x00-\x1f]", name)
-
-
-def _bad_name(project: Project, book: Runbook) -> Diagnostic:
-    lines = project.text(book.document.path).splitlines()
-    line = next((i for i, text in enumerate(lines, 1) if re.match(r"name\s*:", text)), 1)
-    message = (
-        f"runbook name {book.name!r} must be a plain file name, with no '/' or '\\', "
-        "not '.' or '..': it names notebooks/NAME.ipynb and build/runs/NAME/"
-    )
-    return Diagnostic(Location(book.document.path, line), message)
-
-
 def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
     """The parameters to inject; UserError for every problem with them."""
     given = dict(_params_file(request.file)) if request.file else {}
@@ -98,6 +97,12 @@ def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
     where = Location(book.document.path, chunk.line if chunk else 1)
     declared, problem = declared_parameters(chunk)
     problems = [Diagnostic(where, problem)] if problem else []
+    for name, value in given.items():
+        origin = Location(f"-p {name}") if name in request.parameters else Location(str(request.file))
+        why = None if is_variable_name(name) else "not a Python identifier"
+        why = why or _not_plain(value)
+        if why:
+            problems.append(Diagnostic(origin, f"parameter {name!r}: {why}"))
     if given and chunk is None:
         problems.append(
             Diagnostic(
@@ -134,17 +139,40 @@ def _params_file(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UserError([Diagnostic(shown, f"cannot read: {error.strerror}")]) from None
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, RecursionError) as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
+        why = error if isinstance(error, yaml.YAMLError) else "nested too deep"
         raise UserError(
-            [Diagnostic(Location(str(path), line), f"malformed params file: {error}")]
+            [Diagnostic(Location(str(path), line), f"malformed params file: {why}")]
         ) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
         raise UserError(
             [Diagnostic(shown, "a params file must be a YAML mapping of parameter names to values")]
         )
     return data
+
+
+DEPTH, SIZE = 100, 100_000
+
+
+def _not_plain(value: Any) -> str | None:
+    """Why a parameter's value is not plain data papermill can write as code, or None."""
+    stack: list[tuple[Any, tuple[int, ...]]] = [(value, ())]
+    count = 0
+    while stack:
+        item, parents = stack.pop()
+        count += 1
+        if count > SIZE:
+            return f"more than {SIZE:,} values once YAML's aliases are expanded"
+        if isinstance(item, (list, dict)):
+            if id(item) in parents:
+                return "it contains itself (a YAML alias inside its own anchor)"
+            if len(parents) >= DEPTH:
+                return f"nested more than {DEPTH} deep"
+            children = [*item, *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, (*parents, id(item))) for child in children)
+    return None
 
 
 def read_secrets(book: Runbook) -> dict[str, str]:
@@ -181,20 +209,22 @@ def run(project: Project, request: Request) -> RunRecord:
         secrets = read_secrets(book)
     except UserError as error:
         _reject(folder, book, request, error)
-        raise
+        raise UserError(Masker.of().deep(error.diagnostics)) from None  # a name may be a secret
+    masker = Masker.of(secrets.values())  # declared, and every LOOM_SECRET_ the kernel inherits
     stamp, start, started = _stamp(folder), _now(), time.monotonic()
-    memory = "/dev/shm" if os.path.isdir("/dev/shm") else None
-    with tempfile.TemporaryDirectory(prefix="loom-run-", dir=memory) as scratch:
-        source, output = Path(scratch, "in.ipynb"), Path(scratch, "out.ipynb")
-        write_file(source, nbformat.writes(notebook).encode("utf-8"))
-        error = _papermill(project, source, output, parameters, secrets, request)
-        executed = nbformat.read(output, as_version=4) if output.exists() else notebook
+    with masked_output(masker):  # what the kernel, its children and papermill print
+        with private_folder("loom-run-") as scratch:
+            source, output = scratch / "in.ipynb", scratch / "out.ipynb"
+            private_file(source, nbformat.writes(notebook).encode("utf-8"))
+            private_file(output)
+            error = _papermill(project, source, output, parameters, secrets, request)
+            executed = nbformat.read(output, as_version=4) if output.stat().st_size else notebook
     status, failure = _outcome(executed, error, request)
     duration = round(time.monotonic() - started, 3)
     record = RunRecord(book.name, book.document.path, status, start, parameters)
     record = replace(record, end=_now(), duration=duration, notebook=f"{stamp}.ipynb")
-    record = replace(record, error=failure)
-    _mask(executed, secrets.values())
+    record = masker.deep(replace(record, error=failure))
+    executed = mask_notebook(executed, masker)
     writes = Transaction()  # the executed notebook and its record, together
     writes.write(folder / f"{stamp}.ipynb", nbformat.writes(executed).encode("utf-8"))
     writes.write(folder / f"{stamp}.json", record.to_json())
@@ -208,10 +238,9 @@ def _reject(folder: Path, book: Runbook, request: Request, error: UserError) -> 
     value = "\n".join(map(str, error.diagnostics))
     failure = RunError("UserError", value, None, str(first.location))
     now = _now()
-    record = RunRecord(
-        book.name, book.document.path, "rejected", now, request.parameters, now, 0, None, failure
-    )
-    write_file(folder / f"{_stamp(folder)}.json", record.to_json())
+    given = {k: "(refused)" if _not_plain(v) else v for k, v in request.parameters.items()}
+    record = RunRecord(book.name, book.document.path, "rejected", now, given, now, 0, None, failure)
+    write_file(folder / f"{_stamp(folder)}.json", Masker.of().deep(record).to_json())
 
 
 def _papermill(
@@ -341,29 +370,6 @@ def _last_started(notebook: Any) -> int | None:
         if cell.get("metadata", {}).get("papermill", {}).get("start_time")
     ]
     return started[-1] if started else None
-
-
-def _mask(notebook: Any, secrets: Any) -> None:
-    """Replace every secret value in the cells' outputs by ****."""
-    values = [s for s in secrets if s]
-    if not values:
-        return
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            for key in ("text", "evalue"):
-                if key in output:
-                    output[key] = _masked(output[key], values)
-            if "traceback" in output:
-                output["traceback"] = [_masked(line, values) for line in output["traceback"]]
-            for kind, data in list(output.get("data", {}).items()):
-                if isinstance(data, str):
-                    output["data"][kind] = _masked(data, values)
-
-
-def _masked(text: str, values: list[str]) -> str:
-    for value in values:
-        text = text.replace(value, "****")
-    return text
 
 
 def _now() -> str:

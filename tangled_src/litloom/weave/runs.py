@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from litloom.runbooks.record import RunRecord, past_runs
+from litloom.runbooks.secrets import Masker
 from litloom.weave.render import Highlighter
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -18,6 +19,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
     """The pages of the Runs section (none when nothing has run)."""
     found = past_runs(root) if root.is_dir() else []
+    masker = Masker.of()  # the secrets in the environment, for runs recorded unmasked
     pages: dict[str, str] = {}
     rows = [
         "---",
@@ -31,14 +33,14 @@ def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
     ]
     for path, record in reversed(found):  # newest first
         page = f"runs/{path.parent.name}/{path.stem}.md"
-        pages[page] = run_page(record, path.with_suffix(".ipynb"), highlighter)
+        pages[page] = masker.mask(run_page(record, path.with_suffix(".ipynb"), highlighter))
         rows.append(
             f"| {_cell(record.runbook)} | [{_cell(record.start)}]"
             f"({path.parent.name}/{path.stem}.md) | {_status(record.status)} | "
             f"{record.duration:.1f} s | {_cell(_parameters(record))} |"
         )
     if pages:
-        pages["runs/index.md"] = "\n".join(rows) + "\n"
+        pages["runs/index.md"] = masker.mask("\n".join(rows) + "\n")
     return pages
 
 
