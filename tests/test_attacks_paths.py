@@ -371,7 +371,7 @@ def test_a_runbook_name_that_is_a_path_is_refused(project: Project, outside: Pat
     project.write({"literate/r.md": RUNBOOK.replace("{name}", name)})
     args = tuple(name if a == "X" else a for a in args)
     run = refused(project, outside, *args, where="literate/r.md:3")
-    assert "must be a plain file name" in run.stderr
+    assert "is not a plain file name" in run.stderr
 
 
 def test_notebooks_never_read_or_write_a_notebook_linked_out(project: Project,
