@@ -16,7 +16,7 @@ from litloom.model import Chunk, Document
 from litloom.project import Project
 from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
-from litloom.weave.book import Book, make_book
+from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.diagrams import draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
 from litloom.weave.render import (
@@ -178,7 +178,7 @@ def make_nav(book: Book, targets: list[str]) -> list[Any]:
             folder = folder.setdefault(part + "/", {})
         folder[parts[-1]] = document
     nav = _section(tree, "")
-    nav.append({"Files": [{target: f"files/{target}.md"} for target in targets]})
+    nav.append({"Files": [{escape_html(target): f"files/{target}.md"} for target in targets]})
     nav += [{"Index": "chunks.md"}, {"Architecture": "architecture.md"}]
     return nav
 
@@ -195,11 +195,12 @@ def _section(tree: dict[str, Any], prefix: str) -> list[Any]:
                 if index
                 else min((_rank(d) for d in _documents(item)), default=(1000, name))
             )
-            entries.append((rank, {name[:-1].replace("_", " ").capitalize(): children}))
+            title = escape_html(name[:-1].replace("_", " ").capitalize())
+            entries.append((rank, {title: children}))
         elif name == "index.md":
-            entries.append(((float("-inf"), ""), {_title(item): prefix + name}))
+            entries.append(((float("-inf"), ""), {escape_html(_title(item)): prefix + name}))
         else:
-            entries.append((_rank(item), {_title(item): prefix + name}))
+            entries.append((_rank(item), {escape_html(_title(item)): prefix + name}))
     return [entry for _, entry in sorted(entries, key=lambda e: e[0])]
 
 
