@@ -12,7 +12,11 @@ import json
 import os
 import posixpath
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -294,3 +298,81 @@ _EVENT_HANDLERS_AND_JAVASCRIPT_URLS = """() => [
         .map(a => e.tagName + ' ' + a.name + '=' + a.value)),
     ...[...document.links].filter(a => a.protocol === 'javascript:').map(a => 'link ' + a.href),
 ]"""
+
+
+# ---------------------------------------------------------------------------------------------
+# `loom serve` answers only for its own host names (DNS rebinding).
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory):
+    """`loom serve` of a small project, with one more name allowed; its port."""
+    if not MERMAID.exists():
+        pytest.skip("needs `npm ci` (scripts/setup)")
+    root = tmp_path_factory.mktemp("served") / "proj"
+    root.mkdir()
+    Project(root).write({"literate/index.md": "# Home\n\nprivate\n", "mkdocs.yml": MKDOCS,
+                         "pyproject.toml": PYPROJECT})
+    os.symlink(REPO / "node_modules", root / "node_modules")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loom = Path(sys.executable).with_name("loom")
+    server = subprocess.Popen([str(loom), "serve", "--port", str(port), "--allow-host",
+                               "Proj.test"], cwd=root, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while " 200 " not in _raw(port, f"127.0.0.1:{port}").split("\r\n", 1)[0]:
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "loom serve did not start"
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _raw(port: int, host: str | None, path: str = "/index.html", method: str = "GET") -> str:
+    """The answer to a request sent byte for byte, with `host` as its Host header (or headers,
+    one a line)."""
+    head = f"{method} {path} HTTP/1.1\r\n"
+    for line in [] if host is None else host.split("\n"):
+        head += f"Host: {line}\r\n"
+    head += "Connection: close\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(head.encode("latin-1"))
+            answer = b""
+            while part := connection.recv(65536):
+                answer += part
+    except ConnectionRefusedError:
+        return ""  # not listening yet
+    return answer.decode("latin-1")
+
+
+@pytest.mark.parametrize("host", [
+    "evil.example:{port}", "evil.example", "127.0.0.1.evil.example:{port}",
+    "localhost:{other}", "127.0.0.1:{other}", "localhost.evil.example:{port}",
+    "evil.example:{port}@127.0.0.1", "", "[::1]:{port}", "0.0.0.0:{port}",
+    "127.0.0.2:{port}", "proj.test.evil:{port}",
+    "127.0.0.1:{port}\nevil.example:{port}", "evil.example:{port}\n127.0.0.1:{port}",
+])
+@pytest.mark.parametrize("path", ["/index.html", "/__loom/generation", "/"])
+def test_serve_refuses_another_host(served: int, host: str, path: str) -> None:
+    answer = _raw(served, host.format(port=served, other=served + 1), path)
+    assert answer.startswith("HTTP/1.0 403") or answer.startswith("HTTP/1.1 403"), answer[:80]
+    assert "private" not in answer
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
+def test_serve_refuses_a_request_without_host(served: int, method: str) -> None:
+    answer = _raw(served, None, method=method)
+    assert " 403 " in answer.split("\r\n", 1)[0], answer[:80]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}",
+                                  "proj.test:{port}"])
+def test_serve_answers_its_own_host(served: int, host: str) -> None:
+    answer = _raw(served, host.format(port=served))
+    assert " 200 " in answer.split("\r\n", 1)[0], answer[:80]
+    assert "private" in answer
