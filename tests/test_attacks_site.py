@@ -300,6 +300,23 @@ _EVENT_HANDLERS_AND_JAVASCRIPT_URLS = """() => [
 ]"""
 
 
+@needs_site
+@pytest.mark.parametrize("value", [
+    "template: ../../../../etc/passwd", "template: nope.html", "template: 5", "hide: 5",
+    'icon: "../../../etc/passwd"', "icon: nope/none",
+])
+def test_a_front_matter_value_the_theme_fails_on_is_a_located_error(
+    project: Project, value: str
+) -> None:
+    """mkdocs-material keys pass through to the theme; one it cannot use is the page's error."""
+    project.write({"literate/index.md": "# Home\n", "literate/bad.md": f"---\n{value}\n---\n# B\n",
+                   "mkdocs.yml": MKDOCS})
+    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    run = project.loom("build")
+    assert run.exit_code == 2, run.stderr
+    assert "literate/bad.md:1: mkdocs could not build the site" in run.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # `loom serve` answers only for its own host names (DNS rebinding).
 

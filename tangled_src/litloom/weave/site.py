@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import marshal
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,8 +224,6 @@ def _title(document: Document) -> str:
 
 def site(project: Project) -> None:
     """Build build/site from build/docs with mkdocs and the root mkdocs.yml, strictly."""
-    import logging
-
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
@@ -237,26 +239,61 @@ def site(project: Project) -> None:
             ]
         )
     nav = json.loads(layout.record("nav.json").read_text())
+    with _mkdocs_log() as failed:
+        try:
+            settings = load_config(
+                str(root),
+                docs_dir=str(layout.docs),
+                site_dir=str(layout.site),
+                nav=nav,
+                strict=True,
+                use_directory_urls=False,
+            )
+            settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
+            settings.extra_css.append("assets/stylesheets/litloom.css")
+            build(settings)
+        except (Abort, ConfigurationError) as error:
+            message = f"mkdocs failed: {error}"
+            raise UserError([Diagnostic(Location("mkdocs.yml"), message)]) from None
+        except Exception as error:  # the theme failed on what a page gave it: see below
+            raise UserError([_page_failed(project, failed, error)]) from None
+
+
+@contextlib.contextmanager
+def _mkdocs_log() -> Iterator[list[str]]:
+    """mkdocs' warnings shown as `mkdocs: LEVEL message`; yields the pages it failed on."""
     log = logging.getLogger("mkdocs")
     log.setLevel(logging.WARNING)
     if not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("mkdocs: %(levelname)s %(message)s"))
         log.addHandler(handler)
+    failed: list[str] = []
+    watch = logging.Handler(logging.ERROR)
+    watch.emit = lambda record: failed.extend(_FAILED_PAGE.findall(record.getMessage()))
+    log.addHandler(watch)
     try:
-        settings = load_config(
-            str(root),
-            docs_dir=str(layout.docs),
-            site_dir=str(layout.site),
-            nav=nav,
-            strict=True,
-            use_directory_urls=False,
-        )
-        settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
-        settings.extra_css.append("assets/stylesheets/litloom.css")
-        build(settings)
-    except (Abort, ConfigurationError) as error:
-        raise UserError([Diagnostic(Location("mkdocs.yml"), f"mkdocs failed: {error}")]) from None
+        yield failed
+    finally:
+        log.removeHandler(watch)
+
+
+_FAILED_PAGE = re.compile(r"^Error (?:building|reading) page '(.*)':", re.S)
+
+
+def _page_failed(project: Project, failed: list[str], error: Exception) -> Diagnostic:
+    source, text = project.config.source, str(error)
+    pages = {(d.path[len(source) + 1 :] if source != "." else d.path): d for d in project.documents}
+    page = failed[-1] if failed else ""
+    document = pages.get(page) or pages.get(page.removesuffix(".md"))
+    if document is None:  # failed in every page's navigation: whose value is in the error?
+        document = next((d for d in project.documents if _named_in(d, text)), None)
+    where = Location(document.path, 1) if document else Location("mkdocs.yml")
+    return Diagnostic(where, f"mkdocs could not build the site: {type(error).__name__}: {text}")
+
+
+def _named_in(document: Document, text: str) -> bool:
+    return any(isinstance(v, str) and v and v in text for v in document.front_matter.values())
 
 
 CSS = """\
