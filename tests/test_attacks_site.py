@@ -7,6 +7,7 @@ no `javascript:` link, no inline event handler, and no broken link.
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
 import os
@@ -121,6 +122,14 @@ HOSTILE = {
     "literate/n\n\n[x](javascript:alert(12))\n.md": "# N\n\n" + chunk(" {.python #nnn}", "n = 1"),
     "literate/s<svg onload=alert(13)>.py": "# %% [markdown]\n# A percent script\n\n# %%\ns = 1\n",
     "literate/&lt;img src=x onerror=alert(14)&gt;.md": "# E\n\nAn entity in a file name.\n",
+    "literate/%3Cimg src=x onerror=alert(22)%3E.md": "# P\n\nA percent-escape in a file name.\n",
+    "literate/javascript:alert(23)/index.md": "# F\n\n" + chunk(" {.python #fff}", "<<aaa>>"),
+    "literate/u.md": "---\ntitle: '</title><script>alert(24)</script>'\n---\n\n# U\n",
+    "literate/v.md": "---\ntitle: ''\n---\n\n# V\n\nAn empty title: the file's name is used.\n",
+    "literate/w<img src=x onerror=alert(25)>.ipynb": json.dumps({
+        "cells": [{"cell_type": "code", "source": "w = 1", "metadata": {}, "outputs": [],
+                   "execution_count": None}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
     "mkdocs.yml": MKDOCS,
     "pyproject.toml": PYPROJECT,
 }
@@ -132,7 +141,7 @@ RUN = {  # a run record, as `loom run` leaves it, whose every field is hostile
     "parameters": {"p": "[x](javascript:alert(20))", "q": "<img src=x onerror=alert(21)>"},
     "duration": 1.0,
 }
-ATTACKS = 21  # the alert numbers above: each is one attempt to run script
+ATTACKS = 25  # the alert numbers above: each is one attempt to run script
 
 
 @pytest.fixture(scope="module")
@@ -165,11 +174,14 @@ def test_every_hostile_name_has_its_page(hostile: Path) -> None:
     pages = _pages(hostile)
     for document in HOSTILE:
         if document.startswith("literate/"):
-            page = document.removeprefix("literate/").rsplit(".", 1)[0]
-            page += ".py.html" if document.endswith(".py") else ".html"
+            page = document.removeprefix("literate/").removesuffix(".md")
+            page += ".html"
             assert page in pages, page
     assert "files/pkg/R&D [id] #1 100%.py.html" in pages
     assert "runs/deploy/20261129T070000Z.html" in pages
+    shown = "".join(html.unescape((hostile / "build/site" / p).read_text()) for p in pages)
+    missing = [n for n in range(2, ATTACKS + 1) if f"alert({n})" not in shown]
+    assert missing == []  # every attack reached the site, as text
 
 
 @needs_site
@@ -201,6 +213,7 @@ class _Links(html.parser.HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":  # as browsers read it: text up to </title>, never tags
             self.set_cdata_mode(tag)
+        self.tag = tag
         for name, value in attrs:
             if name == "id" and value:
                 self.ids.add(value)
@@ -208,6 +221,14 @@ class _Links(html.parser.HTMLParser):
                 self.links.append(value)
             if name.startswith("on"):
                 self.handlers.append(f"<{tag} {name}={value!r}>")
+
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tag = ""
+
+    def handle_data(self, data: str) -> None:
+        if getattr(self, "tag", "") == "script" and "alert(" in data:
+            self.handlers.append(f"<script>{data}</script>")
 
 
 def _parse(path: Path) -> _Links:
@@ -297,6 +318,7 @@ _EVENT_HANDLERS_AND_JAVASCRIPT_URLS = """() => [
                 && a.value.trim().toLowerCase().startsWith('javascript:')))
         .map(a => e.tagName + ' ' + a.name + '=' + a.value)),
     ...[...document.links].filter(a => a.protocol === 'javascript:').map(a => 'link ' + a.href),
+    ...[...document.scripts].filter(s => s.text.includes('alert(')).map(s => 'script ' + s.text),
 ]"""
 
 
