@@ -125,7 +125,9 @@ HOSTILE = {
     "literate/%3Cimg src=x onerror=alert(22)%3E.md": "# P\n\nA percent-escape in a file name.\n",
     "literate/javascript:alert(23)/index.md": "# F\n\n" + chunk(" {.python #fff}", "<<aaa>>"),
     "literate/u.md": "---\ntitle: '</title><script>alert(24)</script>'\n---\n\n# U\n",
-    "literate/v.md": "---\ntitle: ''\n---\n\n# V\n\nAn empty title: the file's name is used.\n",
+    "literate/v.md": "---\ntitle: ''\n---\n\n# V\n\nAn empty title: the file's name is used.\n"
+    + chunk("py<img/src/x/onerror=alert(26)>", "a language no lexer knows")
+    + "\n> a quote:\n>\n> " + chunk("py<img/src/x/onerror=alert(27)>", "q").replace("\n", "\n> "),
     "literate/w<img src=x onerror=alert(25)>.ipynb": json.dumps({
         "cells": [{"cell_type": "code", "source": "w = 1", "metadata": {}, "outputs": [],
                    "execution_count": None}],
@@ -141,7 +143,7 @@ RUN = {  # a run record, as `loom run` leaves it, whose every field is hostile
     "parameters": {"p": "[x](javascript:alert(20))", "q": "<img src=x onerror=alert(21)>"},
     "duration": 1.0,
 }
-ATTACKS = 25  # the alert numbers above: each is one attempt to run script
+ATTACKS = 27  # the alert numbers above: each is one attempt to run script
 
 
 @pytest.fixture(scope="module")
