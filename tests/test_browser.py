@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import http.client
 import os
 import shutil
 import socket
@@ -150,6 +151,12 @@ def test_loom_serve_rebuilds_and_reloads(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "loom serve did not start"
                 time.sleep(0.3)
         assert "zebra" in page and "/__loom/generation" in page
+        rebinding = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        rebinding.putrequest("GET", "/index.html", skip_host=True)
+        rebinding.putheader("Host", f"evil.example:{port}")  # a DNS-rebinding page's request
+        rebinding.endheaders()
+        assert rebinding.getresponse().status == 403
+        rebinding.close()
         generation = urllib.request.urlopen(f"{base}/__loom/generation").read()
         project.write({"literate/index.md": BOOK["literate/index.md"].replace("zebra", "okapi")})
         while urllib.request.urlopen(f"{base}/__loom/generation").read() == generation:

@@ -79,8 +79,8 @@ def test_file_page_and_index(book: Project) -> None:
                      "../../parts/helpers.html#chunk-helpers-2", "../../parts/main.html#chunk-main"]
     assert "helper" in file_page and "[literate/index.md](../../index.md)" in file_page
     index = book.read("build/docs/chunks.md")
-    assert "| `helper` | function | `pkg.app` |" in index
-    assert "| `other` | function | `pkg.app` |" in index
+    assert "| <code>helper</code> | function | <code>pkg.app</code> |" in index
+    assert "| <code>other</code> | function | <code>pkg.app</code> |" in index
     assert 'href="parts/helpers.html#chunk-helpers-2">helpers</a>' in index
 
 

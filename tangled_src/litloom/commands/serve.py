@@ -10,8 +10,15 @@ from litloom.commands.common import Invocation, pass_invocation
 
 @click.command()
 @click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.option(
+    "--allow-host",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (still only on 127.0.0.1).",
+)
 @pass_invocation
-def serve(invocation: Invocation, port: int) -> None:
+def serve(invocation: Invocation, port: int, names: tuple[str, ...]) -> None:
     """Serve the site on 127.0.0.1, rebuild when a literate file changes, reload the page."""
     from litloom.build import build  # lazy: not for --help
     from litloom.weave.serve import serve as run_serve  # lazy: not for --help
@@ -21,4 +28,4 @@ def serve(invocation: Invocation, port: int) -> None:
         build(project)
         return project
 
-    run_serve(rebuild, port)
+    run_serve(rebuild, port, names=names)

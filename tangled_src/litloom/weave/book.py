@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import functools
+import html
 import posixpath
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from litloom.model import Chunk, Document
 from litloom.tangle.expand import REFERENCE
+from litloom.tangle.targets import INVISIBLE
 
 
 @dataclass
@@ -111,4 +114,23 @@ def url(page: str, from_page: str) -> str:
     Pure, and asked for the same pairs again and again (every link of every page), so cached.
     """
     here = posixpath.dirname(html_path(from_page)) or "."
-    return posixpath.relpath(html_path(page), here)
+    return quote(posixpath.relpath(html_path(page), here), safe="/")
+
+
+_SPECIAL = re.escape("&<>\"'\\`*_{}[]()#|~")  # what Markdown reads inside a line
+_CONTROL = re.compile(f"[{INVISIBLE}]")
+_MARKDOWN = re.compile(f"[{INVISIBLE}{_SPECIAL}]")
+
+
+def _entity(found: re.Match[str]) -> str:
+    return f"&#{ord(found[0])};"
+
+
+def escape_html(text: str) -> str:
+    """`text` for a place read as HTML: `& < > " '` and invisible characters as entities."""
+    return _CONTROL.sub(_entity, html.escape(text))
+
+
+def escape_markdown(text: str) -> str:
+    """`text` for a place Markdown reads: also every character Markdown gives a meaning."""
+    return _MARKDOWN.sub(_entity, text)

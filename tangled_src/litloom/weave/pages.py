@@ -8,10 +8,11 @@ import hashlib
 import html
 import posixpath
 from collections.abc import Iterator
+from urllib.parse import quote
 
 from litloom.model import Chunk
 from litloom.tangle.sourcemap import FileMap
-from litloom.weave.book import Book
+from litloom.weave.book import Book, escape_html, escape_markdown
 from litloom.weave.render import Highlighter, chunk_code
 
 
@@ -47,15 +48,15 @@ def file_page(
         label = f"⟨{chunk.name}⟩" if chunk.name else (chunk.target or chunk.path)
         href = book.link(chunk, page)
         items.append(
-            f'<li><a href="{html.escape(href)}">{html.escape(label)}</a> '
-            f"<small>{html.escape(chunk.path)}:{chunk.line}</small></li>"
+            f'<li><a href="{html.escape(href)}">{escape_html(label)}</a> '
+            f"<small>{escape_html(chunk.path)}:{chunk.line}</small></li>"
         )
     code = _file_code(text, file_map, at, highlighter)
     code = "\n".join(line or "<span></span>" for line in code.rstrip("\n").split("\n"))
     body = "\n".join(
         [
             "---",
-            f"title: {_yaml(target)}",
+            f"title: {_yaml(escape_html(target))}",
             "---",
             "",
             f"# `{target}`",
@@ -102,7 +103,8 @@ def _file_code(
 
 def _doc_link(source: str, book: Book, page: str) -> str:
     """A Markdown link (to the .md page, which mkdocs checks and converts)."""
-    return f"[{source}]({posixpath.relpath(book.page(source), posixpath.dirname(page))})"
+    address = posixpath.relpath(book.page(source), posixpath.dirname(page))
+    return f"[{escape_markdown(source)}]({quote(address, safe='/')})"
 
 
 def _yaml(text: str) -> str:
@@ -131,24 +133,24 @@ def index_page(
     ]
     for key in sorted(book.chunks, key=str.lower):
         chunks = book.chunks[key]
-        name = html.escape(key if not key.startswith("file:") else key[5:])
+        name = key if not key.startswith("file:") else key[5:]
         defined = ", ".join(_cell_link(c, book, page, f"{c.path}:{c.line}") for c in chunks)
         users = ", ".join(
             _cell_link(c, book, page, c.key or c.path) for c in book.uses.get(key, [])
         )
         rows.append(
-            f"| {_cell_link(chunks[0], book, page, name, escape=False)} | {defined} | {users} |"
+            f"| {_cell_link(chunks[0], book, page, name)} | {defined} | {users} |"
         )
     rows += ["", "## Python names", "", "| Name | Kind | Module | Chunk |", "|---|---|---|---|"]
     for module, name, kind, chunk in sorted(_python_names(files, at, cache), key=lambda r: r[:2]):
         link = _cell_link(chunk, book, page, chunk.key or f"{chunk.path}:{chunk.line}")
-        rows.append(f"| `{html.escape(name)}` | {kind} | `{html.escape(module)}` | {link} |")
+        name, module = escape_markdown(name), escape_markdown(module)
+        rows.append(f"| <code>{name}</code> | {kind} | <code>{module}</code> | {link} |")
     return "\n".join(rows) + "\n"
 
 
-def _cell_link(chunk: Chunk, book: Book, page: str, label: str, escape: bool = True) -> str:
-    text = html.escape(label) if escape else label
-    return f'<a href="{html.escape(book.link(chunk, page))}">{text.replace("|", "&#124;")}</a>'
+def _cell_link(chunk: Chunk, book: Book, page: str, label: str) -> str:
+    return f'<a href="{html.escape(book.link(chunk, page))}">{escape_markdown(label)}</a>'
 
 
 def python_facts(text: str, module: str, cache: dict) -> tuple[list, list]:

@@ -8,12 +8,12 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from litloom.model import Chunk, Document
 from litloom.tangle.expand import REFERENCE
-from litloom.weave.book import Book, url
+from litloom.weave.book import Book, escape_html, url
 
 _PLACEHOLDER = re.compile(r"LOOMREF(\d+)X")
 
@@ -113,6 +113,8 @@ def render_page(
             if block
             else []
         )
+    if document.front_matter:
+        lines[: _front_matter_end(lines)] = woven_front_matter(document.front_matter)
     return "\n".join(lines)
 
 
@@ -123,7 +125,7 @@ def render_percent_page(
     prose, code cells as chunks."""
     by_line = {chunk.line: chunk for chunk in document.chunks}
     title = document.path.rsplit("/", 1)[-1]
-    out = ["---", f"title: {json.dumps(title)}", "---", ""]
+    out = ["---", f"title: {json.dumps(escape_html(title))}", "---", ""]
     cell: list[str] = []
     kind = None
     for number, line in enumerate([*script.split("\n"), "# %%"], start=1):
@@ -151,6 +153,33 @@ def _hidden(chunk: Chunk) -> bool:
         or chunk.option("hide", "false") != "false"
         or chunk.option("echo", "true") == "false"
     )
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """The number of lines of the front matter at the top of `lines`."""
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            return number + 1
+    return 0
+
+
+def woven_front_matter(front_matter: Mapping[str, Any]) -> list[str]:
+    """The lines of a woven page's front matter: the document's, every string HTML-escaped."""
+    lines = ["---"]
+    for key, value in _escaped(front_matter).items():
+        name = key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else json.dumps(key)
+        lines.append(f"{name}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    return [*lines, "---"]
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_html(value)
+    if isinstance(value, Mapping):
+        return {escape_html(str(k)): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def chunk_code(chunk: Chunk) -> tuple[list[str], list[str]]:
@@ -203,7 +232,7 @@ _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "*_`[]\\~|{}#!"})
 
 def _reference(name: str, book: Book, page: str) -> str:
     chunks = book.chunks.get(name)
-    label = html.escape(f"<<{name}>>")
+    label = escape_html(f"<<{name}>>")
     if not chunks:
         return f'<span class="loom-ref">{label}</span>'
     return f'<a class="loom-ref" href="{html.escape(book.link(chunks[0], page))}">{label}</a>'
@@ -216,17 +245,17 @@ def _head(chunk: Chunk, book: Book, page: str) -> str:
     if chunk.name:
         siblings = book.chunks[chunk.name]
         op = "≡" if siblings[0] is chunk else "+≡"
-        parts.append(f'<a class="loom-name" href="#{anchor}">⟨{html.escape(chunk.name)}⟩</a> {op}')
+        parts.append(f'<a class="loom-name" href="#{anchor}">⟨{escape_html(chunk.name)}⟩</a> {op}')
     elif key:
         parts.append(f'<a class="loom-name" href="#{anchor}">file</a>')
     else:
-        parts.append(f'<a class="loom-name" href="#{anchor}">{html.escape(chunk.language)}</a>')
+        parts.append(f'<a class="loom-name" href="#{anchor}">{escape_html(chunk.language)}</a>')
     target = chunk.target or (book.targets.get(key) if key else None)
     if target:
         file_page = f"files/{target}.md"
         parts.append(
             f'<span class="loom-target">→ <a href="{html.escape(url(file_page, page))}">'
-            f"<code>{html.escape(target)}</code></a></span>"
+            f"<code>{escape_html(target)}</code></a></span>"
         )
     return " ".join(parts)
 
@@ -250,6 +279,6 @@ def _link(chunk: Chunk, book: Book, page: str) -> str:
     label = f"⟨{chunk.key}⟩" if chunk.name else (chunk.target or chunk.path)
     where = f"{chunk.path}:{chunk.line}"
     return (
-        f'<a href="{html.escape(book.link(chunk, page))}" title="{html.escape(where)}">'
-        f"{html.escape(label)}</a>"
+        f'<a href="{html.escape(book.link(chunk, page))}" title="{escape_html(where)}">'
+        f"{escape_html(label)}</a>"
     )

@@ -8,9 +8,11 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from litloom.runbooks.record import RunRecord, past_runs
 from litloom.runbooks.secrets import Masker
+from litloom.weave.book import escape_html, escape_markdown
 from litloom.weave.render import Highlighter
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -36,7 +38,7 @@ def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
         pages[page] = masker.mask(run_page(record, path.with_suffix(".ipynb"), highlighter))
         rows.append(
             f"| {_cell(record.runbook)} | [{_cell(record.start)}]"
-            f"({path.parent.name}/{path.stem}.md) | {_status(record.status)} | "
+            f"({quote(f'{path.parent.name}/{path.stem}.md')}) | {_status(record.status)} | "
             f"{record.duration:.1f} s | {_cell(_parameters(record))} |"
         )
     if pages:
@@ -45,12 +47,13 @@ def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
 
 
 def _cell(text: str) -> str:
-    return html.escape(str(text)).replace("|", "&#124;")
+    return escape_markdown(str(text))
 
 
 def _status(status: str) -> str:
     return (
-        f'<span class="loom-status loom-status-{html.escape(status)}">{html.escape(status)}</span>'
+        f'<span class="loom-status loom-status-{escape_html(status)}">'
+        f"{escape_markdown(status)}</span>"
     )
 
 
@@ -64,14 +67,14 @@ def run_page(record: RunRecord, notebook_path: Path, highlighter: Highlighter) -
 
     lines = [
         "---",
-        f"title: {json.dumps(record.runbook + ' ' + record.start)}",
+        f"title: {json.dumps(escape_html(record.runbook + ' ' + record.start))}",
         "---",
         "",
-        f"# {html.escape(record.runbook)}: {html.escape(record.start)}",
+        f"# {escape_markdown(record.runbook)}: {escape_markdown(record.start)}",
         "",
         f"{_status(record.status)} in {record.duration:.1f} s, from "
-        f"`{html.escape(record.source)}`. Parameters: "
-        f"{html.escape(_parameters(record)) or 'none'}.",
+        f"<code>{escape_markdown(record.source)}</code>. Parameters: "
+        f"{escape_markdown(_parameters(record)) or 'none'}.",
         "",
     ]
     error = record.error

@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from litloom.errors import UserError
 from litloom.project import Project
@@ -23,6 +24,15 @@ RELOAD = (
 
 class _Handler(SimpleHTTPRequestHandler):
     generation = [0]
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or not host_allowed(hosts[0], self.server):
+            self.send_error(403, "Forbidden", "this server answers only for its own host name")
+            return False
+        return True
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         if self.path == "/__loom/generation":
@@ -49,7 +59,34 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
-def serve(rebuild: Callable[[], Project], port: int, poll: float = 0.5) -> None:
+LOCAL_NAMES = ("127.0.0.1", "localhost")
+
+
+class _Server(ThreadingHTTPServer):
+    names: frozenset[str] = frozenset(LOCAL_NAMES)
+
+
+def make_server(site: Path, port: int, names: Iterable[str] = ()) -> ThreadingHTTPServer:
+    """A server of `site` on 127.0.0.1:`port`, answering for its local names and `names`."""
+    server = _Server(("127.0.0.1", port), functools.partial(_Handler, directory=str(site)))
+    server.names = frozenset([*LOCAL_NAMES, *(name.lower() for name in names)])
+    return server
+
+
+def host_allowed(host: str | None, server: Any) -> bool:
+    """Whether a request's `Host` header names `server`: one of its names, with its port."""
+    if not host:
+        return False
+    port = server.server_address[1]
+    name, colon, given = host.strip().lower().rpartition(":")
+    if not colon or given.endswith("]"):  # no port (and an IPv6 address's colons are not one)
+        name, given = host.strip().lower(), "80"
+    return name in getattr(server, "names", LOCAL_NAMES) and given == str(port)
+
+
+def serve(
+    rebuild: Callable[[], Project], port: int, poll: float = 0.5, names: Iterable[str] = ()
+) -> None:
     """Build, serve, and rebuild on change until interrupted."""
     project = rebuild()
     reporter, layout = project.reporter, project.layout
@@ -58,8 +95,7 @@ def serve(rebuild: Callable[[], Project], port: int, poll: float = 0.5) -> None:
         mkdocs = (layout.root / "mkdocs.yml").stat().st_mtime_ns
         return (tuple(Project(project.config).sources.items()), mkdocs)
 
-    handler = functools.partial(_Handler, directory=str(layout.site))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = make_server(layout.site, port, names)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     reporter.summary(f"loom serve: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
     seen = fingerprint()

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import marshal
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ from litloom.model import Chunk, Document
 from litloom.project import Project
 from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
-from litloom.weave.book import Book, make_book
+from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.diagrams import Drawing, draw, is_diagram
 from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
 from litloom.weave.render import (
@@ -189,7 +193,7 @@ def make_nav(book: Book, targets: list[str]) -> list[Any]:
             folder = folder.setdefault(part + "/", {})
         folder[parts[-1]] = document
     nav = _section(tree, "")
-    nav.append({"Files": [{target: f"files/{target}.md"} for target in targets]})
+    nav.append({"Files": [{escape_html(target): f"files/{target}.md"} for target in targets]})
     nav += [{"Index": "chunks.md"}, {"Architecture": "architecture.md"}]
     return nav
 
@@ -206,11 +210,12 @@ def _section(tree: dict[str, Any], prefix: str) -> list[Any]:
                 if index
                 else min((_rank(d) for d in _documents(item)), default=(1000, name))
             )
-            entries.append((rank, {name[:-1].replace("_", " ").capitalize(): children}))
+            title = escape_html(name[:-1].replace("_", " ").capitalize())
+            entries.append((rank, {title: children}))
         elif name == "index.md":
-            entries.append(((float("-inf"), ""), {_title(item): prefix + name}))
+            entries.append(((float("-inf"), ""), {escape_html(_title(item)): prefix + name}))
         else:
-            entries.append((_rank(item), {_title(item): prefix + name}))
+            entries.append((_rank(item), {escape_html(_title(item)): prefix + name}))
     return [entry for _, entry in sorted(entries, key=lambda e: e[0])]
 
 
@@ -234,49 +239,88 @@ def site(project: Project, *, confined: bool = False) -> None:
     layout = project.layout
     root = layout.root / "mkdocs.yml"
     if not root.is_file():
-        raise UserError(
-            [
-                Diagnostic(
-                    Location("mkdocs.yml"), "not found: the site needs it (loom init writes one)"
-                )
-            ]
-        )
+        message = "not found: the site needs it (loom init writes one)"
+        raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
     arguments = (str(root), str(layout.docs), str(layout.record("nav.json")))
     if confined:
         _site_in_the_sandbox(layout, arguments)
-    else:
+        return
+    try:
         mkdocs_build(*arguments, str(layout.site))
+    except ThemeFailed as failure:  # the theme failed on what a page gave it: see below
+        raise UserError([_page_failed(project, failure.pages, failure.error)]) from None
 
 
 def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> None:
     """mkdocs, strictly, with litloom's pages, navigation and assets."""
-    import logging
-
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
     nav = json.loads(Path(nav_file).read_text())
+    with _mkdocs_log() as failed:
+        try:
+            settings = load_config(
+                config_file,
+                docs_dir=docs,
+                site_dir=site_dir,
+                nav=nav,
+                strict=True,
+                use_directory_urls=False,
+            )
+            settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
+            settings.extra_css.append("assets/stylesheets/litloom.css")
+            build(settings)
+        except (Abort, ConfigurationError) as error:
+            message = f"mkdocs failed: {error}"
+            raise UserError([Diagnostic(Location("mkdocs.yml"), message)]) from None
+        except Exception as error:
+            raise ThemeFailed(list(failed), error) from None
+
+
+class ThemeFailed(Exception):
+    """The theme failed on a page: the pages mkdocs was building, and the error."""
+
+    def __init__(self, pages: list[str], error: Exception) -> None:
+        super().__init__(str(error))
+        self.pages, self.error = pages, error
+
+
+@contextlib.contextmanager
+def _mkdocs_log() -> Iterator[list[str]]:
+    """mkdocs' warnings shown as `mkdocs: LEVEL message`; yields the pages it failed on."""
     log = logging.getLogger("mkdocs")
     log.setLevel(logging.WARNING)
     if not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("mkdocs: %(levelname)s %(message)s"))
         log.addHandler(handler)
+    failed: list[str] = []
+    watch = logging.Handler(logging.ERROR)
+    watch.emit = lambda record: failed.extend(_FAILED_PAGE.findall(record.getMessage()))
+    log.addHandler(watch)
     try:
-        settings = load_config(
-            config_file,
-            docs_dir=docs,
-            site_dir=site_dir,
-            nav=nav,
-            strict=True,
-            use_directory_urls=False,
-        )
-        settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
-        settings.extra_css.append("assets/stylesheets/litloom.css")
-        build(settings)
-    except (Abort, ConfigurationError) as error:
-        raise UserError([Diagnostic(Location("mkdocs.yml"), f"mkdocs failed: {error}")]) from None
+        yield failed
+    finally:
+        log.removeHandler(watch)
+
+
+_FAILED_PAGE = re.compile(r"^Error (?:building|reading) page '(.*)':", re.S)
+
+
+def _page_failed(project: Project, failed: list[str], error: Exception) -> Diagnostic:
+    source, text = project.config.source, str(error)
+    pages = {(d.path[len(source) + 1 :] if source != "." else d.path): d for d in project.documents}
+    page = failed[-1] if failed else ""
+    document = pages.get(page) or pages.get(page.removesuffix(".md"))
+    if document is None:  # failed in every page's navigation: whose value is in the error?
+        document = next((d for d in project.documents if _named_in(d, text)), None)
+    where = Location(document.path, 1) if document else Location("mkdocs.yml")
+    return Diagnostic(where, f"mkdocs could not build the site: {type(error).__name__}: {text}")
+
+
+def _named_in(document: Document, text: str) -> bool:
+    return any(isinstance(v, str) and v and v in text for v in document.front_matter.values())
 
 
 SITE_IN_THE_SANDBOX = r"""
