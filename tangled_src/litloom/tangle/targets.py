@@ -156,8 +156,9 @@ _UNSAFE_CHARACTER = re.compile(f"[<>\"'`|{INVISIBLE}]")
 
 def _unsafe_character(target: str, character: str) -> str:
     path, shown = _printable(target), _printable(character)
+    kind = "a control character " if character < " " or character == "\x7f" else ""
     return (
-        f"file={path} holds {shown!r}, which a target may not: a path is "
+        f"file={path} holds {kind}{shown!r}, which a target may not: a path is "
         "shown in the site, in headers and in shells, so it holds none of < > \" ' ` | "
         "and no control or invisible character; rename the file"
     )
