@@ -14,7 +14,7 @@ def build(invocation: Invocation) -> None:
     """Tangle, check, weave and build the site; skip mkdocs when nothing changed."""
     from litloom.build import build as run_build  # lazy: not for --help
 
-    built = run_build(invocation.project("build"))
+    built = run_build(invocation.project("build", writes=True))
     written = sum(c.kind == "write" for c in built.plan.changes)
     state = "rebuilt" if built.site_rebuilt else "up to date"
     click.echo(

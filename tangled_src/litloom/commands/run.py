@@ -20,8 +20,8 @@ def notebooks(invocation: Invocation) -> None:
     from litloom.runbooks.run import notebook_for, runbooks  # lazy: not for --help
     from litloom.store.writer import Transaction  # lazy: not for --help
 
-    project = invocation.project("notebooks")
-    writes, written = Transaction(), []
+    project = invocation.project("notebooks", writes=True)
+    writes, written = Transaction(project.layout.journal), []
     for name in sorted(runbooks(project)):
         _, notebook = notebook_for(project, name)
         path = project.layout.notebooks / f"{name}.ipynb"
@@ -78,7 +78,7 @@ def run(
 
     from litloom.runbooks import run as runner  # lazy: not for --help
 
-    project = invocation.project("run")
+    project = invocation.project("run", writes=True)
     if run_all:
         sys.exit(runner.run_all(project, jobs, timeout))
     if name is None:

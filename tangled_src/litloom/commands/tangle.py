@@ -25,8 +25,8 @@ def tangle(invocation: Invocation, force: bool) -> None:
     from litloom import pipeline  # lazy: not for --help
     from litloom.store.writer import Transaction  # lazy: not for --help
 
-    project = invocation.project("tangle")
-    writes = Transaction()
+    project = invocation.project("tangle", writes=True)
+    writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, force=force)
     writes.commit()
     for change in plan.changes:
