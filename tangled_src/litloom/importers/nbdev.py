@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
 
 from litloom.config import check_setting
@@ -33,15 +34,17 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
         destination = "literate/" + posixpath.splitext(inside)[0] + ".md"
         files[destination] = _chapter(document, notebook_cells(text))
         targets |= {c.target for c in document.chunks if c.target}
-    adopted = adopt(root, ".", targets, project.dialect.adopts) if tangle_root == "." else {}
+    adopted = adopt(root, ".", targets, project.dialect.wrote) if tangle_root == "." else {}
     if tangle_root != ".":  # the package moves: its hand-written files go with it
-        kept = _hand_written(root, layout.lib_path, targets, project.dialect.adopts)
+        kept = _hand_written(root, layout.lib_path, targets, project.dialect.wrote)
         if kept:
             files["literate/_package.md"] = _package_chapter(root, layout.lib_path, kept)
     return Conversion(root, files, {"source": "literate", "tangle_root": tangle_root}, adopted)
 
 
-def _hand_written(root: Path, lib_path: str, targets: set[str], mark: str) -> list[str]:
+def _hand_written(
+    root: Path, lib_path: str, targets: set[str], wrote: Callable[[bytes], bool]
+) -> list[str]:
     """The package's Python files no notebook exports: `__init__.py` and its like (not
     nbdev's index `_modidx.py`), project-relative."""
     folder = root / lib_path
@@ -50,7 +53,7 @@ def _hand_written(root: Path, lib_path: str, targets: set[str], mark: str) -> li
         relative = path.relative_to(root).as_posix()
         if relative in targets or path.name == "_modidx.py" or "__pycache__" in path.parts:
             continue
-        if mark not in path.read_text(encoding="utf-8", errors="replace"):
+        if not wrote(path.read_bytes()):
             found.append(relative)
     return found
 
