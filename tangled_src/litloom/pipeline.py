@@ -103,7 +103,12 @@ def _save(project: Project, tangled: Tangled) -> None:
     outputs = {p: traces.signature(root / p) for p in [*tangled.digests, transaction.MANIFEST]}
     state = traces.State(project.started_ns, project.sources, {}, outputs, tangled.traces)
     paths = (layout.state, layout.documents)
-    traces.save_state(paths, project.trace_key, state, project.documents)
+    try:
+        traces.save_state(paths, project.trace_key, state, project.documents)
+    except UserError as error:  # the tangle is made; the traces are a cache
+        for problem in error.diagnostics:
+            message = f"{problem.message}; the traces are not saved: the next tangle reads more"
+            project.reporter.problem(Diagnostic(problem.location, message))
 
 
 def leftovers(project: Project, paths: Iterable[str]) -> tuple[str, ...]:

@@ -209,8 +209,9 @@ def _never_deleted(path: str, sources: frozenset[str]) -> str:
     parts = path.split("/")
     if path.startswith("/") or ".." in parts or posixpath.normpath(path) != path:
         return "a path that is not plainly inside the tangle root"
-    if VCS_FOLDERS & set(parts):
-        return f"a file under {next(p for p in parts if p in VCS_FOLDERS)}/"
+    vcs = [part for part in parts if part in VCS_FOLDERS]
+    if vcs:
+        return f"a file under {vcs[0]}/"
     if path in sources:
         return "a literate source"
     if parts[-1] in CONFIGURATION:
@@ -223,9 +224,9 @@ def _unwritable(
 ) -> str | None:
     if path == MANIFEST:
         return f"file={path} is litloom's manifest; choose another target"
-    vcs = VCS_FOLDERS.intersection(path.split("/"))
+    vcs = [part for part in path.split("/") if part in VCS_FOLDERS]
     if vcs:
-        return f"file={path} is under {vcs.pop()}/, where litloom never writes"
+        return f"file={path} is under {vcs[0]}/, where litloom never writes"
     if path in sources:
         return f"file={path} is a literate source, which a target never replaces"
     real = _real_path(os.path.join(root, path), folders)

@@ -90,7 +90,7 @@ def _journal_of(
     for doomed, top in sorted(deletes.items(), key=lambda item: str(item[0])):
         top = None if doomed in folders else top  # a blocker: set aside beside itself
         aside.append((doomed, _beside(doomed, "old", top), top))
-    return Journal(named, aside, folders, path)
+    return Journal(named, aside, folders, path, step=("write", path or Path()))
 
 
 def _folders_to_make(writes: dict[Path, bytes]) -> list[Path]:
@@ -359,4 +359,8 @@ def write_file(path: Path, data: bytes) -> None:
 
 def make_folder(path: Path) -> None:
     """Make a folder (and its parents) that another program will write into."""
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        where = Location(str(exc.filename or path))
+        raise UserError([Diagnostic(where, f"cannot make the folder: {exc.strerror}")]) from None
