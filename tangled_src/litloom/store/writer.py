@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -134,7 +135,11 @@ def _record(journal: Journal, phase: str) -> None:
     base.mkdir(parents=True, exist_ok=True)
     staged = _beside(journal.path, "tmp")
     _stage(staged, json.dumps(data, indent=1).encode("utf-8"))
-    os.replace(staged, journal.path)
+    try:
+        os.replace(staged, journal.path)
+    except OSError:
+        _unlink(staged)
+        raise
 
 
 def _load(path: Path) -> Journal:
@@ -273,8 +278,8 @@ def _undo(journal: Journal) -> None:
         raise UserError([_unsettled(journal, exc, "undo")]) from None
 
 
-def _finish(journal: Journal) -> None:
-    """Delete what a made commit kept and set aside, then its journal."""
+def _finish(journal: Journal) -> OSError | None:
+    """Delete what a made commit kept and set aside, then its journal; the error, if any."""
     try:
         for _, _, kept in journal.writes:
             if kept is not None:
@@ -283,10 +288,12 @@ def _finish(journal: Journal) -> None:
             _unlink(aside)
             _unlink(path.parent / aside.name)
             if prune_to is not None:
-                _prune(journal, prune_to, path.parent)
+                with contextlib.suppress(OSError):  # the empty folder stays
+                    _prune(journal, prune_to, path.parent)
         _forget(journal)
-    except OSError:
-        pass  # the journal stays, and the next command that writes finishes it
+    except OSError as exc:
+        return exc  # the journal stays, and the next command that writes finishes it
+    return None
 
 
 def _forget(journal: Journal) -> None:
@@ -319,9 +326,9 @@ def recover(path: Path) -> str:
         return ""
     journal = _load(path)
     if journal.phase == "done":
-        _finish(journal)
-        if os.path.lexists(path):
-            raise UserError([Diagnostic(Location(str(path)), "cannot finish the commit it names")])
+        failed = _finish(journal)
+        if failed is not None:
+            raise UserError([_unsettled(journal, failed, "finish")])
         return "finished"
     _undo(journal)
     return "undone"
