@@ -29,7 +29,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
     reporter = project.reporter
     changed = len(project.changed)
     reporter.stage("tangle", f"{changed} document{'s' * (changed != 1)} changed")
-    writes = Transaction()
+    writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, tangled=project.tangled)
     writes.commit()
     reporter.stage("check", "the tangled files must be what the sources make")
@@ -37,7 +37,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
         message = "still not what the sources make after tangling; this is a bug in litloom"
         raise UserError([Diagnostic(Location(project.config.tangle_root), message)])
     reporter.stage("weave", f"{len(project.documents)} documents")
-    writes = Transaction()
+    writes = Transaction(project.layout.journal)
     woven = weave(project, writes, execute=execute)
     writes.commit()
     layout = project.layout

@@ -60,6 +60,16 @@ class Layout:
         return self.work / "coverage"
 
     @property
+    def lock(self) -> Path:
+        """The project lock, held by the command that writes the project."""
+        return self.work / "lock"
+
+    @property
+    def journal(self) -> Path:
+        """The journal of a commit under way, which the next command settles if it was killed."""
+        return self.work / "journal.json"
+
+    @property
     def docs(self) -> Path:
         return self.build / "docs"
 
@@ -70,6 +80,11 @@ class Layout:
     @property
     def runs(self) -> Path:
         return self.build / "runs"
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every folder under build/ that litloom writes in: where its leftovers can be."""
+        return (self.work, self.docs, self.site, self.runs)
 
     def runs_of(self, runbook: str) -> Path:
         return self.runs / runbook

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.store import state as traces
-from litloom.store import transaction
+from litloom.store import transaction, writer
 from litloom.store.writer import Transaction
 from litloom.tangle.make import Tangled, make
 from litloom.tangle.sourcemap import Origin, dumps
@@ -27,7 +29,8 @@ def tangle(
     if tangled is None and up_to_date(project):
         state = project.state
         unchanged = len(state.targets)
-        return transaction.Plan(layout.tangle_root, config.tangle_root, (), unchanged, "", False)
+        plan = transaction.Plan(layout.tangle_root, config.tangle_root, (), unchanged, "", False)
+        return _remove_leftovers(project, plan, writes, state.outputs)
     if tangled is None:  # model, render affected targets: changed documents only
         documents, changed, state = project.documents, project.changed, project.state
         tangled = make(config, documents, changed, state, project.all_problems())
@@ -35,10 +38,12 @@ def tangle(
     edited = [c for c in plan.changes if c.edited]
     if edited and not force:
         raise UserError([_edited(plan, change) for change in edited])
+    for warning in plan.warnings:
+        project.reporter.problem(warning)
     transaction.stage_plan(plan, writes)
     writes.write(layout.source_map, dumps(tangled.maps).encode())
     writes.after_commit(lambda: _save(project, tangled))
-    return plan
+    return _remove_leftovers(project, plan, writes, [*tangled.digests, *_paths(plan)])
 
 
 def _edited(plan: transaction.Plan, change: transaction.Change) -> Diagnostic:
@@ -67,7 +72,7 @@ def up_to_date(project: Project) -> bool:
 
 def plan_writes(project: Project, tangled: Tangled) -> transaction.Plan:
     """The plan for writing `tangled` under the tangle root; UserError if it cannot be done."""
-    adopts = project.dialect.adopts.encode("utf-8")
+    adopts = project.dialect.wrote if project.dialect.name else None
     wants = [
         transaction.Want(
             path,
@@ -79,10 +84,18 @@ def plan_writes(project: Project, tangled: Tangled) -> transaction.Plan:
         for path, digest in tangled.digests.items()
     ]
     root = project.config.tangle_root
-    plan, problems = transaction.plan(project.layout.tangle_root, root, wants)
+    plan, problems = transaction.plan(project.layout.tangle_root, root, wants, _sources(project))
     if problems:
         raise UserError(problems)
     return plan
+
+
+def _sources(project: Project) -> frozenset[str]:
+    """The literate sources under the tangle root, relative to it."""
+    root = project.layout.tangle_root.relative_to(project.config.root).as_posix()
+    if root == ".":
+        return frozenset(project.sources)
+    return frozenset(p[len(root) + 1 :] for p in project.sources if p.startswith(root + "/"))
 
 
 def _save(project: Project, tangled: Tangled) -> None:
@@ -90,12 +103,42 @@ def _save(project: Project, tangled: Tangled) -> None:
     outputs = {p: traces.signature(root / p) for p in [*tangled.digests, transaction.MANIFEST]}
     state = traces.State(project.started_ns, project.sources, {}, outputs, tangled.traces)
     paths = (layout.state, layout.documents)
-    traces.save_state(paths, project.trace_key, state, project.documents)
+    try:
+        traces.save_state(paths, project.trace_key, state, project.documents)
+    except UserError as error:  # the tangle is made; the traces are a cache
+        for problem in error.diagnostics:
+            message = f"{problem.message}; the traces are not saved: the next tangle reads more"
+            project.reporter.problem(Diagnostic(problem.location, message))
+
+
+def leftovers(project: Project, paths: Iterable[str]) -> tuple[str, ...]:
+    """Files interrupted runs left beside `paths` (under the tangle root) and under build/."""
+    root, layout = project.layout.tangle_root, project.layout
+    folders = {root, *(root / folder for folder in {os.path.dirname(p) for p in paths})}
+    found = writer.leftovers(folders, layout.written)
+    return tuple(os.path.relpath(p, project.config.root) for p in found)
+
+
+def _remove_leftovers(
+    project: Project, plan: transaction.Plan, writes: Transaction, paths: Iterable[str]
+) -> transaction.Plan:
+    found = leftovers(project, paths)
+    for path in found:
+        writes.delete(project.config.root / path)
+    return replace(plan, leftovers=found) if found else plan
+
+
+def _paths(plan: transaction.Plan) -> list[str]:
+    return [change.path for change in plan.changes]
 
 
 def check(project: Project) -> transaction.Plan:
     """What tangling would change; the plan is clean when the tree is up to date."""
-    return plan_writes(project, project.tangled)
+    plan = plan_writes(project, project.tangled)
+    found = leftovers(project, [*project.tangled.digests, *_paths(plan)])
+    journal = project.layout.journal
+    pending = os.path.relpath(journal, project.config.root) if os.path.lexists(journal) else ""
+    return replace(plan, leftovers=found, interrupted=pending)
 
 
 def where(project: Project, location: str, cwd: Path) -> tuple[str, int, Origin]:

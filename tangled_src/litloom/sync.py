@@ -29,7 +29,7 @@ def sync(project: Project) -> Synced:
         record = json.loads(layout.record("sync.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         record = {}
-    writes, synced = Transaction(), Synced([], [])
+    writes, synced = Transaction(layout.journal), Synced([], [])
     conflicts: list[Diagnostic] = []
     hashes, root = {}, os.path.realpath(project.config.root)
     for document in (p for p in project.sources if p.endswith(".md")):

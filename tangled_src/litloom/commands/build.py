@@ -17,7 +17,7 @@ def build(invocation: Invocation, no_exec: bool) -> None:
     """Tangle, check, weave and build the site; skip mkdocs when nothing changed."""
     from litloom.build import build as run_build  # lazy: not for --help
 
-    built = run_build(invocation.project("build"), execute=not no_exec)
+    built = run_build(invocation.project("build", writes=True), execute=not no_exec)
     written = sum(c.kind == "write" for c in built.plan.changes)
     state = "rebuilt" if built.site_rebuilt else "up to date"
     click.echo(

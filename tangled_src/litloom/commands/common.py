@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from litloom.errors import Diagnostic, UserError
+from litloom.errors import Diagnostic, Location, UserError
 
 if TYPE_CHECKING:  # for the annotation only: a command's --help must not import the project
+    from litloom.layout import Layout
     from litloom.project import Project
 
 
@@ -25,16 +28,62 @@ class Invocation:
     verbose: bool = False
     strict: bool = False
 
-    def project(self, command: str, *, use_traces: bool = True) -> Project:
+    def project(self, command: str, *, use_traces: bool = True, writes: bool = False) -> Project:
         from litloom.project import open_project  # lazy: not for --help
 
         reporter = Echo(command, self.verbose)
-        return open_project(
+        project = open_project(
             self.start, reporter=reporter, use_traces=use_traces, strict=self.strict
         )
+        if writes:
+            click.get_current_context().call_on_close(lock_project(project.layout, command))
+        return project
+
+    @contextlib.contextmanager
+    def writing(self, command: str) -> Iterator[Project]:
+        """The project, locked for writing until the `with` block ends (for `loom serve`)."""
+        project = self.project(command)
+        release = lock_project(project.layout, command)
+        try:
+            yield project
+        finally:
+            release()
 
 
 pass_invocation = click.make_pass_decorator(Invocation)
+
+
+def lock_project(layout: Layout, command: str) -> Callable[[], None]:
+    """Take the project lock and settle an interrupted commit; the function that releases it."""
+    from litloom.store import lock, writer  # lazy: not for --help
+
+    shown = os.path.relpath(layout.lock, layout.root)
+    try:
+        wait = float(os.environ.get("LOOM_LOCK_WAIT", "5"))
+    except ValueError:
+        message = "must be a number of seconds, such as 5"
+        raise UserError([Diagnostic(Location("LOOM_LOCK_WAIT"), message)]) from None
+    held = lock.acquire(layout.lock, f"loom {command}", wait, shown)
+    try:
+        settled = writer.recover(layout.journal)
+    except BaseException:
+        held.release()
+        raise
+    if settled:
+        journal = os.path.relpath(layout.journal, layout.root)
+        message = f"loom {command}: {settled} the writes of an interrupted command ({journal})"
+        click.echo(message, err=True)
+    return held.release
+
+
+def lock_folder(root: Path, command: str) -> None:
+    """Lock the project whose root is `root` until the command ends (`loom import PATH`)."""
+    from litloom.config import load_config  # lazy: not for --help
+    from litloom.dialects import detect  # lazy: not for --help
+    from litloom.layout import Layout  # lazy: not for --help
+
+    layout = Layout.of(load_config(root, detect))
+    click.get_current_context().call_on_close(lock_project(layout, command))
 
 
 class Echo:

@@ -19,7 +19,8 @@ def fmt(invocation: Invocation, check: bool) -> None:
     """Format each Python chunk in place with ruff format (references and #| lines kept)."""
     from litloom.diagnostics.fmt import format_project  # lazy: not for --help
 
-    result = format_project(invocation.project("fmt", use_traces=False), check=check)
+    project = invocation.project("fmt", use_traces=False, writes=not check)
+    result = format_project(project, check=check)
     for where in result.skipped:
         click.echo(where, err=True)
     for where in result.changed:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from litloom.commands.common import Invocation, lock_folder, pass_invocation
+
 
 @click.group("import")
 def import_() -> None:
@@ -21,21 +23,25 @@ def import_() -> None:
     show_default=True,
     help="Where the modules go; '.' keeps them where nbdev wrote them.",
 )
-def import_nbdev(path: Path, tangle_root: str) -> None:
+@pass_invocation
+def import_nbdev(invocation: Invocation, path: Path, tangle_root: str) -> None:
     """Write the notebooks of the nbdev project in PATH as literate/**/*.md chapters."""
     from litloom.importers import write  # lazy: not for --help
     from litloom.importers.nbdev import convert_nbdev  # lazy: not for --help
 
+    lock_folder(path.resolve(), "import")
     _report(write(convert_nbdev(path.resolve(), tangle_root)))
 
 
 @import_.command("entangled")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def import_entangled(path: Path) -> None:
+@pass_invocation
+def import_entangled(invocation: Invocation, path: Path) -> None:
     """Move the documents of the Entangled project in PATH to literate/, in litloom syntax."""
     from litloom.importers import write  # lazy: not for --help
     from litloom.importers.entangled import convert_entangled  # lazy: not for --help
 
+    lock_folder(path.resolve(), "import")
     _report(write(convert_entangled(path.resolve())))
 
 

@@ -19,7 +19,7 @@ def lint(invocation: Invocation, as_json: bool, fix: bool) -> None:
     from litloom.diagnostics import lint as linting  # lazy: not for --help
 
     if fix:
-        written, refused = linting.fix(invocation.project("lint", use_traces=False))
+        written, refused = linting.fix(invocation.project("lint", use_traces=False, writes=True))
         for path in written:
             click.echo(f"fixed {path}")
         for problem in refused:

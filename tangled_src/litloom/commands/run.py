@@ -22,8 +22,8 @@ def notebooks(invocation: Invocation) -> None:
     from litloom.runbooks.run import notebook_for, runbooks  # lazy: not for --help
     from litloom.store.writer import Transaction  # lazy: not for --help
 
-    project = invocation.project("notebooks")
-    writes, written, out = Transaction(), [], []
+    project = invocation.project("notebooks", writes=True)
+    writes, written, out = Transaction(project.layout.journal), [], []
     root = str(project.config.root.resolve())
     for name in sorted(runbooks(project)):
         _, notebook = notebook_for(project, name)
@@ -92,7 +92,7 @@ def run(
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     from litloom.runbooks import run as runner  # lazy: not for --help
 
-    project = invocation.project("run")
+    project = invocation.project("run", writes=True)
     if run_all:
         sys.exit(runner.run_all(project, jobs, timeout, confine))
     if name is None:

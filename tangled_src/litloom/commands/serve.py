@@ -24,8 +24,8 @@ def serve(invocation: Invocation, port: int, names: tuple[str, ...]) -> None:
     from litloom.weave.serve import serve as run_serve  # lazy: not for --help
 
     def rebuild() -> object:
-        project = invocation.project("serve")
-        build(project)
+        with invocation.writing("serve") as project:
+            build(project)
         return project
 
     run_serve(rebuild, port, names=names)

@@ -14,7 +14,7 @@ def stitch(invocation: Invocation) -> None:
     """Move hand edits of tangled files back into the chunks they came from."""
     from litloom.diagnostics.stitch import stitch as run_stitch  # lazy: not for --help
 
-    result = run_stitch(invocation.project("stitch", use_traces=False))
+    result = run_stitch(invocation.project("stitch", use_traces=False, writes=True))
     for path in result.documents:
         click.echo(f"stitched into {path}")
     dropped = f", {result.dropped} white-space change(s) dropped" if result.dropped else ""

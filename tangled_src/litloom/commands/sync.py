@@ -14,7 +14,7 @@ def sync(invocation: Invocation) -> None:
     """Pair literate/**/*.md with notebooks/**/*.ipynb; carry whichever side changed across."""
     from litloom.sync import sync as run_sync  # lazy: not for --help
 
-    result = run_sync(invocation.project("sync"))
+    result = run_sync(invocation.project("sync", writes=True))
     for path in [*result.notebooks, *result.documents]:
         click.echo(f"wrote {path}")
     click.echo(

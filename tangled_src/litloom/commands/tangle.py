@@ -25,13 +25,15 @@ def tangle(invocation: Invocation, force: bool) -> None:
     from litloom import pipeline  # lazy: not for --help
     from litloom.store.writer import Transaction  # lazy: not for --help
 
-    project = invocation.project("tangle")
-    writes = Transaction()
+    project = invocation.project("tangle", writes=True)
+    writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, force=force)
     writes.commit()
     for change in plan.changes:
         verb = "wrote" if change.kind == "write" else "deleted"
         project.reporter.wrote(plan.shown(change.path), verb)
+    for path in plan.leftovers:
+        project.reporter.wrote(path, "removed")
     written = sum(c.kind == "write" for c in plan.changes)
     deleted = len(plan.changes) - written
     click.echo(f"loom: {written} written, {deleted} deleted, {plan.unchanged} unchanged", err=True)
@@ -54,6 +56,12 @@ def check(invocation: Invocation) -> None:
             click.echo(f"{shown}: edited by hand since litloom wrote it", err=True)
     if plan.manifest_stale and not plan.changes:
         click.echo(f"{plan.shown('.litloom-manifest')}: out of date", err=True)
+    for warning in plan.warnings:
+        click.echo(str(warning), err=True)
+    for path in plan.leftovers:
+        click.echo(f"{path}: a temporary file an interrupted run left", err=True)
+    if plan.interrupted:
+        click.echo(f"{plan.interrupted}: the journal of an interrupted command", err=True)
     fix = "loom tangle --force" if any(c.edited for c in plan.changes) else "loom tangle"
     message = f"loom check: {plan.prefix} is not what the literate sources make; run `{fix}`"
     click.echo(style(message, sys.stderr, fg="red", bold=True), err=True)

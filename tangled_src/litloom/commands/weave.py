@@ -16,8 +16,9 @@ def weave(invocation: Invocation, no_exec: bool) -> None:
     from litloom.store.writer import Transaction  # lazy: not for --help
     from litloom.weave.site import weave as run_weave  # lazy: not for --help
 
-    writes = Transaction()
-    woven = run_weave(invocation.project("weave"), writes, execute=not no_exec)
+    project = invocation.project("weave", writes=True)
+    writes = Transaction(project.layout.journal)
+    woven = run_weave(project, writes, execute=not no_exec)
     writes.commit()
     click.echo(
         f"loom weave: {len(woven.written)} written, {len(woven.deleted)} deleted, "
@@ -32,5 +33,5 @@ def site(invocation: Invocation) -> None:
     """Build build/site from build/docs with mkdocs-material (strict)."""
     from litloom.weave.site import site as run_site  # lazy: not for --help
 
-    run_site(invocation.project("site"))
+    run_site(invocation.project("site", writes=True))
     click.echo("loom site: build/site is ready", err=True)

@@ -62,7 +62,7 @@ def format_project(project: Project, check: bool = False) -> Formatted:
     if check or not edits:
         return Formatted(changed, skipped, [])
     texts = apply_edits(project, edits)
-    writes = Transaction()
+    writes = Transaction(project.layout.journal)
     write_texts(project, texts, writes)
     writes.commit()  # every document, or (on a disk error) none
     return Formatted(changed, skipped, sorted(texts))

@@ -114,7 +114,7 @@ def fix(project: Project) -> tuple[list[str], list[str]]:
                     refused.append(str(edit))
     texts = apply_edits(project, sorted(edits)) if edits else {}
     if texts:
-        writes = Transaction()  # the fixed chapters and their tangle, together
+        writes = Transaction(project.layout.journal)  # the fixed chapters and their tangle
         write_texts(project, texts, writes)
         pipeline.tangle(project.edited(texts), writes)
         writes.commit()

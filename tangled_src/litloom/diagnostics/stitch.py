@@ -79,7 +79,7 @@ def stitch(project: Project) -> Stitched:
     if refused:
         raise UserError(refused)
     texts = apply_edits(project, sorted(edits)) if edits else {}
-    writes = Transaction()  # the chapters and the tangle of what they now say, together
+    writes = Transaction(project.layout.journal)  # the chapters and their tangle, together
     write_texts(project, texts, writes)
     pipeline.tangle(project.edited(texts), writes, force=True)
     writes.commit()

@@ -18,7 +18,6 @@ class Dialect:
     """How one tool's projects are read; this base is litloom's own, where nothing changes."""
 
     name = ""  # the tool's name; "" is litloom itself
-    adopts = ""  # a mark of files the tool wrote: tangle may take them over
     front_matter: frozenset[str] = frozenset()  # front-matter keys of its own
 
     def detect(self, root: Path, pyproject: dict) -> Config | None:
@@ -41,6 +40,11 @@ class Dialect:
 
     def knows_option(self, key: str) -> bool:
         """Whether a chunk option unknown to litloom is one of this tool's."""
+        return False
+
+    def wrote(self, data: bytes) -> bool:
+        """Whether a file's bytes start with the header this tool writes: tangle may take the
+        file over. A file that only quotes the header is not the tool's."""
         return False
 
 

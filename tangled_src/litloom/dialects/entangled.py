@@ -17,8 +17,10 @@ class Entangled(Dialect):
     """Entangled's projects."""
 
     name = "entangled"
-    adopts = "~/~ begin <<"
     front_matter = frozenset({"entangled"})
+
+    def wrote(self, data: bytes) -> bool:
+        return ENTANGLED_HEADER.match(data) is not None
 
     def detect(self, root: Path, pyproject: dict) -> Config | None:
         return _entangled(root, pyproject)
@@ -32,6 +34,11 @@ class Entangled(Dialect):
         if not namespace:
             return document
         return in_namespace(document, document.path if namespace == "private" else namespace)
+
+
+ENTANGLED_HEADER = re.compile(  # a first line (after `#!`) opening a chunk, in a comment
+    rb"(#![^\n]*\n)?[ \t]*([^\w\s\"'`]{1,4}|\"|')[ \t]*~/~ begin <<[^\n]*>>\[[^\]\n]*\]"
+)
 
 
 def _entangled(root: Path, pyproject: dict) -> Config | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +48,10 @@ def read_project(root: Path, tool: str, where: Location, missing: str) -> Projec
     return project
 
 
-def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[str, str]:
-    """The targets on disk that carry the other tool's `mark`, with their sha256."""
+def adopt(
+    root: Path, tangle_root: str, targets: set[str], wrote: Callable[[bytes], bool]
+) -> dict[str, str]:
+    """The targets on disk that the other tool `wrote`, with their sha256."""
     folder = root if tangle_root == "." else root / tangle_root
     found, inside, out = {}, os.path.realpath(root), []
     for target in sorted(targets):
@@ -59,7 +62,7 @@ def adopt(root: Path, tangle_root: str, targets: set[str], mark: str) -> dict[st
             out.append(Diagnostic(Location(shown), message))
         elif path.is_file():
             data = path.read_bytes()
-            if mark.encode("utf-8") in data:
+            if wrote(data):
                 found[target] = transaction.sha256(data)
     if out:
         raise UserError(out)

@@ -30,7 +30,7 @@ def convert_entangled(root: Path) -> Conversion:
         }
         for name, start, end in config.languages
     ]
-    adopted = adopt(root, ".", targets, project.dialect.adopts)
+    adopted = adopt(root, ".", targets, project.dialect.wrote)
     return Conversion(root, files, settings, adopted, languages)
 
 

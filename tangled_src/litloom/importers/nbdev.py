@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from litloom.config import check_setting
@@ -39,9 +40,9 @@ def convert_nbdev(root: Path, tangle_root: str = "tangled_src") -> Conversion:
         destination = "literate/" + posixpath.splitext(inside)[0] + ".md"
         files[destination] = _chapter(document, notebook_cells(text))
         targets |= {c.target for c in document.chunks if c.target}
-    adopted = adopt(root, ".", targets, project.dialect.adopts) if tangle_root == "." else {}
+    adopted = adopt(root, ".", targets, project.dialect.wrote) if tangle_root == "." else {}
     if tangle_root != ".":  # the package moves: its hand-written files go with it
-        kept = _hand_written(root, layout.lib_path, targets, project.dialect.adopts)
+        kept = _hand_written(root, layout.lib_path, targets, project.dialect.wrote)
         if kept:
             files["literate/_package.md"] = _package_chapter(root, layout.lib_path, kept)
     return Conversion(root, files, {"source": "literate", "tangle_root": tangle_root}, adopted)
@@ -66,7 +67,9 @@ def _package_outside(root: Path, dialect: str, lib_path: str) -> Diagnostic | No
     return Diagnostic(where, message)
 
 
-def _hand_written(root: Path, lib_path: str, targets: set[str], mark: str) -> list[str]:
+def _hand_written(
+    root: Path, lib_path: str, targets: set[str], wrote: Callable[[bytes], bool]
+) -> list[str]:
     """The package's Python files no notebook exports: `__init__.py` and its like (not
     nbdev's index `_modidx.py`), project-relative."""
     folder, inside = root / lib_path, os.path.realpath(root)
@@ -78,7 +81,7 @@ def _hand_written(root: Path, lib_path: str, targets: set[str], mark: str) -> li
         if (real := leads_out(path, inside)) is not None:
             message = f"leads outside the project through a symbolic link (to {real})"
             out.append(Diagnostic(Location(relative), message))
-        elif mark not in path.read_text(encoding="utf-8", errors="replace"):
+        elif not wrote(path.read_bytes()):
             found.append(relative)
     if out:
         raise UserError(out)

@@ -225,7 +225,7 @@ def run(project: Project, request: Request) -> RunRecord:
     record = replace(record, end=_now(), duration=duration, notebook=f"{stamp}.ipynb")
     record = masker.deep(replace(record, error=failure))
     executed = mask_notebook(executed, masker)
-    writes = Transaction()  # the executed notebook and its record, together
+    writes = Transaction(project.layout.journal)  # the executed notebook and its record
     writes.write(folder / f"{stamp}.ipynb", nbformat.writes(executed).encode("utf-8"))
     writes.write(folder / f"{stamp}.json", record.to_json())
     writes.commit()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import posixpath
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from litloom.errors import Diagnostic, Location, UserError
-from litloom.store.writer import Transaction
+from litloom.store.writer import VCS_FOLDERS, Transaction
 
 MANIFEST = ".litloom-manifest"
 MANIFEST_HEADER = (
@@ -27,27 +28,74 @@ def render_manifest(entries: dict[str, str]) -> str:
     return "".join([MANIFEST_HEADER, "\n", *(f"{entries[p]}  {p}\n" for p in sorted(entries))])
 
 
-def parse_manifest(text: str, where: str) -> tuple[dict[str, str], list[Diagnostic]]:
-    """The (path -> sha256) entries of a manifest, and its problems."""
-    lines = text.split("\n")
-    if not lines[0].startswith("# litloom manifest v1"):
-        return {}, [Diagnostic(Location(where, 1), "not a litloom manifest (version 1)")]
-    entries, problems = {}, []
-    for number, line in enumerate(lines[1:], start=2):
+@dataclass(frozen=True)
+class Recorded:
+    """What a manifest records: each path's sha256s, and the line that records it."""
+
+    digests: dict[str, tuple[str, ...]]
+    lines: dict[str, int]
+
+
+def read_manifest(text: str, where: str) -> tuple[Recorded, list[Diagnostic]]:
+    """What a manifest records, merge conflicts settled, and its problems."""
+    lines, problems = _settle_conflicts(text.split("\n"), where)
+    if problems or not lines or not lines[0][1].startswith("# litloom manifest v1"):
+        message = (
+            "not a litloom manifest (version 1); restore it from version control "
+            "(`git checkout -- PATH`), or delete it if litloom never wrote these files"
+        )
+        return Recorded({}, {}), problems or [Diagnostic(Location(where, 1), message)]
+    digests: dict[str, tuple[str, ...]] = {}
+    numbers: dict[str, int] = {}
+    for number, line in lines[1:]:
         if not line.strip() or line.startswith("#"):
             continue
         digest, _, path = line.partition("  ")
         if len(digest) != 64 or not path or any(c not in "0123456789abcdef" for c in digest):
-            problems.append(
-                Diagnostic(
-                    Location(where, number),
-                    "malformed manifest line; "
-                    "expected '<sha256>  <path>' (re-create it with loom tangle)",
-                )
+            message = (
+                "malformed manifest line; expected '<sha256>  <path>': restore the manifest "
+                "from version control, or delete this line (its file is then not litloom's)"
             )
-            continue
-        entries[path] = digest
-    return entries, problems
+            problems.append(Diagnostic(Location(where, number), message))
+        elif digest not in digests.get(path, ()):
+            digests[path] = (*digests.get(path, ()), digest)
+            numbers.setdefault(path, number)
+    return Recorded(digests, numbers), problems
+
+
+def parse_manifest(text: str, where: str) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The (path -> sha256) entries of a manifest (the first, of a conflict), and its problems."""
+    recorded, problems = read_manifest(text, where)
+    return {path: found[0] for path, found in recorded.digests.items()}, problems
+
+
+MARKERS = {"<<<<<<<": "ours", "|||||||": "base", "=======": "theirs", ">>>>>>>": ""}
+FOLLOWS = {"ours": {""}, "base": {"ours"}, "theirs": {"ours", "base"}, "": {"theirs"}}
+
+
+def _settle_conflicts(
+    lines: list[str], where: str
+) -> tuple[list[tuple[int, str]], list[Diagnostic]]:
+    """The numbered lines of both sides of every merge conflict; a problem if they do not pair."""
+    kept, part, began = [], "", 0  # part: "" outside a conflict, else the side being read
+    for number, line in enumerate(lines, start=1):
+        begins = MARKERS.get(line[:7]) if line[7:8] in ("", " ") else None
+        if begins is None:
+            if part != "base":
+                kept.append((number, line))
+        elif part in FOLLOWS[begins]:
+            part, began = begins, number if begins == "ours" else began
+        else:
+            return [], [_unpaired(where, number)]
+    return (kept, []) if not part else ([], [_unpaired(where, began)])
+
+
+def _unpaired(where: str, number: int) -> Diagnostic:
+    message = (
+        "a merge conflict whose markers do not pair up; settle it by hand: take one side "
+        f"(`git checkout --theirs -- {where}`, or `--ours`), then run `loom tangle`"
+    )
+    return Diagnostic(Location(where, number), message)
 
 
 @dataclass(frozen=True)
@@ -58,7 +106,7 @@ class Want:
     content: bytes | None  # None: the file on disk is known to hold it already
     location: Location
     digest: str
-    adopts: bytes = b""  # a file holding this mark was written by the project's own tool
+    adopts: Callable[[bytes], bool] | None = None  # whether the project's own tool wrote a file
 
 
 @dataclass(frozen=True)
@@ -82,40 +130,46 @@ class Plan:
     unchanged: int
     manifest: str  # the new manifest text
     manifest_stale: bool
+    warnings: tuple[Diagnostic, ...] = ()  # manifest lines dropped, their files left alone
+    leftovers: tuple[str, ...] = ()  # files interrupted runs left, project-relative
+    interrupted: str = ""  # the journal of an interrupted commit, if one is pending
 
     @property
     def clean(self) -> bool:
-        return not self.changes and not self.manifest_stale
+        return not (self.changes or self.manifest_stale or self.leftovers or self.interrupted)
 
     def shown(self, path: str) -> str:
         """`path` as the user sees it: project-relative."""
         return path if self.prefix == "." else f"{self.prefix}/{path}"
 
 
-def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Diagnostic]]:
+def plan(
+    root: Path, prefix: str, wants: Iterable[Want], sources: frozenset[str] = frozenset()
+) -> tuple[Plan, list[Diagnostic]]:
     """Decide what writing `wants` under `root` takes, reading the disk but writing nothing."""
     old_manifest = _read(root, prefix, MANIFEST)
     shown = MANIFEST if prefix == "." else f"{prefix}/{MANIFEST}"
-    recorded, problems = (
-        parse_manifest(old_manifest.decode("utf-8", "replace"), shown)
+    manifest, problems = (
+        read_manifest(old_manifest.decode("utf-8", "replace"), shown)
         if old_manifest is not None
-        else ({}, [])
+        else (Recorded({}, {}), [])
     )
+    recorded = manifest.digests
     real_root, folders = os.path.realpath(root), {}
-    changes, unchanged, entries = [], 0, {}
+    changes, unchanged, entries, warnings = [], 0, {}, []
     for want in sorted(wants, key=lambda w: w.path):
         entries[want.path] = want.digest
         if want.content is None:
             unchanged += 1
             continue
-        problem = _unwritable(root, real_root, want.path, folders)
+        problem = _unwritable(root, real_root, want.path, folders, sources)
         current = _read(root, prefix, want.path) if problem is None else None
         if (
             problem is None
             and current != want.content
             and current is not None
             and want.path not in recorded
-            and not (want.adopts and want.adopts in current)
+            and not (want.adopts and want.adopts(current))
         ):
             problem = (
                 f"{_shown(prefix, want.path)} exists and was not written by litloom, "
@@ -128,22 +182,53 @@ def plan(root: Path, prefix: str, wants: Iterable[Want]) -> tuple[Plan, list[Dia
             unchanged += 1
             continue
         edited = current is not None and want.path in recorded
-        edited = edited and sha256(current) != recorded[want.path]
-        edited = edited and not (want.adopts and want.adopts in current)
+        edited = edited and sha256(current) not in recorded[want.path]
+        edited = edited and not (want.adopts and want.adopts(current))
         changes.append(Change("write", want.path, want.content, current, edited))
     for path in sorted(set(recorded) - set(entries)):
-        unwritable = _unwritable(root, real_root, path, folders)
+        spared = _never_deleted(path, sources)
+        if spared:
+            message = f"names {path}, {spared}, which litloom never deletes; the line is dropped"
+            warnings.append(Diagnostic(Location(shown, manifest.lines[path]), message))
+            continue
+        unwritable = _unwritable(root, real_root, path, folders, sources)
         current = _read(root, prefix, path) if unwritable is None else None
         if current is not None:
-            changes.append(Change("delete", path, None, current, sha256(current) != recorded[path]))
+            edited = sha256(current) not in recorded[path]
+            changes.append(Change("delete", path, None, current, edited))
     text = render_manifest(entries)
     stale = old_manifest != text.encode("utf-8") and bool(entries or old_manifest)
-    return Plan(root, prefix, tuple(changes), unchanged, text, stale), problems
+    return Plan(root, prefix, tuple(changes), unchanged, text, stale, tuple(warnings)), problems
 
 
-def _unwritable(root: Path, real_root: str, path: str, folders: dict[str, str]) -> str | None:
+CONFIGURATION = frozenset({"pyproject.toml", "entangled.toml", "settings.ini", "mkdocs.yml"})
+
+
+def _never_deleted(path: str, sources: frozenset[str]) -> str:
+    """Why litloom never deletes `path` (relative to the tangle root), or "" if it may."""
+    parts = path.split("/")
+    if path.startswith("/") or ".." in parts or posixpath.normpath(path) != path:
+        return "a path that is not plainly inside the tangle root"
+    vcs = [part for part in parts if part in VCS_FOLDERS]
+    if vcs:
+        return f"a file under {vcs[0]}/"
+    if path in sources:
+        return "a literate source"
+    if parts[-1] in CONFIGURATION:
+        return "a configuration file"
+    return ""
+
+
+def _unwritable(
+    root: Path, real_root: str, path: str, folders: dict[str, str], sources: frozenset[str]
+) -> str | None:
     if path == MANIFEST:
         return f"file={path} is litloom's manifest; choose another target"
+    vcs = [part for part in path.split("/") if part in VCS_FOLDERS]
+    if vcs:
+        return f"file={path} is under {vcs[0]}/, where litloom never writes"
+    if path in sources:
+        return f"file={path} is a literate source, which a target never replaces"
     real = _real_path(os.path.join(root, path), folders)
     if not real.startswith(real_root.rstrip(os.sep) + os.sep):
         return f"file={path} leads outside the tangle root through a symbolic link (to {real})"

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
 import os
+import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from litloom.errors import Diagnostic, Location, UserError
@@ -15,7 +20,8 @@ from litloom.errors import Diagnostic, Location, UserError
 class Transaction:
     """The files one command writes and deletes, put in place together or not at all."""
 
-    def __init__(self) -> None:
+    def __init__(self, journal: Path | None = None) -> None:
+        self.journal = journal  # where the commit keeps its journal; None: no journal
         self.writes: dict[Path, bytes] = {}
         self.deletes: dict[Path, Path | None] = {}  # path -> the folder pruning stops at
         self._after: list[Callable[[], None]] = []
@@ -46,117 +52,309 @@ class Transaction:
         return bool(self.writes or self.deletes)
 
     def commit(self) -> None:
-        """Stage, put in place, delete; on a disk error put everything back and raise."""
-        made: list[Path] = []
-        staged: list[tuple[Path, Path]] = []
-        done: list[tuple[Path, Path | None]] = []  # (target, its old content kept aside)
-        aside = self._move_blockers_aside()
-        try:
-            for path, data in sorted(self.writes.items(), key=lambda item: str(item[0])):
-                staged.append((stage(path, data, made), path))
-            for temporary, path in staged:
-                done.append((path, _keep(path)))
-                _put(temporary, path)
-        except OSError as exc:
-            _undo(staged, done, made, aside)
-            raise UserError([_cannot_write(exc)]) from None
-        for _, kept in [*done, *aside]:
-            if kept is not None:
-                kept.unlink(missing_ok=True)
-        for path, prune_to in sorted(self.deletes.items()):
-            if path not in dict(aside):
-                path.unlink(missing_ok=True)
-            if prune_to is not None:
-                _prune(prune_to, path.parent)
+        """Stage, swap, finish; on a disk error put everything back and raise UserError."""
+        if self:
+            journal = _journal_of(self.writes, self.deletes, self.journal)
+            try:
+                _swap(journal, self.writes)
+            except OSError as exc:
+                verb, path = journal.step
+                failed = Diagnostic(Location(str(path)), f"cannot {verb}: {exc.strerror}")
+                _undo(journal)
+                raise UserError([failed]) from None
+            _finish(journal)
         for hook in self._after:
             hook()
 
-    def _move_blockers_aside(self) -> list[tuple[Path, Path | None]]:
-        if not self.deletes:
-            return []
-        folders = {parent for path in self.writes for parent in path.parents}
-        aside = []
-        for path in sorted(p for p in self.deletes if p in folders and p.is_file()):
-            kept = _aside_name(path)
-            os.replace(path, kept)
-            aside.append((path, kept))
-        return aside
+
+@dataclass
+class Journal:
+    """A commit by names: enough for another run to finish or undo it."""
+
+    writes: list[tuple[Path, Path, Path | None]]  # (target, staged as, its old content kept as)
+    deletes: list[tuple[Path, Path, Path | None]]  # (file, set aside as, prune up to)
+    folders: list[Path]  # the folders staging makes, parents first
+    path: Path | None = None  # where the journal is kept; None: in memory only
+    phase: str = "stage"  # "stage", "swap" once all is staged, "done" once all is in place
+    step: tuple[str, Path] = ("write", Path())  # what the commit does now, for its error
 
 
-def stage(path: Path, data: bytes, made: list[Path]) -> Path:
-    """Write `data` to a new temporary file beside `path`; record the folders made."""
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        missing = [Path(folder), *Path(folder).parents]
-        for parent in reversed([p for p in missing if not p.exists()]):
-            parent.mkdir()
-            made.append(parent)
-    temporary = f"{folder}/.{os.path.basename(path)}.{secrets.token_hex(4)}.tmp"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(data)
-    return Path(temporary)
+def _journal_of(
+    writes: dict[Path, bytes], deletes: dict[Path, Path | None], path: Path | None
+) -> Journal:
+    folders = _folders_to_make(writes)
+    named = [
+        (target, _beside(target, "tmp"), _beside(target, "old") if target.is_file() else None)
+        for target in sorted(writes, key=str)
+    ]
+    aside = []
+    for doomed, top in sorted(deletes.items(), key=lambda item: str(item[0])):
+        top = None if doomed in folders else top  # a blocker: set aside beside itself
+        aside.append((doomed, _beside(doomed, "old", top), top))
+    return Journal(named, aside, folders, path, step=("write", path or Path()))
 
 
-def _put(temporary: Path, path: Path) -> None:
-    os.replace(temporary, path)
+def _folders_to_make(writes: dict[Path, bytes]) -> list[Path]:
+    """The folders that staging `writes` must make, parents first."""
+    missing: set[Path] = set()
+    for folder in {target.parent for target in writes}:
+        if not os.path.isdir(folder):
+            missing.update(p for p in [folder, *folder.parents] if not os.path.isdir(p))
+    return sorted(missing, key=lambda p: (len(p.parts), str(p)))
 
 
-def _aside_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.old")
+def _beside(path: Path, kind: str, folder: Path | None = None) -> Path:
+    """A new name for a staged (`tmp`) or kept (`old`) file, in `folder` or beside `path`."""
+    return (folder or path.parent) / f".{path.name}.{secrets.token_hex(4)}.{kind}"
 
 
-def _keep(path: Path) -> Path | None:
-    """Keep the current content of `path` aside, or None if there is no such file."""
-    if not os.path.isfile(path):
-        return None
-    kept = _aside_name(path)
+JOURNAL_VERSION = 1
+
+
+def _record(journal: Journal, phase: str) -> None:
+    """Set the journal's phase, and write it where it is kept."""
+    if journal.path is None:
+        journal.phase = phase
+        return
+    if phase == "stage" and os.path.lexists(journal.path):
+        message = "a journal of an interrupted command is pending; run any loom command that writes"
+        raise UserError([Diagnostic(Location(str(journal.path)), message)])
+    journal.phase, journal.step = phase, ("write", journal.path)
+    base = journal.path.parent
+
+    def names(rows: list[tuple[Path, Path, Path | None]]) -> list[list[str | None]]:
+        return [[None if p is None else os.path.relpath(p, base) for p in row] for row in rows]
+
+    data = {
+        "litloom journal": JOURNAL_VERSION,
+        "phase": phase,
+        "writes": names(journal.writes),
+        "deletes": names(journal.deletes),
+        "folders": [os.path.relpath(p, base) for p in journal.folders],
+    }
+    base.mkdir(parents=True, exist_ok=True)
+    staged = _beside(journal.path, "tmp")
+    _stage(staged, json.dumps(data, indent=1).encode("utf-8"))
+    try:
+        os.replace(staged, journal.path)
+    except OSError:
+        _unlink(staged)
+        raise
+
+
+def _load(path: Path) -> Journal:
+    """The journal kept at `path`; UserError if it is not one this litloom wrote."""
+    base = path.parent
+
+    def paths(rows: list[list[str | None]]) -> list[tuple[Path, Path, Path | None]]:
+        return [(_under(base, t), _under(base, s), k and _under(base, k)) for t, s, k in rows]
+
+    try:
+        data = json.loads(path.read_bytes())
+        if data["litloom journal"] != JOURNAL_VERSION or data["phase"] not in PHASES:
+            raise ValueError(data["phase"])
+        folders = [_under(base, p) for p in data["folders"]]
+        return Journal(paths(data["writes"]), paths(data["deletes"]), folders, path, data["phase"])
+    except (OSError, ValueError, KeyError, TypeError):
+        message = (
+            "not a journal this litloom can settle (damaged, or of another version); "
+            "check the files it names, then delete it"
+        )
+        raise UserError([Diagnostic(Location(str(path)), message)]) from None
+
+
+PHASES = ("stage", "swap", "done")
+
+
+def _under(base: Path, relative: str) -> Path:
+    return Path(os.path.normpath(base / relative))
+
+
+def _swap(journal: Journal, contents: dict[Path, bytes]) -> None:
+    """Stage every file and put it in place, then set deletions aside; raise OSError on failure."""
+    _record(journal, "stage")
+    blockers = {path for path, _, _ in journal.deletes} & set(journal.folders)
+    for path, aside, _ in journal.deletes:
+        if path in blockers:
+            _set_aside(journal, path, aside)
+    for folder in journal.folders:
+        journal.step = ("make the folder", folder)
+        if not os.path.isdir(folder):
+            os.mkdir(folder)
+    for target, staged, _ in journal.writes:
+        journal.step = ("write", target)
+        _stage(staged, contents[target])
+    _record(journal, "swap")
+    for target, staged, kept in journal.writes:
+        journal.step = ("write", target)
+        if kept is not None:
+            _keep(target, kept)
+        _put(staged, target)
+    for path, aside, _ in journal.deletes:
+        if path not in blockers:
+            _set_aside(journal, path, aside)
+    for path, _, prune_to in journal.deletes:
+        if prune_to is not None:
+            _prune(journal, prune_to, path.parent)
+    _record(journal, "done")
+
+
+def _stage(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+    except OSError:
+        _unlink(path)
+        raise
+
+
+def _keep(path: Path, kept: Path) -> None:
     try:
         os.link(path, kept)
     except OSError:
         shutil.copy2(path, kept)
-    return kept
 
 
-def _undo(
-    staged: list[tuple[Path, Path]],
-    done: list[tuple[Path, Path | None]],
-    made: list[Path],
-    aside: list[tuple[Path, Path | None]],
-) -> None:
-    for path, kept in reversed(done):
-        if kept is None:
-            path.unlink(missing_ok=True)
-        elif _same_file(kept, path):  # never replaced: renaming a link onto itself does nothing
-            kept.unlink()
-        else:
-            os.replace(kept, path)
-    for temporary, _ in staged:
-        temporary.unlink(missing_ok=True)
-    for folder in reversed(made):
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-    for path, kept in aside:
-        if kept is not None:
-            os.replace(kept, path)
+def _put(staged: Path, path: Path) -> None:
+    os.replace(staged, path)
 
 
-def _same_file(one: Path, other: Path) -> bool:
+def _set_aside(journal: Journal, path: Path, aside: Path) -> None:
+    journal.step = ("delete", path)
+    if not os.path.lexists(path) or (os.path.isdir(path) and not os.path.islink(path)):
+        return
     try:
-        return os.path.samefile(one, other)
-    except OSError:
-        return False
+        os.rename(path, aside)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        os.rename(path, path.parent / aside.name)
 
 
-def _cannot_write(exc: OSError) -> Diagnostic:
-    return Diagnostic(Location(str(exc.filename or "")), f"cannot write: {exc.strerror}")
-
-
-def _prune(root: Path, folder: Path) -> None:
-    """Remove folders left empty by deletions, up to (not including) `root`."""
-    while folder != root and root in folder.parents and not any(folder.iterdir()):
-        folder.rmdir()
+def _prune(journal: Journal, root: Path, folder: Path) -> None:
+    while folder != root and root in folder.parents:
+        journal.step = ("remove the empty folder", folder)
+        try:
+            _rmdir(folder)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                return
+            raise
         folder = folder.parent
+
+
+def _rmdir(folder: Path) -> None:
+    os.rmdir(folder)
+
+
+def _unlink(path: Path) -> None:
+    with _absent_ok():
+        os.unlink(path)
+
+
+def _undo(journal: Journal) -> None:
+    """Put every file back as it was before the commit, and remove what the commit made."""
+    try:
+        for target, staged, kept in reversed(journal.writes):
+            if journal.phase != "stage" and not os.path.lexists(staged):  # put in place
+                if kept is None:
+                    _unlink(target)
+                elif os.path.lexists(kept):
+                    os.replace(kept, target)
+            _unlink(staged)
+            if kept is not None:
+                _unlink(kept)
+        for folder in reversed(journal.folders):
+            with _absent_ok(errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                _rmdir(folder)
+        for path, aside, _ in journal.deletes:
+            for candidate in (aside, path.parent / aside.name):
+                if os.path.lexists(candidate):
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(candidate, path)
+        _forget(journal)
+    except OSError as exc:
+        raise UserError([_unsettled(journal, exc, "undo")]) from None
+
+
+def _finish(journal: Journal) -> OSError | None:
+    """Delete what a made commit kept and set aside, then its journal; the error, if any."""
+    try:
+        for _, _, kept in journal.writes:
+            if kept is not None:
+                _unlink(kept)
+        for path, aside, prune_to in journal.deletes:
+            _unlink(aside)
+            _unlink(path.parent / aside.name)
+            if prune_to is not None:
+                with contextlib.suppress(OSError):  # the empty folder stays
+                    _prune(journal, prune_to, path.parent)
+        _forget(journal)
+    except OSError as exc:
+        return exc  # the journal stays, and the next command that writes finishes it
+    return None
+
+
+def _forget(journal: Journal) -> None:
+    if journal.path is not None:
+        _unlink(journal.path)
+
+
+class _absent_ok:
+    """Ignore an OSError saying the path is not there (ENOENT, ENOTDIR), or one of `more`."""
+
+    def __init__(self, *more: int) -> None:
+        self.codes = {errno.ENOENT, errno.ENOTDIR, *more}
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> bool:
+        return isinstance(error, OSError) and error.errno in self.codes
+
+
+def _unsettled(journal: Journal, exc: OSError, verb: str) -> Diagnostic:
+    where = Location(str(exc.filename or journal.path or ""))
+    kept = f"; {journal.path} keeps what is left, and the next loom command that writes tries again"
+    return Diagnostic(where, f"cannot {verb} the commit: {exc.strerror}{kept if journal.path else ''}")
+
+
+def recover(path: Path) -> str:
+    """Settle the journal at `path`, if there is one: "finished", "undone", or "" if none."""
+    if not os.path.lexists(path):
+        return ""
+    journal = _load(path)
+    if journal.phase == "done":
+        failed = _finish(journal)
+        if failed is not None:
+            raise UserError([_unsettled(journal, failed, "finish")])
+        return "finished"
+    _undo(journal)
+    return "undone"
+
+
+VCS_FOLDERS = frozenset({".git", ".hg", ".svn"})  # litloom never writes or looks in these
+LEFTOVER = re.compile(r"\..+\.[0-9a-f]{8}\.(tmp|old)")  # the names of staged and kept files
+
+
+def leftovers(folders: Iterable[Path], trees: Iterable[Path] = ()) -> list[Path]:
+    """The staged and kept files that interrupted commits left in `folders` and under `trees`."""
+    found: set[Path] = set()
+    pending = [(Path(f), False) for f in folders] + [(Path(t), True) for t in trees]
+    while pending:
+        folder, deep = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            folder_entry = entry.is_dir(follow_symlinks=False)
+            if LEFTOVER.fullmatch(entry.name) and not folder_entry:
+                found.add(Path(entry.path))
+            elif deep and folder_entry and entry.name not in VCS_FOLDERS:
+                pending.append((Path(entry.path), True))
+    return sorted(found)
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -168,4 +366,8 @@ def write_file(path: Path, data: bytes) -> None:
 
 def make_folder(path: Path) -> None:
     """Make a folder (and its parents) that another program will write into."""
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        where = Location(str(exc.filename or path))
+        raise UserError([Diagnostic(where, f"cannot make the folder: {exc.strerror}")]) from None
