@@ -57,7 +57,10 @@ def acquire(path: Path, command: str, wait: float, shown: str) -> Lock:
         try:
             seen = _read(path)
         except FileNotFoundError:
-            continue  # released just now
+            if time.monotonic() < deadline:
+                continue  # released just now
+            message = "cannot take the project lock: it cannot be made in its folder"
+            raise UserError([Diagnostic(Location(shown), message)]) from None
         holder = _holder(seen)
         if holder.get("token") and holder["token"] == os.environ.get(ENVIRONMENT):
             return Lock(path, holder["token"], owned=False)
@@ -123,7 +126,11 @@ def _unlink(path: Path) -> None:
 
 
 def _create(path: Path, record: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        try:
+            path.parent.mkdir(parents=True)
+        except FileExistsError:  # a file or a dangling link where the folder goes
+            raise NotADirectoryError(20, "a file stands where its folder goes") from None
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(descriptor, "wb") as stream:

@@ -302,10 +302,11 @@ def _forget(journal: Journal) -> None:
 
 
 class _absent_ok:
-    """Ignore an OSError saying the path is not there (ENOENT, ENOTDIR), or one of `more`."""
+    """Ignore an OSError saying the path is not there (ENOENT, ENOTDIR, or ELOOP: a folder
+    on its way is a loop of links, so nothing was ever made there), or one of `more`."""
 
     def __init__(self, *more: int) -> None:
-        self.codes = {errno.ENOENT, errno.ENOTDIR, *more}
+        self.codes = {errno.ENOENT, errno.ENOTDIR, errno.ELOOP, *more}
 
     def __enter__(self) -> None:
         return None
