@@ -21,6 +21,7 @@ DEFAULTS = {
     "mermaid_js": "node_modules/mermaid/dist/mermaid.min.js",
 }
 SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that are true or false
+NUMBERS = {"max_expansion_lines": 1_000_000}  # the limits, positive whole numbers
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Config:
     ignore: tuple[str, ...] = ()  # globs of files that are not documents (ignore_list)
     indent_blank_lines: bool = False  # a reference indents empty lines too (as Entangled)
     strict: bool = False  # warnings (an unknown option, say) are errors
+    max_expansion_lines: int = NUMBERS["max_expansion_lines"]  # of one chunk's expansion
     languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
     dialect: str = ""  # whose project this is: "" (litloom's), or a dialect's name
     settings: tuple[tuple[str, str], ...] = ()  # the dialect's own settings
@@ -163,8 +165,11 @@ def check_setting(key: str, value: object) -> str | None:
     """What is wrong with one setting, or None."""
     if key in SWITCHES:
         return None if isinstance(value, bool) else f"'{key}' must be true or false, not {value!r}"
+    if key in NUMBERS:
+        positive = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return None if positive else f"'{key}' must be a positive whole number, not {value!r}"
     if key not in DEFAULTS:
-        known = [*DEFAULTS, *SWITCHES]
+        known = [*DEFAULTS, *SWITCHES, *NUMBERS]
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{key}'{hint} (known: {', '.join(known)})"

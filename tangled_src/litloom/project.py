@@ -155,7 +155,7 @@ class Project:
 
     @functools.cached_property
     def expander(self) -> Expander:
-        return Expander(self.index, indent_blank=self.config.indent_blank_lines)
+        return Expander(self.index, self.config.indent_blank_lines, self.config.max_expansion_lines)
 
     @functools.cached_property
     def tangled(self) -> Tangled:

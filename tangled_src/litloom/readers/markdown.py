@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from typing import Any
@@ -54,7 +55,7 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_shallow_loader())  # a safe loader, with a depth limit
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -62,6 +63,31 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
     if not isinstance(data, dict):
         return {}, 1, f"front matter must be a mapping of keys to values, not {type(data).__name__}"
     return data, 0, None
+
+
+MAX_NESTING = 100  # levels of lists and mappings in front matter
+
+
+@functools.cache
+def _shallow_loader() -> type:
+    """PyYAML's safe loader, refusing nesting deeper than MAX_NESTING before it recurses."""
+    import yaml
+
+    class ShallowLoader(yaml.SafeLoader):
+        levels = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.levels >= MAX_NESTING:
+                mark = self.peek_event().start_mark
+                problem = f"nested more than {MAX_NESTING} levels deep"
+                raise yaml.composer.ComposerError(None, None, problem, mark)
+            self.levels += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.levels -= 1
+
+    return ShallowLoader
 
 
 def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]:

@@ -7,6 +7,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
+from litloom.config import NUMBERS
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk, Document
 
@@ -30,71 +31,219 @@ REFERENCE = re.compile(r"^(?P<indent>[ \t]*)<<(?P<name>[^<>\s](?:[^<>]*[^<>\s])?
 class Expander:
     """Expands chunks by key, once each, collecting the problems it meets."""
 
-    def __init__(self, index: dict[str, list[Chunk]], indent_blank: bool = False) -> None:
+    def __init__(
+        self,
+        index: dict[str, list[Chunk]],
+        indent_blank: bool = False,
+        limit: int = NUMBERS["max_expansion_lines"],
+    ) -> None:
         self.index = index
         self.indent_blank = indent_blank  # Entangled indents empty lines too
+        self.limit = limit  # the most lines one key's expansion may have
+        self.budget = 10 * limit  # the most lines all expansions together may have
         self.problems: list[Diagnostic] = []
-        self.deps: dict[str, frozenset[str]] = {}  # key -> every key its expansion used
         self._done: dict[str, tuple[Line, ...]] = {}
+        self._named: dict[str, frozenset[str]] = {}  # key -> the keys its chunks name
+        self._cycles: set[tuple[str, ...]] = set()  # the cycles reported
+        self._spent = 0  # lines kept in _done, and keys recorded for targets
+        self._stack: list[_Frame] = []  # the keys being expanded, outermost first
+        self._depth: dict[str, int] = {}  # their places on the stack
 
-    def expand(self, key: str, chain: tuple[str, ...] = ()) -> tuple[Line, ...]:
+    def expand(self, key: str) -> tuple[Line, ...]:
         """The lines of chunk `key`, references replaced."""
         done = self._done.get(key)
-        if done is not None:
-            return done
-        chain = (*chain, key)
-        lines: list[Line] = []
-        used = {key}
-        for chunk in self.index[key]:
-            self._expand_chunk(chunk, key, chain, used, lines)
-        self._done[key] = result = tuple(lines)
-        self.deps[key] = frozenset(used)
-        return result
+        if done is None:
+            done = self._leaf(key, _first(self.index[key]))
+        return done if done is not None else self._run(_Frame(key, self.index[key], memo=True))
 
     def expand_chunk(self, chunk: Chunk, key: str) -> tuple[Line, ...]:
         """The lines of one chunk, references replaced, its lines labelled `key`.
 
         For chunks that are not expanded by name, such as test chunks.
         """
-        lines: list[Line] = []
-        self._expand_chunk(chunk, key, (key,), {key}, lines)
-        return tuple(lines)
+        return self._run(_Frame(key, [chunk], memo=False))
 
-    def _expand_chunk(
-        self, chunk: Chunk, key: str, chain: tuple[str, ...], used: set[str], lines: list[Line]
-    ) -> None:
-        path, numbers = chunk.path, chunk.line_numbers
-        if not any("<<" in text for text in chunk.lines):  # the common case, made fast
-            lines.extend(
-                [(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)]
-            )
-            return
-        for text, number in zip(chunk.lines, numbers, strict=True):
-            found = REFERENCE.match(text) if "<<" in text else None
-            if found is None:
-                lines.append((text, path, number, key))
+    def _leaf(self, key: str, where: Where) -> tuple[Line, ...] | None:
+        """The expansion of `key` if its chunks hold no reference and fit the limit, else None."""
+        chunks = self.index[key]
+        if any("<<" in text for chunk in chunks for text in chunk.lines):
+            return None
+        lines = tuple(
+            [
+                (text, c.path, n, key)
+                for c in chunks
+                for text, n in zip(c.lines, c.line_numbers, strict=True)
+            ]
+        )
+        if len(lines) > self.limit:
+            return None  # a frame reports it
+        self._keep(key, lines, frozenset(), where)
+        return lines
+
+    def _run(self, root: _Frame) -> tuple[Line, ...]:
+        stack, depth = self._stack, self._depth
+        stack[:] = [root]
+        depth.clear()
+        depth[root.key] = 0
+        while True:
+            frame = stack[-1]
+            name = self._advance(frame)
+            if name is not None:  # a key not expanded yet: expand it first
+                depth[name] = len(stack)
+                stack.append(_Frame(name, self.index[name], memo=True))
+                continue
+            stack.pop()
+            del depth[frame.key]
+            lines = () if frame.failed else tuple(frame.lines)
+            if frame.memo:
+                where = stack[-1].where if stack else _first(frame.chunks)
+                self._keep(frame.key, lines, frozenset(frame.named), where)
+            if not stack:
+                return lines
+            self._include(stack[-1], lines)
+
+    def _keep(self, key: str, lines: tuple[Line, ...], named: frozenset[str], where: Where) -> None:
+        self._done[key], self._named[key] = lines, named
+        self._spend(len(lines), where)
+
+    def _advance(self, frame: _Frame) -> str | None:
+        """Copy `frame`'s lines up to a reference to a key not yet expanded: that key, or None."""
+        key, lines = frame.key, frame.lines
+        while frame.chunk < len(frame.chunks):
+            chunk = frame.chunks[frame.chunk]
+            path, texts, numbers = chunk.path, chunk.lines, chunk.line_numbers
+            if frame.line == 0 and not any("<<" in text for text in texts):
+                lines.extend([(text, path, n, key) for text, n in zip(texts, numbers, strict=True)])
             else:
-                lines.extend(self._reference(found, Location(path, number), chain, used))
+                for i in range(frame.line, len(texts)):
+                    text = texts[i]
+                    found = REFERENCE.match(text) if "<<" in text else None
+                    if found is None:
+                        lines.append((text, path, numbers[i], key))
+                    elif (name := self._reference(frame, found, (path, numbers[i]))) is not None:
+                        frame.line = i + 1
+                        return name
+            frame.chunk, frame.line = frame.chunk + 1, 0
+            if len(lines) > self.limit and not frame.failed:
+                self._too_large(frame, (path, chunk.line))
+        return None
 
-    def _reference(
-        self, found: re.Match[str], where: Location, chain: tuple[str, ...], used: set[str]
-    ) -> Iterable[Line]:
-        name, indent = found["name"], found["indent"]
+    def _reference(self, frame: _Frame, found: re.Match[str], where: Where) -> str | None:
+        """Include the key `found` names, or return it if it must be expanded first."""
+        name = found["name"]
         if name not in self.index:
-            self.problems.append(Diagnostic(where, _undefined(name, self.index)))
-            return ()
-        if name in chain:
-            cycle = " -> ".join((*chain[chain.index(name) :], name))
-            self.problems.append(Diagnostic(where, f"cyclic reference: {cycle}"))
-            return ()
-        expansion = self.expand(name, chain)
-        used.update(self.deps.get(name, (name,)))
+            self.problems.append(Diagnostic(Location(*where), _undefined(name, self.index)))
+            return None
+        if name in self._depth:
+            self._cycle(name, where)
+            return None
+        frame.named.add(name)
+        frame.indent, frame.where = found["indent"], where
+        done = self._done.get(name)
+        if done is None:
+            done = self._leaf(name, where)
+            if done is None:
+                return name
+        self._include(frame, done)
+        return None
+
+    def _include(self, frame: _Frame, expansion: tuple[Line, ...]) -> None:
+        """Add `expansion` to `frame`, at the reference it is expanding."""
+        if frame.failed or self._spent > self.budget or not expansion:
+            return
+        if len(frame.lines) + len(expansion) > self.limit:
+            self._too_large(frame, frame.where)
+            return
+        indent, blank = frame.indent, self.indent_blank
         if not indent:
-            return expansion
-        return [
-            (indent + text if text or self.indent_blank else text, path, line, key)
-            for text, path, line, key in expansion
-        ]
+            frame.lines.extend(expansion)
+            return
+        frame.lines.extend(
+            [(indent + text if text or blank else text, p, n, k) for text, p, n, k in expansion]
+        )
+
+    def _too_large(self, frame: _Frame, where: Where) -> None:
+        frame.failed = True
+        message = (
+            f"the expansion of {_shown(frame.key)} passes {self.limit:,} lines here "
+            "(max_expansion_lines in [tool.litloom]): does a chunk use another many times over?"
+        )
+        self.problems.append(Diagnostic(Location(*where), message))
+
+    def _cycle(self, name: str, where: Where) -> None:
+        start = self._depth[name]
+        keys = [frame.key for frame in self._stack[start:]]
+        first = min(range(len(keys)), key=keys.__getitem__)
+        cycle = (*keys[first:], *keys[:first])
+        if cycle in self._cycles:
+            return
+        self._cycles.add(cycle)
+        if first:  # closed by the reference to keys[first], which keys[first - 1] is waiting on
+            where = self._stack[start + first - 1].where
+        self.problems.append(Diagnostic(Location(*where), f"cyclic reference: {_chain(cycle)}"))
+
+    def uses(self, key: str) -> frozenset[str]:
+        """Every key the expansion of `key` used, `key` itself too (expand it first)."""
+        seen, named, nothing = {key}, self._named, frozenset()
+        new = named.get(key, nothing) - seen
+        while new:  # one level of references at a time
+            seen |= new
+            new = set().union(*[named.get(name, nothing) for name in new]) - seen
+        self._spend(len(seen), _first(self.index[key]))
+        return frozenset(seen)
+
+    def _spend(self, count: int, where: Where) -> None:
+        if self._spent <= self.budget < self._spent + count:
+            message = (
+                f"the tangle's expansions pass {self.budget:,} lines in all here "
+                "(ten times max_expansion_lines in [tool.litloom])"
+            )
+            self.problems.append(Diagnostic(Location(*where), message))
+        self._spent += count
+
+
+Where = tuple[str, int]  # (literate path, line): a Location, before there is a problem
+
+
+class _Frame:
+    """One key being expanded, and how far it has got."""
+
+    __slots__ = (
+        "chunk",
+        "chunks",
+        "failed",
+        "indent",
+        "key",
+        "line",
+        "lines",
+        "memo",
+        "named",
+        "where",
+    )
+
+    def __init__(self, key: str, chunks: list[Chunk], memo: bool) -> None:
+        self.key, self.chunks = key, chunks
+        self.memo = memo  # keep the expansion (False: a chunk expanded on its own)
+        self.chunk = self.line = 0  # the next line to read: chunks[chunk].lines[line]
+        self.lines: list[Line] = []
+        self.named: set[str] = set()  # the keys its references name
+        self.indent, self.where = "", ("", 0)  # of the reference it is waiting on
+        self.failed = False  # too large: the key expands to nothing
+
+
+def _chain(cycle: tuple[str, ...]) -> str:
+    names = [*cycle, cycle[0]]
+    if len(names) > 12:
+        names = [*names[:5], f"... {len(names) - 10} more ...", *names[-5:]]
+    return " -> ".join(names)
+
+
+def _shown(key: str) -> str:
+    return f"file {key[5:]}" if key.startswith("file:") else f"<<{key}>>"
+
+
+def _first(chunks: list[Chunk]) -> Where:
+    return chunks[0].path, chunks[0].line
 
 
 def _undefined(name: str, index: dict[str, list[Chunk]]) -> str:

@@ -41,7 +41,7 @@ def make(
     index = index_chunks(documents)
     targets, target_problems = collect_targets(documents)
     problems = [*(problems or []), *target_problems]
-    expander = Expander(index, indent_blank=config.indent_blank_lines)
+    expander = Expander(index, config.indent_blank_lines, config.max_expansion_lines)
     changed_keys = _changed_keys(documents, changed, state)
     if changed is None or not state.targets or changed_keys - index.keys():
         changed = None  # no traces, or a key vanished that unchanged chunks may use: do it all
@@ -98,7 +98,7 @@ def _render(
         target.key,
         target.language,
         digest,
-        expander.deps.get(target.key, frozenset()),
+        expander.uses(target.key),
         (file_map.sources, file_map.chunks, file_map.segments),
     )
 
