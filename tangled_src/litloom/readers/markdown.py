@@ -66,28 +66,68 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
 
 
 MAX_NESTING = 100  # levels of lists and mappings in front matter
+MAX_VALUES = 100_000  # values in front matter, its aliases expanded
 
 
 @functools.cache
 def _shallow_loader() -> type:
-    """PyYAML's safe loader, refusing nesting deeper than MAX_NESTING before it recurses."""
+    """PyYAML's safe loader, refusing front matter that is too deep or too large."""
     import yaml
 
+    def refuse(problem: str, mark: Any) -> yaml.YAMLError:
+        return yaml.composer.ComposerError(None, None, problem, mark)
+
     class ShallowLoader(yaml.SafeLoader):
-        levels = 0
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.levels, self.open, self.aliased = 0, set(), False
 
         def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor in self.open:
+                    problem = f"*{event.anchor} stands inside the value it names"
+                    raise refuse(problem, event.start_mark)
+                self.aliased = True
+                return super().compose_node(parent, index)
             if self.levels >= MAX_NESTING:
-                mark = self.peek_event().start_mark
-                problem = f"nested more than {MAX_NESTING} levels deep"
-                raise yaml.composer.ComposerError(None, None, problem, mark)
+                raise refuse(f"nested more than {MAX_NESTING} levels deep", event.start_mark)
             self.levels += 1
+            self.open.add(event.anchor)
             try:
                 return super().compose_node(parent, index)
             finally:
                 self.levels -= 1
+                self.open.discard(event.anchor)
+
+        def compose_document(self) -> Any:
+            node = super().compose_document()
+            if self.aliased and _expanded_size(node) > MAX_VALUES:
+                problem = f"more than {MAX_VALUES:,} values once its aliases are expanded"
+                raise refuse(problem, node.start_mark)
+            return node
 
     return ShallowLoader
+
+
+def _expanded_size(root: Any) -> int:
+    """How many values the YAML node `root` holds, a node an alias repeats counted each time."""
+    sizes: dict[int, int] = {}
+    todo = [root]
+    while todo:
+        node = todo[-1]
+        if id(node) in sizes:
+            todo.pop()
+            continue
+        value = node.value if isinstance(node.value, list) else []  # a scalar's is a string
+        children = [child for item in value for child in (item if type(item) is tuple else (item,))]
+        missing = [child for child in children if id(child) not in sizes]
+        if missing:
+            todo.extend(missing)
+            continue
+        todo.pop()
+        sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+    return sizes[id(root)]
 
 
 def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]:
