@@ -145,6 +145,14 @@ def test_max_expansion_lines_is_configurable(project: Project) -> None:
     assert project.loom("tangle").exit_code == 0
 
 
+def test_a_chunk_too_large_that_makes_no_file_is_no_error(project: Project) -> None:
+    """An incremental tangle may never expand it: a fresh one must not report it either."""
+    project.write({"pyproject.toml": PYPROJECT + "max_expansion_lines = 6\n",
+                   "literate/d.md": chunk(" {.python file=a.py}", "x = 1")
+                   + doubling(4).replace(" {.python file=a.py}", " {.python #unused}")})
+    assert project.loom("tangle").exit_code == 0
+
+
 def test_a_limit_on_the_whole_tangle(project: Project) -> None:
     """Eleven targets of 10 lines each, with a limit of 10: 110 lines kept > 10 x 10."""
     parts = [chunk(" {.python #big}", *[f"x{i} = {i}" for i in range(10)])]
@@ -249,7 +257,7 @@ def expands_as_recursion_would(index: dict[str, list[Chunk]], limit: int) -> Non
         oracle(index, key, memo, limit)
     expander = Expander(index, limit=limit)
     for key in sorted(index):
-        expander.expand(key)
+        expander.expand_target(key)  # as if every key rooted a file
     problems = [str(p) for p in expander.problems]
     for problem in problems:
         assert re.match(r"^d\.md:\d+: ", problem), problem

@@ -67,6 +67,8 @@ class Project:
             config.dialect,
             config.settings,
             config.languages,
+            config.indent_blank_lines,
+            config.max_expansion_lines,
         )
 
     @functools.cached_property

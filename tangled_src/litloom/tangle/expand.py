@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from collections.abc import Iterable
 
 from litloom.config import NUMBERS
@@ -44,7 +45,8 @@ class Expander:
         self.problems: list[Diagnostic] = []
         self._done: dict[str, tuple[Line, ...]] = {}
         self._named: dict[str, frozenset[str]] = {}  # key -> the keys its chunks name
-        self._cycles: set[tuple[str, ...]] = set()  # the cycles reported
+        self._oversized: dict[str, Diagnostic] = {}  # key -> where its expansion passed the limit
+        self._cyclic: set[str] = set()  # the keys of the cycles reported
         self._spent = 0  # lines kept in _done, and keys recorded for targets
         self._stack: list[_Frame] = []  # the keys being expanded, outermost first
         self._depth: dict[str, int] = {}  # their places on the stack
@@ -56,12 +58,25 @@ class Expander:
             done = self._leaf(key, _first(self.index[key]))
         return done if done is not None else self._run(_Frame(key, self.index[key], memo=True))
 
+    def expand_target(self, key: str) -> tuple[Line, ...]:
+        """The lines of the file rooted at `key`: `expand`, and a problem if they passed the limit."""
+        lines = self.expand(key)
+        self._report(self._oversized.get(key))
+        return lines
+
     def expand_chunk(self, chunk: Chunk, key: str) -> tuple[Line, ...]:
         """The lines of one chunk, references replaced, its lines labelled `key`.
 
         For chunks that are not expanded by name, such as test chunks.
         """
-        return self._run(_Frame(key, [chunk], memo=False))
+        frame = _Frame(key, [chunk], memo=False)
+        lines = self._run(frame)
+        self._report(frame.oversized)
+        return lines
+
+    def _report(self, problem: Diagnostic | None) -> None:
+        if problem is not None and not self._cyclic and problem not in self.problems:
+            self.problems.append(problem)
 
     def _leaf(self, key: str, where: Where) -> tuple[Line, ...] | None:
         """The expansion of `key` if its chunks hold no reference and fit the limit, else None."""
@@ -98,9 +113,11 @@ class Expander:
             if frame.memo:
                 where = stack[-1].where if stack else _first(frame.chunks)
                 self._keep(frame.key, lines, frozenset(frame.named), where)
+                if frame.oversized is not None:
+                    self._oversized[frame.key] = frame.oversized
             if not stack:
                 return lines
-            self._include(stack[-1], lines)
+            self._include(stack[-1], frame.key, lines)
 
     def _keep(self, key: str, lines: tuple[Line, ...], named: frozenset[str], where: Where) -> None:
         self._done[key], self._named[key] = lines, named
@@ -135,7 +152,7 @@ class Expander:
             self.problems.append(Diagnostic(Location(*where), _undefined(name, self.index)))
             return None
         if name in self._depth:
-            self._cycle(name, where)
+            self._cycle(name)
             return None
         frame.named.add(name)
         frame.indent, frame.where = found["indent"], where
@@ -144,11 +161,13 @@ class Expander:
             done = self._leaf(name, where)
             if done is None:
                 return name
-        self._include(frame, done)
+        self._include(frame, name, done)
         return None
 
-    def _include(self, frame: _Frame, expansion: tuple[Line, ...]) -> None:
-        """Add `expansion` to `frame`, at the reference it is expanding."""
+    def _include(self, frame: _Frame, name: str, expansion: tuple[Line, ...]) -> None:
+        """Add `expansion`, of key `name`, to `frame`, at the reference it is expanding."""
+        if frame.oversized is None:
+            frame.oversized = self._oversized.get(name)
         if frame.failed or self._spent > self.budget or not expansion:
             return
         if len(frame.lines) + len(expansion) > self.limit:
@@ -168,18 +187,14 @@ class Expander:
             f"the expansion of {_shown(frame.key)} passes {self.limit:,} lines here "
             "(max_expansion_lines in [tool.litloom]): does a chunk use another many times over?"
         )
-        self.problems.append(Diagnostic(Location(*where), message))
+        frame.oversized = frame.oversized or Diagnostic(Location(*where), message)
 
-    def _cycle(self, name: str, where: Where) -> None:
-        start = self._depth[name]
-        keys = [frame.key for frame in self._stack[start:]]
-        first = min(range(len(keys)), key=keys.__getitem__)
-        cycle = (*keys[first:], *keys[:first])
-        if cycle in self._cycles:
-            return
-        self._cycles.add(cycle)
-        if first:  # closed by the reference to keys[first], which keys[first - 1] is waiting on
-            where = self._stack[start + first - 1].where
+    def _cycle(self, name: str) -> None:
+        if name in self._cyclic:
+            return  # its component is reported
+        component, named = _component(self.index, name)
+        self._cyclic |= component
+        cycle, where = _shortest_cycle(component, named)
         self.problems.append(Diagnostic(Location(*where), f"cyclic reference: {_chain(cycle)}"))
 
     def uses(self, key: str) -> frozenset[str]:
@@ -203,6 +218,7 @@ class Expander:
 
 
 Where = tuple[str, int]  # (literate path, line): a Location, before there is a problem
+Named = list[tuple[str, Where]]  # the keys a key's chunks name, with where, in order
 
 
 class _Frame:
@@ -218,6 +234,7 @@ class _Frame:
         "lines",
         "memo",
         "named",
+        "oversized",
         "where",
     )
 
@@ -229,6 +246,56 @@ class _Frame:
         self.named: set[str] = set()  # the keys its references name
         self.indent, self.where = "", ("", 0)  # of the reference it is waiting on
         self.failed = False  # too large: the key expands to nothing
+        self.oversized: Diagnostic | None = None  # where it, or a key it uses, passed the limit
+
+
+def _component(index: dict[str, list[Chunk]], start: str) -> tuple[set[str], dict[str, Named]]:
+    """The keys `start` uses that use `start` in turn, and what each key it uses names."""
+    named: dict[str, Named] = {}
+    todo = [start]
+    while todo:
+        key = todo.pop()
+        if key not in named:
+            named[key] = _references(index, key)
+            todo.extend(name for name, _ in named[key] if name not in named)
+    users: dict[str, set[str]] = {key: set() for key in named}
+    for key, references in named.items():
+        for name, _ in references:
+            users[name].add(key)
+    component, todo = {start}, [start]
+    while todo:
+        for user in users[todo.pop()] - component:
+            component.add(user)
+            todo.append(user)
+    return component, named
+
+
+def _references(index: dict[str, list[Chunk]], key: str) -> Named:
+    """The keys the chunks of `key` name, each with its reference's place, in order."""
+    return [
+        (found["name"], (chunk.path, number))
+        for chunk in index[key]
+        for text, number in zip(chunk.lines, chunk.line_numbers, strict=True)
+        if "<<" in text and (found := REFERENCE.match(text)) and found["name"] in index
+    ]
+
+
+def _shortest_cycle(component: set[str], named: dict[str, Named]) -> tuple[tuple[str, ...], Where]:
+    """The shortest cycle through the smallest key, and the reference that closes it."""
+    first = min(component)
+    came_from: dict[str, str | None] = {first: None}
+    queue = deque([first])
+    while True:
+        key = queue.popleft()
+        for name, where in named[key]:
+            if name == first:
+                path = [key]
+                while (previous := came_from[path[-1]]) is not None:
+                    path.append(previous)
+                return tuple(reversed(path)), where
+            if name in component and name not in came_from:
+                came_from[name] = key
+                queue.append(name)
 
 
 def _chain(cycle: tuple[str, ...]) -> str:
@@ -258,7 +325,7 @@ def expand_all(
 ) -> tuple[dict[str, tuple[Line, ...]], list[Diagnostic]]:
     """Every key expanded (so that a mistake in an unused chunk is found too), and the problems."""
     expander = Expander(index)
-    expansions = {key: expander.expand(key) for key in sorted(index)}
+    expansions = {key: expander.expand_target(key) for key in sorted(index)}
     return expansions, expander.problems
 
 

@@ -88,7 +88,7 @@ def _verified(config: Config, state: traces.State) -> set[str]:
 def _render(
     config: Config, tangled: Tangled, path: str, target: Target, expander: Expander
 ) -> None:
-    text, origins = render(target, expander.expand(target.key), config.comments())
+    text, origins = render(target, expander.expand_target(target.key), config.comments())
     shown = config.tangled(path)
     file_map = build_file_map(shown, origins)
     digest = sha256(text.encode("utf-8"))
