@@ -23,11 +23,13 @@ def read_markdown(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     front_matter, body, first_line, problems = split_front_matter(path, text)
     chunks = []
-    for fence in scan_fences(body, first_line):
+    too_deep: list[tuple[int, str]] = []
+    for fence in scan_fences(body, first_line, too_deep):
         chunk, chunk_problems = make_chunk(path, fence)
         problems.extend(chunk_problems)
         if chunk is not None:
             chunks.append(chunk)
+    problems += [Diagnostic(Location(path, line), message) for line, message in too_deep]
     return Document(path, tuple(chunks), front_matter), problems
 
 
