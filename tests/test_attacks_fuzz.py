@@ -387,6 +387,14 @@ def test_aliases_that_stay_small_are_read() -> None:
     assert document.front_matter["merged"] == {"x": 1, "y": 2}
 
 
+def test_an_unclosed_fence_of_300000_backticks_is_named_briefly(project: Project) -> None:
+    project.write({"literate/d.md": "`" * 300_000 + "\n" + chunk(" {.python file=a.py}", "x")})
+    stderr = refused(project)
+    assert "literate/d.md:1: unclosed code fence of 300,000 backticks: end the code with a line" \
+        in stderr
+    assert len(stderr) < 1000
+
+
 # --------------------------------------------------------------------------------------------
 # Admonitions nested deep: each level was one more parse of the whole document
 

@@ -137,11 +137,11 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
     where = Location(path, fence.line)
     problems = []
     if not fence.closed:
+        marker = fence.marker
+        if len(marker) > 10:
+            marker = f"of {len(marker):,} {'backticks' if marker[0] == '`' else 'tildes'}"
         problems.append(
-            Diagnostic(
-                where,
-                f"unclosed code fence {fence.marker}: end the code with a line {fence.marker}",
-            )
+            Diagnostic(where, f"unclosed code fence {marker}: end the code with a line {marker}")
         )
     attributes, problem = parse_info(fence.info)
     if problem:
