@@ -185,6 +185,21 @@ def test_a_bad_max_expansion_lines_is_located(project: Project, value: str) -> N
     assert project.snapshot() == before
 
 
+@pytest.mark.parametrize("reference", ["<<missing>>", "<<c0>>"])
+def test_a_runbook_chunk_that_cannot_expand_is_located(project: Project, reference: str) -> None:
+    """A runbook's chunks are expanded one by one: a reference that expands to nothing (to no
+    chunk, or past the limit) made a cell that ran without it."""
+    runbook = "---\nrunbook: true\n---\n\n" + chunk("python", 'print("start")', reference)
+    project.write({"literate/r.md": runbook,
+                   "literate/d.md": doubling(41).replace(" {.python file=a.py}", " {.python #x}")})
+    before = project.snapshot()
+    run = project.loom("run", "r", "--prepare-only")
+    assert run.exit_code == 2, run.stderr[-2000:]
+    line = "literate/r.md:7: " if reference == "<<missing>>" else "literate/d.md:"
+    assert line in run.stderr and "internal error" not in run.stderr
+    assert project.snapshot() == before
+
+
 # --------------------------------------------------------------------------------------------
 # The expander against a plain recursive one, on random reference graphs
 
