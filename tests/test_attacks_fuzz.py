@@ -154,24 +154,44 @@ def test_a_chunk_too_large_that_makes_no_file_is_no_error(project: Project) -> N
 
 
 def test_a_limit_on_the_whole_tangle(project: Project) -> None:
-    """Eleven targets of 10 lines each, with a limit of 10: 110 lines kept > 10 x 10."""
-    parts = [chunk(" {.python #big}", *[f"x{i} = {i}" for i in range(10)])]
-    parts += [chunk(f" {{.python file=t{i}.py}}", "<<big>>") for i in range(11)]
-    project.write({"pyproject.toml": PYPROJECT + "max_expansion_lines = 10\n",
-                   "literate/d.md": "".join(parts)})
-    stderr = refused(project)
-    assert "the tangle's expansions pass 100 lines in all here" in stderr
+    """Ten files of half a million lines each (in 1 KB): each fits the limit, all do not."""
+    document = doubling(20).replace(" {.python file=a.py}", " {.python #big}")
+    document += "".join(chunk(f" {{.python file=t{i}.py}}", "<<big>>") for i in range(10))
+    project.write({"literate/d.md": document})
+    stderr = refused(project, seconds=20)
+    assert "the tangle's expansions pass 4,000,000 lines in all here" in stderr
     assert stderr.count("pass") == 1
 
 
-def test_many_targets_using_many_chunks_count_against_the_budget(project: Project) -> None:
-    """Each target's trace records every key it used: 300 targets x 300 keys."""
-    hub = chunk(" {.python #hub}", *[f"<<k{i}>>" for i in range(300)])
-    keys = "".join(chunk(f" {{.python #k{i}}}") for i in range(300))  # no lines at all
-    targets = "".join(chunk(f" {{.python file=t{i}.py}}", "<<hub>>") for i in range(300))
-    project.write({"pyproject.toml": PYPROJECT + "max_expansion_lines = 5000\n",
-                   "literate/d.md": hub + keys + targets})
-    assert "the tangle's expansions pass 50,000 lines in all" in refused(project)
+def test_long_lines_count_against_the_budget() -> None:
+    """A chain of chunks, each adding an indented line: the lines grow with the depth, and
+    4,400 levels made 6 GB of them."""
+    index = {f"c{i}": [Chunk("d.md", 3 * i + 1, name=f"c{i}", lines=("x = 1", f"    <<c{i + 1}>>"),
+                             line_numbers=(3 * i + 2, 3 * i + 3))] for i in range(4400)}
+    index["c4400"] = [Chunk("d.md", 20000, name="c4400", lines=("y",), line_numbers=(20001,))]
+    start = time.perf_counter()
+    expander = Expander(index)
+    expander.expand("c0")
+    assert time.perf_counter() - start < 5
+    (problem,) = expander.problems
+    assert "the tangle's expansions pass 4,000,000 lines in all here" in str(problem)
+
+
+def test_many_targets_using_many_chunks_count_against_the_budget() -> None:
+    """Each target's trace records every key it used: 300 targets x 302 keys."""
+    index = {"hub": [Chunk("d.md", 1, name="hub", lines=tuple(f"<<k{i}>>" for i in range(300)),
+                           line_numbers=tuple(range(2, 302)))]}
+    for i in range(300):
+        index[f"k{i}"] = [Chunk("d.md", 400 + i, name=f"k{i}")]
+        index[f"file:t{i}.py"] = [Chunk("d.md", 800 + 3 * i, target=f"t{i}.py", lines=("<<hub>>",),
+                                        line_numbers=(801 + 3 * i,))]
+    expander = Expander(index, budget=50_000)
+    for i in range(300):
+        expander.expand_target(f"file:t{i}.py")
+        expander.uses(f"file:t{i}.py")
+    (problem,) = expander.problems
+    assert str(problem).startswith("d.md:")
+    assert "the tangle's expansions pass 50,000 lines in all here" in str(problem)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "'many'", "true", "1.5", "[1]"])

@@ -37,17 +37,19 @@ class Expander:
         index: dict[str, list[Chunk]],
         indent_blank: bool = False,
         limit: int = NUMBERS["max_expansion_lines"],
+        budget: int = 0,
     ) -> None:
         self.index = index
         self.indent_blank = indent_blank  # Entangled indents empty lines too
         self.limit = limit  # the most lines one key's expansion may have
-        self.budget = 10 * limit  # the most lines all expansions together may have
+        self.budget = budget or 4 * max(limit, NUMBERS["max_expansion_lines"])  # all together
         self.problems: list[Diagnostic] = []
         self._done: dict[str, tuple[Line, ...]] = {}
+        self._chars: dict[str, int] = {}  # key -> the characters of its expansion, once needed
         self._named: dict[str, frozenset[str]] = {}  # key -> the keys its chunks name
         self._oversized: dict[str, Diagnostic] = {}  # key -> where its expansion passed the limit
         self._cyclic: set[str] = set()  # the keys of the cycles reported
-        self._spent = 0  # lines kept in _done, and keys recorded for targets
+        self._spent = 0  # lines (of 64 characters) kept, and keys recorded for targets
         self._stack: list[_Frame] = []  # the keys being expanded, outermost first
         self._depth: dict[str, int] = {}  # their places on the stack
 
@@ -55,7 +57,7 @@ class Expander:
         """The lines of chunk `key`, references replaced."""
         done = self._done.get(key)
         if done is None:
-            done = self._leaf(key, _first(self.index[key]))
+            done = self._leaf(key)
         return done if done is not None else self._run(_Frame(key, self.index[key], memo=True))
 
     def expand_target(self, key: str) -> tuple[Line, ...]:
@@ -71,6 +73,7 @@ class Expander:
         """
         frame = _Frame(key, [chunk], memo=False)
         lines = self._run(frame)
+        self._spent -= frame.cost  # its lines are not kept
         self._report(frame.oversized)
         return lines
 
@@ -78,7 +81,7 @@ class Expander:
         if problem is not None and not self._cyclic and problem not in self.problems:
             self.problems.append(problem)
 
-    def _leaf(self, key: str, where: Where) -> tuple[Line, ...] | None:
+    def _leaf(self, key: str) -> tuple[Line, ...] | None:
         """The expansion of `key` if its chunks hold no reference and fit the limit, else None."""
         chunks = self.index[key]
         if any("<<" in text for chunk in chunks for text in chunk.lines):
@@ -92,7 +95,7 @@ class Expander:
         )
         if len(lines) > self.limit:
             return None  # a frame reports it
-        self._keep(key, lines, frozenset(), where)
+        self._keep(key, lines, frozenset())
         return lines
 
     def _run(self, root: _Frame) -> tuple[Line, ...]:
@@ -111,17 +114,15 @@ class Expander:
             del depth[frame.key]
             lines = () if frame.failed else tuple(frame.lines)
             if frame.memo:
-                where = stack[-1].where if stack else _first(frame.chunks)
-                self._keep(frame.key, lines, frozenset(frame.named), where)
+                self._keep(frame.key, lines, frozenset(frame.named))
                 if frame.oversized is not None:
                     self._oversized[frame.key] = frame.oversized
             if not stack:
                 return lines
             self._include(stack[-1], frame.key, lines)
 
-    def _keep(self, key: str, lines: tuple[Line, ...], named: frozenset[str], where: Where) -> None:
+    def _keep(self, key: str, lines: tuple[Line, ...], named: frozenset[str]) -> None:
         self._done[key], self._named[key] = lines, named
-        self._spend(len(lines), where)
 
     def _advance(self, frame: _Frame) -> str | None:
         """Copy `frame`'s lines up to a reference to a key not yet expanded: that key, or None."""
@@ -158,7 +159,7 @@ class Expander:
         frame.indent, frame.where = found["indent"], where
         done = self._done.get(name)
         if done is None:
-            done = self._leaf(name, where)
+            done = self._leaf(name)
             if done is None:
                 return name
         self._include(frame, name, done)
@@ -166,17 +167,27 @@ class Expander:
 
     def _include(self, frame: _Frame, name: str, expansion: tuple[Line, ...]) -> None:
         """Add `expansion`, of key `name`, to `frame`, at the reference it is expanding."""
-        if frame.oversized is None:
+        if self._oversized and frame.oversized is None:
             frame.oversized = self._oversized.get(name)
-        if frame.failed or self._spent > self.budget or not expansion:
+        count = len(expansion)
+        if frame.failed or not count:
             return
-        if len(frame.lines) + len(expansion) > self.limit:
+        if len(frame.lines) + count > self.limit:
             self._too_large(frame, frame.where)
             return
-        indent, blank = frame.indent, self.indent_blank
-        if not indent:
+        indent, cost = frame.indent, count
+        if indent:  # new lines: their characters count too
+            chars = self._chars.get(name)
+            if chars is None:
+                chars = self._chars[name] = sum(map(len, next(zip(*expansion, strict=True))))
+            cost += (chars + len(indent) * count) // 64
+        frame.cost += cost
+        if not self._spend(cost, frame.where):
+            return
+        if not indent:  # the same lines, shared
             frame.lines.extend(expansion)
             return
+        blank = self.indent_blank
         frame.lines.extend(
             [(indent + text if text or blank else text, p, n, k) for text, p, n, k in expansion]
         )
@@ -207,14 +218,18 @@ class Expander:
         self._spend(len(seen), _first(self.index[key]))
         return frozenset(seen)
 
-    def _spend(self, count: int, where: Where) -> None:
-        if self._spent <= self.budget < self._spent + count:
+    def _spend(self, cost: int, where: Where) -> bool:
+        """Spend `cost` lines of the budget; False (and, the first time, a problem) if it is out."""
+        self._spent += cost
+        if self._spent <= self.budget:
+            return True
+        if self._spent - cost <= self.budget:  # the first time: a problem
             message = (
-                f"the tangle's expansions pass {self.budget:,} lines in all here "
-                "(ten times max_expansion_lines in [tool.litloom])"
+                f"the tangle's expansions pass {self.budget:,} lines in all here (four times "
+                "max_expansion_lines in [tool.litloom], a line counting once more for 64 characters)"
             )
             self.problems.append(Diagnostic(Location(*where), message))
-        self._spent += count
+        return False
 
 
 Where = tuple[str, int]  # (literate path, line): a Location, before there is a problem
@@ -227,6 +242,7 @@ class _Frame:
     __slots__ = (
         "chunk",
         "chunks",
+        "cost",
         "failed",
         "indent",
         "key",
@@ -245,6 +261,7 @@ class _Frame:
         self.lines: list[Line] = []
         self.named: set[str] = set()  # the keys its references name
         self.indent, self.where = "", ("", 0)  # of the reference it is waiting on
+        self.cost = 0  # what its lines spent of the budget
         self.failed = False  # too large: the key expands to nothing
         self.oversized: Diagnostic | None = None  # where it, or a key it uses, passed the limit
 
