@@ -177,6 +177,16 @@ def test_long_lines_count_against_the_budget() -> None:
     assert "the tangle's expansions pass 4,000,000 lines in all here" in str(problem)
 
 
+@pytest.mark.slow
+def test_a_megabyte_line_indented_two_thousand_times_is_refused(project: Project) -> None:
+    """Each level made a new copy of the line: 2 GB for a 1 MB document."""
+    parts = [chunk(" {.python file=a.py}", "<<c0>>")]
+    parts += [chunk(f" {{.python #c{i}}}", f"    <<c{i + 1}>>") for i in range(1999)]
+    parts.append(chunk(" {.python #c1999}", "x = '" + "a" * 1_000_000 + "'"))
+    project.write({"literate/d.md": "".join(parts)})
+    assert "the tangle's expansions pass 4,000,000 lines" in refused(project, seconds=20)
+
+
 def test_many_targets_using_many_chunks_count_against_the_budget() -> None:
     """Each target's trace records every key it used: 300 targets x 302 keys."""
     index = {"hub": [Chunk("d.md", 1, name="hub", lines=tuple(f"<<k{i}>>" for i in range(300)),
