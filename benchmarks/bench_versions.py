@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
-    versions = {args.rev: str(export(args.rev)), "working tree": ""}
+    versions = {args.rev: str(export(args.rev)), "working tree": str(REPO / "tangled_src")}
     loom = [sys.executable, "-m", "litloom", "tangle"]
     rows = ["| scenario | version | wall (median) | CPU (median) |", "|---|---|---:|---:|"]
     for size in (200, 1000):

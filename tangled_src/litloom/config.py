@@ -23,6 +23,7 @@ DEFAULTS = {
 SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that are true or false
 CHOICES = {"sandbox": ("auto", "bwrap", "off")}  # the first is the default
 NUMBERS = {"timeout_ceiling": (0.0, 86400.0)}  # more than the first, at most the second
+LIMITS = {"max_expansion_lines": 1_000_000}  # the limits, positive whole numbers
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Config:
     strict: bool = False  # warnings (an unknown option, say) are errors
     sandbox: str = "auto"  # where the project's code runs: auto, bwrap, off
     timeout_ceiling: float = 120.0  # the longest `#| timeout` a diagram may ask for
+    max_expansion_lines: int = LIMITS["max_expansion_lines"]  # of one chunk's expansion
     languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
     dialect: str = ""  # whose project this is: "" (litloom's), or a dialect's name
     settings: tuple[tuple[str, str], ...] = ()  # the dialect's own settings
@@ -176,8 +178,11 @@ def check_setting(key: str, value: object) -> str | None:
         if number and low < value <= high:  # type: ignore[operator]
             return None
         return f"'{key}' must be a number of seconds above {low:g} and up to {high:g}, not {value!r}"
+    if key in LIMITS:
+        positive = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return None if positive else f"'{key}' must be a positive whole number, not {value!r}"
     if key not in DEFAULTS:
-        known = [*DEFAULTS, *SWITCHES, *CHOICES, *NUMBERS]
+        known = [*DEFAULTS, *SWITCHES, *CHOICES, *NUMBERS, *LIMITS]
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{key}'{hint} (known: {', '.join(known)})"

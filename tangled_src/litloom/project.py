@@ -69,6 +69,8 @@ class Project:
             config.dialect,
             config.settings,
             config.languages,
+            config.indent_blank_lines,
+            config.max_expansion_lines,
         )
 
     @functools.cached_property
@@ -157,7 +159,7 @@ class Project:
 
     @functools.cached_property
     def expander(self) -> Expander:
-        return Expander(self.index, indent_blank=self.config.indent_blank_lines)
+        return Expander(self.index, self.config.indent_blank_lines, self.config.max_expansion_lines)
 
     @functools.cached_property
     def tangled(self) -> Tangled:

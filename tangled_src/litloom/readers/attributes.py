@@ -31,9 +31,14 @@ _TOKEN = re.compile(
 USAGE = "expected `lang {#name file=path .class key=value}`"
 
 
+MAX_INFO = 4096  # characters of an info string
+
+
 def parse_info(info: str) -> tuple[Attributes, str | None]:
     """The attributes of an info string, and what is wrong with it (None if nothing)."""
     info = info.strip()
+    if len(info) > MAX_INFO:
+        return Attributes(), f"an info string of {len(info):,} characters: at most {MAX_INFO:,}"
     if "{" not in info and "}" not in info:
         return Attributes(language=info.split()[0] if info else ""), None
     braced = _BRACED.match(info)
@@ -44,8 +49,8 @@ def parse_info(info: str) -> tuple[Attributes, str | None]:
     if simple is not None:
         return simple
     names, targets, classes, options = [], [], [], []
-    pos, first = 0, True
-    while body[pos:].strip():
+    pos, first, end = 0, True, len(body.rstrip())  # a token may start with spaces
+    while pos < end:
         token = _TOKEN.match(body, pos)
         if token is None or (token["word"] and not (first and not language)):
             bad = body[pos:].split()[0]
@@ -113,7 +118,7 @@ def _unquote(value: str) -> str:
     return value
 
 
-_OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)(?P<colon>\s*:\s*|\s+|$)(?P<value>.*?)\s*$")
+_OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)(?P<colon>\s*:\s*|\s+|$)(?P<value>.*)$")
 
 
 def parse_options(

@@ -18,10 +18,15 @@ class Fence:
     closed: bool = True
 
 
-def scan_fences(text: str, first_line: int = 1) -> list[Fence]:
-    """Every fenced code block of `text` (lines joined by "\\n"), numbered from `first_line`."""
+def scan_fences(
+    text: str, first_line: int = 1, problems: list[tuple[int, str]] | None = None
+) -> list[Fence]:
+    """Every fenced code block of `text` (lines joined by "\\n"), numbered from `first_line`.
+
+    Admonitions nested too deep are added to `problems`, as (line, message).
+    """
     if "!!!" in text or "???" in text or "===" in text:
-        text = dedent_admonitions(text)
+        text = dedent_admonitions(text, first_line, problems)
     return _scan(text, first_line)
 
 
@@ -123,9 +128,12 @@ def _markdown_it_scan(text: str, first_line: int) -> list[Fence]:
 
 _ADMONITION_START = re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?|===)[ \t]+\S", re.M)
 _ADMONITION = re.compile(r"^(?:!!!|\?\?\?\+?|===)[ \t]+\S")
+MAX_ADMONITION_NESTING = 20
 
 
-def dedent_admonitions(text: str) -> str:
+def dedent_admonitions(
+    text: str, first_line: int = 1, problems: list[tuple[int, str]] | None = None
+) -> str:
     """Remove the four-space indentation of admonition bodies, keeping every line in place."""
     if not _ADMONITION_START.search(text):
         return text
@@ -135,7 +143,7 @@ def dedent_admonitions(text: str) -> str:
     lines = text.split("\n")
     done: set[int] = set()
     bodies: set[int] = set()  # the first line of each body: it starts a block too
-    while True:
+    for depth in range(MAX_ADMONITION_NESTING + 1):
         blocks = {
             line
             for token in parser.parse(text)
@@ -145,6 +153,8 @@ def dedent_admonitions(text: str) -> str:
         starts = sorted(i for i in blocks | bodies if i not in done and _ADMONITION.match(lines[i]))
         if not starts:
             return text
+        if depth == MAX_ADMONITION_NESTING:
+            break
         for start in starts:
             done.add(start)
             end = start + 1
@@ -154,6 +164,10 @@ def dedent_admonitions(text: str) -> str:
             if start + 1 < len(lines):
                 bodies.add(start + 1)
         text = "\n".join(lines)
+    if problems is not None:
+        message = f"admonitions nested more than {MAX_ADMONITION_NESTING} deep"
+        problems.append((first_line + starts[0], message))
+    return text
 
 
 def _columns(line: str) -> int:

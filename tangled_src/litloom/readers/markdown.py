@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from typing import Any
@@ -22,11 +23,13 @@ def read_markdown(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     front_matter, body, first_line, problems = split_front_matter(path, text)
     chunks = []
-    for fence in scan_fences(body, first_line):
+    too_deep: list[tuple[int, str]] = []
+    for fence in scan_fences(body, first_line, too_deep):
         chunk, chunk_problems = make_chunk(path, fence)
         problems.extend(chunk_problems)
         if chunk is not None:
             chunks.append(chunk)
+    problems += [Diagnostic(Location(path, line), message) for line, message in too_deep]
     return Document(path, tuple(chunks), front_matter), problems
 
 
@@ -54,7 +57,7 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_shallow_loader())  # a safe loader, with a depth limit
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -64,16 +67,81 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
     return data, 0, None
 
 
+MAX_NESTING = 100  # levels of lists and mappings in front matter
+MAX_VALUES = 100_000  # values in front matter, its aliases expanded
+
+
+@functools.cache
+def _shallow_loader() -> type:
+    """PyYAML's safe loader, refusing front matter that is too deep or too large."""
+    import yaml
+
+    def refuse(problem: str, mark: Any) -> yaml.YAMLError:
+        return yaml.composer.ComposerError(None, None, problem, mark)
+
+    class ShallowLoader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.levels, self.open, self.aliased = 0, set(), False
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor in self.open:
+                    problem = f"*{event.anchor} stands inside the value it names"
+                    raise refuse(problem, event.start_mark)
+                self.aliased = True
+                return super().compose_node(parent, index)
+            if self.levels >= MAX_NESTING:
+                raise refuse(f"nested more than {MAX_NESTING} levels deep", event.start_mark)
+            self.levels += 1
+            self.open.add(event.anchor)
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.levels -= 1
+                self.open.discard(event.anchor)
+
+        def compose_document(self) -> Any:
+            node = super().compose_document()
+            if self.aliased and _expanded_size(node) > MAX_VALUES:
+                problem = f"more than {MAX_VALUES:,} values once its aliases are expanded"
+                raise refuse(problem, node.start_mark)
+            return node
+
+    return ShallowLoader
+
+
+def _expanded_size(root: Any) -> int:
+    """How many values the YAML node `root` holds, a node an alias repeats counted each time."""
+    sizes: dict[int, int] = {}
+    todo = [root]
+    while todo:
+        node = todo[-1]
+        if id(node) in sizes:
+            todo.pop()
+            continue
+        value = node.value if isinstance(node.value, list) else []  # a scalar's is a string
+        children = [child for item in value for child in (item if type(item) is tuple else (item,))]
+        missing = [child for child in children if id(child) not in sizes]
+        if missing:
+            todo.extend(missing)
+            continue
+        todo.pop()
+        sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+    return sizes[id(root)]
+
+
 def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]:
     """The chunk a fence holds (None if it is broken), and its problems."""
     where = Location(path, fence.line)
     problems = []
     if not fence.closed:
+        marker = fence.marker
+        if len(marker) > 10:
+            marker = f"of {len(marker):,} {'backticks' if marker[0] == '`' else 'tildes'}"
         problems.append(
-            Diagnostic(
-                where,
-                f"unclosed code fence {fence.marker}: end the code with a line {fence.marker}",
-            )
+            Diagnostic(where, f"unclosed code fence {marker}: end the code with a line {marker}")
         )
     attributes, problem = parse_info(fence.info)
     if problem:

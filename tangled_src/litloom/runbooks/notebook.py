@@ -129,7 +129,7 @@ def to_notebook(book: Runbook, text: str, expander: Expander) -> Any:
     document, path = book.document, book.document.path
     lines = text.replace("\r\n", "\n").split("\n")
     cells, prose, prose_start = [], [], _body_start(path, lines)
-    cursor = prose_start
+    cursor, known = prose_start, len(expander.problems)
     for chunk in document.chunks:
         runs = chunk.language.lower() in PYTHON and not _shown_only(chunk)
         if not runs:
@@ -148,6 +148,8 @@ def to_notebook(book: Runbook, text: str, expander: Expander) -> Any:
         if cell is not None:
             cells.append(cell)
         cursor = chunk.end_line
+    if len(expander.problems) > known:
+        raise UserError(expander.problems[known:])
     tail = lines[cursor:]
     if any(line.strip() for line in tail):
         cells.append(_cell(v4.new_markdown_cell, tail, "md", path, cursor + 1))

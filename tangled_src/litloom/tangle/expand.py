@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import deque
 from collections.abc import Iterable
 
+from litloom.config import LIMITS
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk, Document
 
@@ -30,71 +32,302 @@ REFERENCE = re.compile(r"^(?P<indent>[ \t]*)<<(?P<name>[^<>\s](?:[^<>]*[^<>\s])?
 class Expander:
     """Expands chunks by key, once each, collecting the problems it meets."""
 
-    def __init__(self, index: dict[str, list[Chunk]], indent_blank: bool = False) -> None:
+    def __init__(
+        self,
+        index: dict[str, list[Chunk]],
+        indent_blank: bool = False,
+        limit: int = LIMITS["max_expansion_lines"],
+        budget: int = 0,
+    ) -> None:
         self.index = index
         self.indent_blank = indent_blank  # Entangled indents empty lines too
+        self.limit = limit  # the most lines one key's expansion may have
+        self.budget = budget or 4 * max(limit, LIMITS["max_expansion_lines"])  # all together
         self.problems: list[Diagnostic] = []
-        self.deps: dict[str, frozenset[str]] = {}  # key -> every key its expansion used
         self._done: dict[str, tuple[Line, ...]] = {}
+        self._chars: dict[str, int] = {}  # key -> the characters of its expansion, once needed
+        self._named: dict[str, frozenset[str]] = {}  # key -> the keys its chunks name
+        self._oversized: dict[str, Diagnostic] = {}  # key -> where its expansion passed the limit
+        self._cyclic: set[str] = set()  # the keys of the cycles reported
+        self._spent = 0  # lines (of 64 characters) kept, and keys recorded for targets
+        self._stack: list[_Frame] = []  # the keys being expanded, outermost first
+        self._depth: dict[str, int] = {}  # their places on the stack
 
-    def expand(self, key: str, chain: tuple[str, ...] = ()) -> tuple[Line, ...]:
+    def expand(self, key: str) -> tuple[Line, ...]:
         """The lines of chunk `key`, references replaced."""
         done = self._done.get(key)
-        if done is not None:
-            return done
-        chain = (*chain, key)
-        lines: list[Line] = []
-        used = {key}
-        for chunk in self.index[key]:
-            self._expand_chunk(chunk, key, chain, used, lines)
-        self._done[key] = result = tuple(lines)
-        self.deps[key] = frozenset(used)
-        return result
+        if done is None:
+            done = self._leaf(key)
+        return done if done is not None else self._run(_Frame(key, self.index[key], memo=True))
+
+    def expand_target(self, key: str) -> tuple[Line, ...]:
+        """The lines of the file rooted at `key`: `expand`, and a problem if they passed the limit."""
+        lines = self.expand(key)
+        self._report(self._oversized.get(key))
+        return lines
 
     def expand_chunk(self, chunk: Chunk, key: str) -> tuple[Line, ...]:
         """The lines of one chunk, references replaced, its lines labelled `key`.
 
         For chunks that are not expanded by name, such as test chunks.
         """
-        lines: list[Line] = []
-        self._expand_chunk(chunk, key, (key,), {key}, lines)
-        return tuple(lines)
+        frame = _Frame(key, [chunk], memo=False)
+        lines = self._run(frame)
+        self._spent -= frame.cost  # its lines are not kept
+        self._report(frame.oversized)
+        return lines
 
-    def _expand_chunk(
-        self, chunk: Chunk, key: str, chain: tuple[str, ...], used: set[str], lines: list[Line]
-    ) -> None:
-        path, numbers = chunk.path, chunk.line_numbers
-        if not any("<<" in text for text in chunk.lines):  # the common case, made fast
-            lines.extend(
-                [(text, path, n, key) for text, n in zip(chunk.lines, numbers, strict=True)]
-            )
-            return
-        for text, number in zip(chunk.lines, numbers, strict=True):
-            found = REFERENCE.match(text) if "<<" in text else None
-            if found is None:
-                lines.append((text, path, number, key))
+    def _report(self, problem: Diagnostic | None) -> None:
+        if problem is not None and not self._cyclic and problem not in self.problems:
+            self.problems.append(problem)
+
+    def _leaf(self, key: str) -> tuple[Line, ...] | None:
+        """The expansion of `key` if its chunks hold no reference and fit the limit, else None."""
+        chunks = self.index[key]
+        if any("<<" in text for chunk in chunks for text in chunk.lines):
+            return None
+        lines = tuple(
+            [
+                (text, c.path, n, key)
+                for c in chunks
+                for text, n in zip(c.lines, c.line_numbers, strict=True)
+            ]
+        )
+        if len(lines) > self.limit:
+            return None  # a frame reports it
+        self._keep(key, lines, frozenset())
+        return lines
+
+    def _run(self, root: _Frame) -> tuple[Line, ...]:
+        stack, depth = self._stack, self._depth
+        stack[:] = [root]
+        depth.clear()
+        depth[root.key] = 0
+        while True:
+            frame = stack[-1]
+            name = self._advance(frame)
+            if name is not None:  # a key not expanded yet: expand it first
+                depth[name] = len(stack)
+                stack.append(_Frame(name, self.index[name], memo=True))
+                continue
+            stack.pop()
+            del depth[frame.key]
+            lines = () if frame.failed else tuple(frame.lines)
+            if frame.memo:
+                self._keep(frame.key, lines, frozenset(frame.named))
+                if frame.oversized is not None:
+                    self._oversized[frame.key] = frame.oversized
+            if not stack:
+                return lines
+            self._include(stack[-1], frame.key, lines)
+
+    def _keep(self, key: str, lines: tuple[Line, ...], named: frozenset[str]) -> None:
+        self._done[key], self._named[key] = lines, named
+
+    def _advance(self, frame: _Frame) -> str | None:
+        """Copy `frame`'s lines up to a reference to a key not yet expanded: that key, or None."""
+        key, lines = frame.key, frame.lines
+        while frame.chunk < len(frame.chunks):
+            chunk = frame.chunks[frame.chunk]
+            path, texts, numbers = chunk.path, chunk.lines, chunk.line_numbers
+            if frame.line == 0 and not any("<<" in text for text in texts):
+                lines.extend([(text, path, n, key) for text, n in zip(texts, numbers, strict=True)])
             else:
-                lines.extend(self._reference(found, Location(path, number), chain, used))
+                for i in range(frame.line, len(texts)):
+                    text = texts[i]
+                    found = REFERENCE.match(text) if "<<" in text else None
+                    if found is None:
+                        lines.append((text, path, numbers[i], key))
+                    elif (name := self._reference(frame, found, (path, numbers[i]))) is not None:
+                        frame.line = i + 1
+                        return name
+            frame.chunk, frame.line = frame.chunk + 1, 0
+            if len(lines) > self.limit and not frame.failed:
+                self._too_large(frame, (path, chunk.line))
+        return None
 
-    def _reference(
-        self, found: re.Match[str], where: Location, chain: tuple[str, ...], used: set[str]
-    ) -> Iterable[Line]:
-        name, indent = found["name"], found["indent"]
+    def _reference(self, frame: _Frame, found: re.Match[str], where: Where) -> str | None:
+        """Include the key `found` names, or return it if it must be expanded first."""
+        name = found["name"]
         if name not in self.index:
-            self.problems.append(Diagnostic(where, _undefined(name, self.index)))
-            return ()
-        if name in chain:
-            cycle = " -> ".join((*chain[chain.index(name) :], name))
-            self.problems.append(Diagnostic(where, f"cyclic reference: {cycle}"))
-            return ()
-        expansion = self.expand(name, chain)
-        used.update(self.deps.get(name, (name,)))
-        if not indent:
-            return expansion
-        return [
-            (indent + text if text or self.indent_blank else text, path, line, key)
-            for text, path, line, key in expansion
-        ]
+            self.problems.append(Diagnostic(Location(*where), _undefined(name, self.index)))
+            return None
+        if name in self._depth:
+            self._cycle(name)
+            return None
+        frame.named.add(name)
+        frame.indent, frame.where = found["indent"], where
+        done = self._done.get(name)
+        if done is None:
+            done = self._leaf(name)
+            if done is None:
+                return name
+        self._include(frame, name, done)
+        return None
+
+    def _include(self, frame: _Frame, name: str, expansion: tuple[Line, ...]) -> None:
+        """Add `expansion`, of key `name`, to `frame`, at the reference it is expanding."""
+        if self._oversized and frame.oversized is None:
+            frame.oversized = self._oversized.get(name)
+        count = len(expansion)
+        if frame.failed or not count:
+            return
+        if len(frame.lines) + count > self.limit:
+            self._too_large(frame, frame.where)
+            return
+        indent, cost = frame.indent, count
+        if indent:  # new lines: their characters count too
+            chars = self._chars.get(name)
+            if chars is None:
+                chars = self._chars[name] = sum(map(len, next(zip(*expansion, strict=True))))
+            cost += (chars + len(indent) * count) // 64
+        frame.cost += cost
+        if not self._spend(cost, frame.where):
+            return
+        if not indent:  # the same lines, shared
+            frame.lines.extend(expansion)
+            return
+        blank = self.indent_blank
+        frame.lines.extend(
+            [(indent + text if text or blank else text, p, n, k) for text, p, n, k in expansion]
+        )
+
+    def _too_large(self, frame: _Frame, where: Where) -> None:
+        frame.failed = True
+        message = (
+            f"the expansion of {_shown(frame.key)} passes {self.limit:,} lines here "
+            "(max_expansion_lines in [tool.litloom]): does a chunk use another many times over?"
+        )
+        frame.oversized = frame.oversized or Diagnostic(Location(*where), message)
+
+    def _cycle(self, name: str) -> None:
+        if name in self._cyclic:
+            return  # its component is reported
+        component, named = _component(self.index, name)
+        self._cyclic |= component
+        cycle, where = _shortest_cycle(component, named)
+        self.problems.append(Diagnostic(Location(*where), f"cyclic reference: {_chain(cycle)}"))
+
+    def uses(self, key: str) -> frozenset[str]:
+        """Every key the expansion of `key` used, `key` itself too (expand it first)."""
+        seen, named, nothing = {key}, self._named, frozenset()
+        new = named.get(key, nothing) - seen
+        while new:  # one level of references at a time
+            seen |= new
+            new = set().union(*[named.get(name, nothing) for name in new]) - seen
+        self._spend(len(seen), _first(self.index[key]))
+        return frozenset(seen)
+
+    def _spend(self, cost: int, where: Where) -> bool:
+        """Spend `cost` lines of the budget; False (and, the first time, a problem) if it is out."""
+        self._spent += cost
+        if self._spent <= self.budget:
+            return True
+        if self._spent - cost <= self.budget:  # the first time: a problem
+            message = (
+                f"the tangle's expansions pass {self.budget:,} lines in all here (four times "
+                "max_expansion_lines in [tool.litloom], a line counting once more for 64 characters)"
+            )
+            self.problems.append(Diagnostic(Location(*where), message))
+        return False
+
+
+Where = tuple[str, int]  # (literate path, line): a Location, before there is a problem
+Named = list[tuple[str, Where]]  # the keys a key's chunks name, with where, in order
+
+
+class _Frame:
+    """One key being expanded, and how far it has got."""
+
+    __slots__ = (
+        "chunk",
+        "chunks",
+        "cost",
+        "failed",
+        "indent",
+        "key",
+        "line",
+        "lines",
+        "memo",
+        "named",
+        "oversized",
+        "where",
+    )
+
+    def __init__(self, key: str, chunks: list[Chunk], memo: bool) -> None:
+        self.key, self.chunks = key, chunks
+        self.memo = memo  # keep the expansion (False: a chunk expanded on its own)
+        self.chunk = self.line = 0  # the next line to read: chunks[chunk].lines[line]
+        self.lines: list[Line] = []
+        self.named: set[str] = set()  # the keys its references name
+        self.indent, self.where = "", ("", 0)  # of the reference it is waiting on
+        self.cost = 0  # what its lines spent of the budget
+        self.failed = False  # too large: the key expands to nothing
+        self.oversized: Diagnostic | None = None  # where it, or a key it uses, passed the limit
+
+
+def _component(index: dict[str, list[Chunk]], start: str) -> tuple[set[str], dict[str, Named]]:
+    """The keys `start` uses that use `start` in turn, and what each key it uses names."""
+    named: dict[str, Named] = {}
+    todo = [start]
+    while todo:
+        key = todo.pop()
+        if key not in named:
+            named[key] = _references(index, key)
+            todo.extend(name for name, _ in named[key] if name not in named)
+    users: dict[str, set[str]] = {key: set() for key in named}
+    for key, references in named.items():
+        for name, _ in references:
+            users[name].add(key)
+    component, todo = {start}, [start]
+    while todo:
+        for user in users[todo.pop()] - component:
+            component.add(user)
+            todo.append(user)
+    return component, named
+
+
+def _references(index: dict[str, list[Chunk]], key: str) -> Named:
+    """The keys the chunks of `key` name, each with its reference's place, in order."""
+    return [
+        (found["name"], (chunk.path, number))
+        for chunk in index[key]
+        for text, number in zip(chunk.lines, chunk.line_numbers, strict=True)
+        if "<<" in text and (found := REFERENCE.match(text)) and found["name"] in index
+    ]
+
+
+def _shortest_cycle(component: set[str], named: dict[str, Named]) -> tuple[tuple[str, ...], Where]:
+    """The shortest cycle through the smallest key, and the reference that closes it."""
+    first = min(component)
+    came_from: dict[str, str | None] = {first: None}
+    queue = deque([first])
+    while True:
+        key = queue.popleft()
+        for name, where in named[key]:
+            if name == first:
+                path = [key]
+                while (previous := came_from[path[-1]]) is not None:
+                    path.append(previous)
+                return tuple(reversed(path)), where
+            if name in component and name not in came_from:
+                came_from[name] = key
+                queue.append(name)
+
+
+def _chain(cycle: tuple[str, ...]) -> str:
+    names = [*cycle, cycle[0]]
+    if len(names) > 12:
+        names = [*names[:5], f"... {len(names) - 10} more ...", *names[-5:]]
+    return " -> ".join(names)
+
+
+def _shown(key: str) -> str:
+    return f"file {key[5:]}" if key.startswith("file:") else f"<<{key}>>"
+
+
+def _first(chunks: list[Chunk]) -> Where:
+    return chunks[0].path, chunks[0].line
 
 
 def _undefined(name: str, index: dict[str, list[Chunk]]) -> str:
@@ -109,7 +342,7 @@ def expand_all(
 ) -> tuple[dict[str, tuple[Line, ...]], list[Diagnostic]]:
     """Every key expanded (so that a mistake in an unused chunk is found too), and the problems."""
     expander = Expander(index)
-    expansions = {key: expander.expand(key) for key in sorted(index)}
+    expansions = {key: expander.expand_target(key) for key in sorted(index)}
     return expansions, expander.problems
 
 

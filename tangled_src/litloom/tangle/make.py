@@ -42,7 +42,7 @@ def make(
     index = index_chunks(documents)
     targets, target_problems = collect_targets(documents, _litloom_s_folders(config))
     problems = [*(problems or []), *target_problems]
-    expander = Expander(index, indent_blank=config.indent_blank_lines)
+    expander = Expander(index, config.indent_blank_lines, config.max_expansion_lines)
     changed_keys = _changed_keys(documents, changed, state)
     if changed is None or not state.targets or changed_keys - index.keys():
         changed = None  # no traces, or a key vanished that unchanged chunks may use: do it all
@@ -99,7 +99,7 @@ def _litloom_s_folders(config: Config) -> list[str]:
 def _render(
     config: Config, tangled: Tangled, path: str, target: Target, expander: Expander
 ) -> None:
-    text, origins = render(target, expander.expand(target.key), config.comments())
+    text, origins = render(target, expander.expand_target(target.key), config.comments())
     shown = config.tangled(path)
     file_map = build_file_map(shown, origins)
     digest = sha256(text.encode("utf-8"))
@@ -109,7 +109,7 @@ def _render(
         target.key,
         target.language,
         digest,
-        expander.deps.get(target.key, frozenset()),
+        expander.uses(target.key),
         (file_map.sources, file_map.chunks, file_map.segments),
     )
 
