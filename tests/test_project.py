@@ -187,3 +187,11 @@ def test_a_failure_after_the_first_file_leaves_every_file_as_it_was(
 def test_version_is_fast_and_imports_no_command() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and "litloom" in result.output
+
+
+def test_a_build_without_mkdocs_yml_is_a_located_error(project: Project) -> None:
+    project.write({"literate/a.md": chunk(" {.python file=a.py}", "A = 1")})
+    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    run = project.loom("build")
+    assert run.exit_code == 2, run.stderr
+    assert "mkdocs.yml: not found: the site needs it (loom init writes one)" in run.stderr

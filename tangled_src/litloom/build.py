@@ -41,6 +41,9 @@ def build(project: Project, *, execute: bool = True) -> Built:
     woven = weave(project, writes, execute=execute)
     writes.commit()
     layout = project.layout
+    if not (layout.root / "mkdocs.yml").is_file():  # mkdocs' settings: `loom init` writes them
+        message = "not found: the site needs it (loom init writes one)"
+        raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
     mkdocs = (layout.root / "mkdocs.yml").read_text(encoding="utf-8")
     key = hashlib.sha256((woven.digest + mkdocs).encode()).hexdigest()
     stamp, index = layout.record("site.stamp"), layout.site / "index.html"
