@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +87,25 @@ def loom_process(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ru
 def chunk(info: str, *lines: str, fence: str = "```") -> str:
     """A fenced chunk, for building documents in tests."""
     return "\n".join([f"{fence}{info}", *lines, fence]) + "\n"
+
+
+_OPENED: list[str] | None = None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
+        _OPENED.append(os.path.realpath(args[0]))
+
+
+sys.addaudithook(_audit)  # an audit hook cannot be removed: it records only while asked
+
+
+@contextmanager
+def opened() -> Iterator[list[str]]:
+    """The real paths of every file this process opens meanwhile."""
+    global _OPENED
+    _OPENED = []
+    try:
+        yield _OPENED
+    finally:
+        _OPENED = None

@@ -11,40 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import Project, Run, chunk
+from conftest import Project, Run, chunk, opened
 
 PLANTED = "# A\n\n" + chunk(" {.python file=planted.py}", "x = 1")
 SECRET = "# Secret\n\nSECRET-OUTSIDE\n\n" + chunk(" {.python file=secret.py}", "KEY = 'SECRET'")
-
-_OPENED: list[str] | None = None
-
-
-def _audit(event: str, args: tuple) -> None:
-    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
-        _OPENED.append(os.path.realpath(args[0]))
-
-
-sys.addaudithook(_audit)  # an audit hook cannot be removed: it records only while asked
-
-
-@contextmanager
-def opened() -> Iterator[list[str]]:
-    """The real paths of every file opened meanwhile."""
-    global _OPENED
-    _OPENED = []
-    try:
-        yield _OPENED
-    finally:
-        _OPENED = None
-
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (links not followed), with its bytes, and every link."""

@@ -4,13 +4,12 @@ warnings for unknown options, the build's reasons, and all-or-nothing writes."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, Project, chunk
+from conftest import REPO, Project, chunk, opened
 from litloom.cli import cli
 from litloom.config import Config
 from litloom.dialects import Dialect
@@ -41,30 +40,16 @@ def _notebook() -> str:
     return nbformat.writes(nbformat.v4.new_notebook(cells=cells))
 
 
-_OPENED: list[str] | None = None
-
-
-def _audit(event: str, args: tuple) -> None:
-    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
-        _OPENED.append(os.path.abspath(args[0]))
-
-
-sys.addaudithook(_audit)  # an audit hook cannot be removed: it records only while asked
-
-
 @needs_mermaid
 def test_a_cold_build_reads_each_literate_source_once(project: Project) -> None:
-    global _OPENED
     book(project)
-    literate = str(project.root / "literate")
-    _OPENED = []
-    try:
+    literate = os.path.realpath(project.root / "literate")
+    with opened() as seen:
         run = project.loom("build")
-    finally:
-        opened, _OPENED = _OPENED, None
     assert run.exit_code == 0, run.stderr
-    reads = [p for p in opened if p.startswith(literate + os.sep)]
-    assert sorted(set(reads)) == sorted(str(p) for p in (project.root / "literate").rglob("*.*"))
+    reads = [p for p in seen if p.startswith(literate + os.sep)]
+    sources = (project.root / "literate").rglob("*.*")
+    assert sorted(set(reads)) == sorted(os.path.realpath(p) for p in sources)
     assert len(reads) == len(set(reads)), sorted(reads)
 
 
