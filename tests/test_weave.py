@@ -6,6 +6,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -231,3 +233,28 @@ def test_prose_renders_with_the_usual_extensions(book: Project) -> None:
     assert "<table>" in html and 'class="footnote"' in html
     assert "task-list-item" in html
     assert "QUIET" not in html
+
+
+DOCTESTS = ("# Examples\n\nRight after a line of prose:\n>>> 1 + 1\n2\n>>> print('*a* `b`')\n"
+            "*a* `b`\n\n- In a list item:\n\n    >>> 2 * 3\n    6\n\n"
+            "An indented block is code already:\n\n    >>> 'as is'\n    'as is'\n\n"
+            "Right before a chunk:\n\n>>> 'x'\n'x'\n" + chunk(" {.python #after}", "X = 1")
+            + "\n" + chunk("pycon", ">>> 'a chunk'", "'a chunk'", ""))
+
+
+def test_prose_doctests_are_shown_as_code(book: Project) -> None:
+    book.write({"literate/examples.md": DOCTESTS})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    page = book.read("build/docs/examples.md")
+    assert "prose:\n\n```pycon\n>>> 1 + 1\n2\n>>> print('*a* `b`')\n*a* `b`\n```\n\n- In" in page
+    assert "item:\n\n    ```pycon\n    >>> 2 * 3\n    6\n    ```\n\nAn" in page
+    assert "already:\n\n    >>> 'as is'\n    'as is'\n\n" in page  # a fence here would show
+    assert "chunk:\n\n```pycon\n>>> 'x'\n'x'\n```\n\n<div class=\"loom-chunk\" id=\"chunk-after" in page
+    html = book.read("build/site/examples.html")
+    assert "<blockquote>" not in html and "```" not in html
+    assert html.count('<span class="gp">&gt;&gt;&gt; </span>') == 5
+    assert book.read("literate/examples.md") == DOCTESTS
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                            "literate/examples.md"], cwd=book.root, capture_output=True, text=True)
+    assert "1 passed" in tests.stdout, tests.stdout  # the same doctests, unchanged

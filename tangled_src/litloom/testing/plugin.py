@@ -256,14 +256,7 @@ def _doctest_item(parent: LiterateFile, document: Document, lines: list[str]) ->
         get_optionflags,
     )
 
-    prose = list(lines)
-    for chunk in document.chunks:
-        if chunk.language.lower() in ("pycon", "doctest"):
-            continue
-        last = chunk.line_numbers[-1] + 1 if chunk.line_numbers else chunk.line + 1
-        for number in range(chunk.line, min(last, len(prose)) + 1):
-            prose[number - 1] = ""
-    text = "\n".join(prose) + "\n"
+    text = "\n".join(document.prose(lines, keep=("pycon", "doctest"))) + "\n"
     if ">>>" not in text:
         return None
     test = doctest.DocTestParser().get_doctest(
