@@ -258,3 +258,23 @@ def test_prose_doctests_are_shown_as_code(book: Project) -> None:
     tests = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
                             "literate/examples.md"], cwd=book.root, capture_output=True, text=True)
     assert "1 passed" in tests.stdout, tests.stdout  # the same doctests, unchanged
+
+
+def test_test_chunks_are_marked_as_tests(book: Project) -> None:
+    book.write({"literate/checks.md": "# Checks\n\n"
+                + chunk(" {.python .test #helper-is-one}", "from pkg.app import helper",
+                        "assert helper() == 1")
+                + chunk("python", "#| test: true", "assert True")
+                + chunk(" {.bash .test}", "echo not a pytest test")})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    page = book.read("build/docs/checks.md")
+    heads = re.findall(r'<div class="([^"]+)" id="[^"]+" markdown="0">\n'
+                       r'<div class="loom-chunk-head">(.*)</div>', page)
+    assert heads[0][0] == heads[1][0] == "loom-chunk loom-test-chunk"
+    assert ('<span class="loom-test" title="a test: loom test runs it">test</span> '
+            '<code class="loom-test-id">literate/checks.md::helper-is-one</code>') in heads[0][1]
+    assert "literate/checks.md::line7</code>" in heads[1][1]  # pytest's name for it
+    assert heads[2][0] == "loom-chunk" and "loom-test" not in heads[2][1]  # bash: not run
+    helpers = book.read("build/docs/parts/helpers.md")
+    assert "loom-test" not in helpers

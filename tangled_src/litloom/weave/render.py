@@ -261,9 +261,10 @@ def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) 
     )
     body = "\n".join(line or "<span></span>" for line in body.rstrip("\n").split("\n"))
     anchor = book.anchor(chunk)
+    kind = "loom-chunk loom-test-chunk" if chunk.test_name else "loom-chunk"
     return "\n".join(
         [
-            f'<div class="loom-chunk" id="{anchor}" markdown="0">',
+            f'<div class="{kind}" id="{anchor}" markdown="0">',
             f'<div class="loom-chunk-head">{_head(chunk, book, page)}</div>',
             f'<div class="highlight"><pre><span></span><code>{body}</code></pre></div>',
             *(
@@ -307,6 +308,12 @@ def _head(chunk: Chunk, book: Book, page: str) -> str:
         parts.append(f'<a class="loom-name" href="#{anchor}">file</a>')
     else:
         parts.append(f'<a class="loom-name" href="#{anchor}">{escape_html(chunk.language)}</a>')
+    if chunk.test_name:
+        node = escape_html(f"{chunk.path}::{chunk.test_name}")
+        parts.append(
+            f'<span class="loom-test" title="a test: loom test runs it">test</span> '
+            f'<code class="loom-test-id">{node}</code>'
+        )
     target = chunk.target or (book.targets.get(key) if key else None)
     if target:
         file_page = f"files/{target}.md"

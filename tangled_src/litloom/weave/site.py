@@ -397,6 +397,12 @@ CSS = """\
 .loom-chunk-head .loom-target { float: right; }
 .loom-chunk-foot { color: var(--md-default-fg-color--light); }
 a.loom-ref { text-decoration: underline dotted; }
+.loom-chunk.loom-test-chunk { border-left-color: #2e7d32; }
+.loom-chunk-head .loom-test {
+  font-weight: 700; font-size: .6rem; text-transform: uppercase; letter-spacing: .05em;
+  color: #fff; background: #2e7d32; border-radius: .2rem; padding: .05em .4em; margin-left: .4em;
+}
+.loom-chunk-head .loom-test-id { font-size: .65rem; }
 .loom-diagram svg { max-width: 100%; height: auto; }
 .loom-not-drawn { border: .1rem dashed var(--md-default-fg-color--lighter); padding: .4em .8em; }
 .loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; }
