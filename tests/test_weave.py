@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -278,3 +279,23 @@ def test_test_chunks_are_marked_as_tests(book: Project) -> None:
     assert heads[2][0] == "loom-chunk" and "loom-test" not in heads[2][1]  # bash: not run
     helpers = book.read("build/docs/parts/helpers.md")
     assert "loom-test" not in helpers
+
+
+def test_the_index_names_files_by_their_path_linked_to_their_page(book: Project) -> None:
+    book.write({"literate/package.md": "# Package\n\n"
+                + chunk(" {.python file=pkg/__init__.py}", '"""The package."""', "NAME = 'pkg'",
+                        "<<version>>")
+                + chunk(" {.python #version}", "VERSION = '1'")})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    index = book.read("build/docs/chunks.md")
+    assert "file:" not in index
+    init = '<a href="files/pkg/__init__.py.html"><code>pkg/&#95;&#95;init&#95;&#95;.py</code></a>'
+    assert '| <a href="package.html#chunk-version">version</a> | ' in index
+    assert index.count(init) == 3  # its row, where it uses version, where NAME is defined
+    assert f"| {init} | " in index and f"| name | <code>pkg</code> | {init} |\n" in index
+    app = '<a href="files/pkg/app.py.html"><code>pkg/app.py</code></a>'
+    assert re.search(rf"\| [^|]*#chunk-helpers\"[^|]*\| [^|]* \| {re.escape(app)} \|", index)
+    page = book.read("build/site/chunks.html")
+    assert "<strong>" not in page and "<em>" not in page
+    assert html.unescape(page).count("pkg/__init__.py</code>") == 3
