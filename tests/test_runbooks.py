@@ -203,3 +203,45 @@ def test_litloom_own_runbooks_pass(name: str) -> None:
     run = loom_process("run", name, cwd=REPO)
     assert run.exit_code == 0, run.stderr
     assert f"loom run: {name} succeeded" in run.stderr
+
+
+WHERE = ("---\nrunbook: true\n---\n\n# Where\n\n"
+         + chunk(" {.python file=demo/boom.py}", "def boom():", "    raise RuntimeError('boom')")
+         + "\nThe places of the machine that ran it:\n\n"
+         + chunk("python", "import os, pathlib, tempfile", "print(os.getcwd())",
+                 "print(pathlib.Path('tangled_src/demo/boom.py').resolve())",
+                 "print(pathlib.Path.home() / 'notes.txt')",
+                 "print(os.path.join(tempfile.gettempdir(), 'scratch'))")
+         + "\nA failure inside the package:\n\n"
+         + chunk("python", "from demo.boom import boom", "boom()"))
+
+
+def test_run_pages_show_paths_relative_to_the_project_and_rank_low(project: Project) -> None:
+    import tempfile
+
+    project.write({"literate/where.md": WHERE, "mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
+    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    assert project.loom("tangle").exit_code == 0
+    ran = loom_process("run", "where", cwd=project.root)
+    assert "RuntimeError: boom" in ran.stderr, ran.stderr
+    run = loom_process("build", cwd=project.root)
+    assert run.exit_code == 0, run.stderr
+    [page] = (project.root / "build/docs/runs/where").glob("*.md")
+    text = page.read_text()
+    assert "<pre class=\"loom-output\" data-search-exclude>.\ntangled_src/demo/boom.py\n" \
+        "~/notes.txt\n$TMPDIR/scratch</pre>" in text
+    assert "File tangled_src/demo/boom.py:3, in boom()" in text  # after the header line
+    assert text.startswith('---\ntitle: "where ') and "\nsearch:\n  boost: 0.1\n---\n" in text
+    machine = {str(project.root), str(project.root.resolve()), str(Path.home()),
+               tempfile.gettempdir()}
+    published = [p for p in (project.root / "build").glob("*/runs/**/*") if p.is_file()]
+    assert len(published) == 4  # the index and the run's page, woven and built
+    index = json.loads(project.read("build/site/search/search_index.json"))
+    runs = [entry for entry in index["docs"] if entry["location"].startswith("runs/")]
+    assert runs and all(entry["boost"] == 0.1 for entry in runs)
+    for text in [p.read_text() for p in published] + [json.dumps(runs)]:
+        assert not [path for path in machine if path in text]
+    searched = json.dumps(runs)
+    assert "RuntimeError" in searched and "notes.txt" not in searched  # outputs left out
+    chapter = next(e for e in index["docs"] if e["location"] == "where.html")
+    assert "boost" not in chapter

@@ -82,7 +82,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
         pages[page] = body
     facts = _load_cache(layout.cache("python"))
-    pages.update(runs_pages(layout.runs, highlighter))
+    pages.update(runs_pages(layout.runs, highlighter, layout.root))
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
     if problems:
@@ -405,7 +405,7 @@ a.loom-ref { text-decoration: underline dotted; }
 .loom-chunk-head .loom-test-id { font-size: .65rem; }
 .loom-diagram svg { max-width: 100%; height: auto; }
 .loom-not-drawn { border: .1rem dashed var(--md-default-fg-color--lighter); padding: .4em .8em; }
-.loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; }
+.loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; overflow: auto; }
 .loom-error { border-left: .2rem solid #d32f2f; padding: .2em .8em; }
 .loom-run-cell.loom-failed .highlight { border-left: .2rem solid #d32f2f; }
 .loom-status-succeeded { color: #2e7d32; font-weight: 700; }
