@@ -231,14 +231,14 @@ def test_run_pages_show_paths_relative_to_the_project_and_rank_low(project: Proj
     assert "<pre class=\"loom-output\" data-search-exclude>.\ntangled_src/demo/boom.py\n" \
         "~/notes.txt\n$TMPDIR/scratch</pre>" in text
     assert "File tangled_src/demo/boom.py:3, in boom()" in text  # after the header line
-    assert text.startswith('---\ntitle: "where ') and "\nsearch:\n  boost: 0.1\n---\n" in text
+    assert text.startswith('---\ntitle: "where ') and "\nsearch:\n  boost: 0.0001\n---\n" in text
     machine = {str(project.root), str(project.root.resolve()), str(Path.home()),
                tempfile.gettempdir()}
     published = [p for p in (project.root / "build").glob("*/runs/**/*") if p.is_file()]
     assert len(published) == 4  # the index and the run's page, woven and built
     index = json.loads(project.read("build/site/search/search_index.json"))
     runs = [entry for entry in index["docs"] if entry["location"].startswith("runs/")]
-    assert runs and all(entry["boost"] == 0.1 for entry in runs)
+    assert runs and all(entry["boost"] == 0.0001 for entry in runs)
     for text in [p.read_text() for p in published] + [json.dumps(runs)]:
         assert not [path for path in machine if path in text]
     searched = json.dumps(runs)
