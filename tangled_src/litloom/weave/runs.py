@@ -92,9 +92,7 @@ def local_paths(project: Path) -> Local:
     return local
 
 
-def run_page(
-    record: RunRecord, notebook_path: Path, highlighter: Highlighter, local: Local
-) -> str:
+def run_page(record: RunRecord, notebook_path: Path, highlighter: Highlighter, local: Local) -> str:
     """One run: its record, then its executed notebook, with every path made `local`."""
     import nbformat
 
