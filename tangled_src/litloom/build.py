@@ -11,7 +11,7 @@ from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.store.transaction import Plan
 from litloom.store.writer import Transaction, write_file
-from litloom.weave.site import Woven, site, weave
+from litloom.weave.site import Woven, find_mermaid, site, weave
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
     """Tangle, check, weave, then the site unless nothing it reads changed; with
     `execute=False` (`--no-exec`), no code of the project runs."""
     reporter = project.reporter
+    find_mermaid(project.config)
     changed = len(project.changed)
     reporter.stage("tangle", f"{changed} document{'s' * (changed != 1)} changed")
     writes = Transaction(project.layout.journal)
