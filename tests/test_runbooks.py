@@ -223,3 +223,5 @@ def test_litloom_own_runbooks_pass(name: str, tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     assert f"loom run: {name} succeeded" in run.stderr
     assert len(list((copy / "build" / "runs" / name).glob("*.json"))) == 1
+    if name == "release-check":  # the wheel that passed is kept, in the copy's dist/
+        assert len(list((copy / "dist").glob("litloom-*.whl"))) == 1
