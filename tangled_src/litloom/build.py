@@ -27,11 +27,11 @@ def build(project: Project, *, execute: bool = True) -> Built:
     """Tangle, check, weave, then the site unless nothing it reads changed; with
     `execute=False` (`--no-exec`), no code of the project runs."""
     reporter = project.reporter
-    find_mermaid(project.config)
     changed = len(project.changed)
     reporter.stage("tangle", f"{changed} document{'s' * (changed != 1)} changed")
     writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, tangled=project.tangled)
+    find_mermaid(project.config)  # before anything is written
     writes.commit()
     reporter.stage("check", "the tangled files must be what the sources make")
     if not pipeline.check(project).clean:
