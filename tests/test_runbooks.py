@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from conftest import REPO, Project, chunk, loom_process
 
+MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 RUNBOOK = ("---\ntitle: Deploy\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\nWhy.\n\n"
            + chunk(" {.python .parameters}", "region: str", "retries = 2")
            + "\nFirst step:\n\n" + chunk("python", "import sys", "print('python', sys.executable)",
@@ -198,11 +200,31 @@ def test_runs_show_in_the_site(ops: Project) -> None:
     assert (ops.root / "build/site/runs/index.html").is_file()
 
 
-@pytest.mark.parametrize("name", ["release-check", "site-smoke"])
-def test_litloom_own_runbooks_pass(name: str) -> None:
-    run = loom_process("run", name, cwd=REPO)
+def checkout_copy(tmp_path: Path) -> Path:
+    """A copy of the checkout's sources, with its node_modules linked: a run writes there."""
+    copy = tmp_path / "litloom"
+    for name in ["literate", "tangled_src"]:
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ["pyproject.toml", "README.md", "mkdocs.yml", "package.json",
+                 "package-lock.json", ".gitignore"]:
+        shutil.copy2(REPO / name, copy / name)
+    os.symlink(REPO / "node_modules", copy / "node_modules")
+    return copy
+
+
+@pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
+@pytest.mark.parametrize("name", [
+    "release-check",  # the wheel, in a fresh environment: `loom init x`, `loom build` in x
+    pytest.param("site-smoke", marks=pytest.mark.slow),  # litloom's whole site, from nothing
+])
+def test_litloom_own_runbooks_pass(name: str, tmp_path: Path) -> None:
+    copy = checkout_copy(tmp_path)
+    run = loom_process("run", name, cwd=copy)
     assert run.exit_code == 0, run.stderr
     assert f"loom run: {name} succeeded" in run.stderr
+    assert len(list((copy / "build" / "runs" / name).glob("*.json"))) == 1
+    if name == "release-check":  # the wheel that passed is kept, in the copy's dist/
+        assert len(list((copy / "dist").glob("litloom-*.whl"))) == 1
 
 
 WHERE = ("---\nrunbook: true\n---\n\n# Where\n\n"

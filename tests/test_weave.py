@@ -164,11 +164,16 @@ def test_a_document_may_not_take_a_generated_page(book: Project) -> None:
 
 
 def test_missing_mermaid_is_a_clear_error(book: Project) -> None:
+    """A project that locks its npm packages is told to run `npm ci` (this litloom, from the
+    checkout, has no mermaid of its own; tests/test_packaging.py has the rest)."""
     (book.root / "node_modules").unlink()
+    book.write({"package-lock.json": (REPO / "package-lock.json").read_text()})
+    before = book.snapshot()
     run = loom_process("weave", cwd=book.root)
     assert run.exit_code == 2
-    assert "node_modules/mermaid/dist/mermaid.min.js not found" in run.stderr
+    assert "pyproject.toml: node_modules/mermaid/dist/mermaid.min.js not found" in run.stderr
     assert "npm ci" in run.stderr
+    assert book.snapshot() == before
 
 
 def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:

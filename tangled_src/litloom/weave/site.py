@@ -11,10 +11,13 @@ import marshal
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from litloom import sandbox
+from litloom.config import DEFAULTS, Config
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.layout import Layout
 from litloom.model import Chunk, Document
@@ -51,6 +54,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
+    assets = _assets(project)  # first: without mermaid, no diagram's code runs
     drawing = Drawing(config.sandbox, config.timeout_ceiling, execute)
     book = make_book(documents, project.config.source)
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
@@ -88,7 +92,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     if problems:
         raise UserError(problems)
     outputs = {page: body.encode("utf-8") for page, body in pages.items()}
-    outputs.update(_assets(project))
+    outputs.update(assets)
     woven = _stage_pages(layout, outputs, writes)
     kept = {k: v for k, v in highlighter.cache.items() if k in highlighter.used}
     writes.write(layout.cache("highlight"), marshal.dumps(kept))
@@ -158,22 +162,46 @@ def _stage_pages(layout: Layout, outputs: dict[str, bytes], writes: Transaction)
 
 
 def _assets(project: Project) -> dict[str, bytes]:
-    config = project.config
+    return {
+        "assets/javascripts/mermaid.min.js": find_mermaid(project.config).read_bytes(),
+        "assets/stylesheets/litloom.css": CSS.encode("utf-8"),
+    }
+
+
+def find_mermaid(config: Config) -> Path | Traversable:
+    """The mermaid.min.js the site serves: the project's, else litloom's own; UserError if none."""
     mermaid = config.path(config.mermaid_js)
+    if mermaid.is_file() or config.mermaid_js != DEFAULTS["mermaid_js"]:
+        return _project_mermaid(config, mermaid)
+    packaged = resources.files("litloom") / "assets" / "mermaid.min.js"
+    if packaged.is_file():
+        return packaged
+    raise UserError([Diagnostic(Location("pyproject.toml"), _no_mermaid(config))])
+
+
+def _project_mermaid(config: Config, mermaid: Path) -> Path:
     if not mermaid.is_file():
         message = (
-            f"{config.mermaid_js} not found: the site serves mermaid itself; run `npm ci` "
-            "(scripts/setup does), or set [tool.litloom] mermaid_js"
+            f"{config.mermaid_js} not found: [tool.litloom] mermaid_js names the mermaid.min.js "
+            "the site serves; correct it, or remove it to use the copy packaged with litloom"
         )
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
     if mermaid.resolve().suffix != ".js":
         message = f"{config.mermaid_js} is {mermaid.resolve()}, not a JavaScript (.js) file"
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
-    return {
-        "assets/javascripts/mermaid.min.js": mermaid.read_bytes(),
-        "assets/stylesheets/litloom.css": CSS.encode("utf-8"),
-    }
+    return mermaid
 
+
+def _no_mermaid(config: Config) -> str:
+    where = resources.files("litloom") / "assets"
+    message = (
+        f"{config.mermaid_js} not found, and this litloom has no mermaid.min.js of its own "
+        f"(in {where}): the site serves mermaid itself. Reinstall litloom from a wheel, "
+        "which ships it, or set [tool.litloom] mermaid_js to a mermaid.min.js"
+    )
+    if (config.root / "package-lock.json").is_file():
+        message += "; or, since this project locks its npm packages, run `npm ci`"
+    return message
 
 def _load_cache(path: Path) -> dict[str, str]:
     try:
