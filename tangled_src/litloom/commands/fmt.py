@@ -14,7 +14,9 @@ EXIT_CHECK_FAILED, EXIT_USER_ERROR = 1, 2
 
 @click.command()
 @click.option(
-    "--check", is_flag=True, help="Change nothing; exit 1 if the tangle would not be as ruff formats it."
+    "--check",
+    is_flag=True,
+    help="Change nothing; exit 1 if the tangle would not be as ruff formats it.",
 )
 @pass_invocation
 def fmt(invocation: Invocation, check: bool) -> None:

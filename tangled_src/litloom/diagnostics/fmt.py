@@ -113,8 +113,9 @@ def _checked_texts(project: Project, work: _Work) -> tuple[dict[str, str], list[
         texts = apply_edits(project, sorted(work.edits)) if work.edits else {}
         tangled = project.edited(texts).tangled if texts else project.tangled
         wrong = [p for p, text in work.formatted.items() if not _same(tangled.files[p], text)]
-        members = [work.refitter.chunks_in(project.tangled.maps[project.config.tangled(p)])
-                   for p in wrong]
+        members = [
+            work.refitter.chunks_in(project.tangled.maps[project.config.tangled(p)]) for p in wrong
+        ]
         dropped = {c for c in work.edits.values() if any(c in m for m in members)}
         for chunk in sorted(dropped, key=lambda c: (c.path, c.line)):
             why = "its formatting does not tangle back to ruff's; format it by hand"
@@ -138,4 +139,6 @@ def _name_first_difference(project: Project, work: _Work, path: str) -> None:
     first = next(i1 for tag, i1, *_ in matcher.get_opcodes() if tag != "equal")
     chunk, where = work.refitter.locate(project.tangled.maps[target], old, first + 1, 1)
     if chunk is None or chunk not in work.skipped:
-        work.skip(chunk or target, f"{where}: ruff would change this, and fmt cannot; do it by hand")
+        work.skip(
+            chunk or target, f"{where}: ruff would change this, and fmt cannot; do it by hand"
+        )

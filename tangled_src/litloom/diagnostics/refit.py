@@ -66,7 +66,9 @@ class Refitter:
             message = "ruff joins its code with another chunk's on one line; format it by hand"
             fitted.refused.append((chunk, Diagnostic(Location(run.path, run.line), message)))
         for run, lines in zip(found, self._pieces(found, owners, new), strict=True):
-            edit = None if lines == old[run.start : run.end] else self._edit(file_map, run, old, lines)
+            edit = (
+                None if lines == old[run.start : run.end] else self._edit(file_map, run, old, lines)
+            )
             chunk = self.by_line[(run.path, run.line)][0] if run.path is not None else None
             if isinstance(edit, Edit):
                 fitted.edits.append((chunk, edit))
@@ -74,7 +76,9 @@ class Refitter:
                 fitted.refused.append((chunk, edit))
         return fitted
 
-    def _pieces(self, found: list[Run], owners: list[int | None], new: list[str]) -> list[list[str]]:
+    def _pieces(
+        self, found: list[Run], owners: list[int | None], new: list[str]
+    ) -> list[list[str]]:
         """The new lines of each run: those it owns, and the added lines placed beside them."""
         pieces: list[list[str]] = [[] for _ in found]
         j = 0
@@ -88,11 +92,13 @@ class Refitter:
             if before is not None:
                 pieces[before] += new[j:cut]
             if after is not None:
-                pieces[after] += new[cut:end + 1]
+                pieces[after] += new[cut : end + 1]
             j = end + 1
         return pieces
 
-    def _cut(self, found: list[Run], before: int | None, after: int | None, added: list[str]) -> int:
+    def _cut(
+        self, found: list[Run], before: int | None, after: int | None, added: list[str]
+    ) -> int:
         """How many of the `added` lines go to the run before them; the rest go to the run after."""
         if not added or before == after:
             return 0
@@ -120,11 +126,15 @@ class Refitter:
         where = Location(run.path, run.line)
         numbered = enumerate(own, start=run.line)
         if not all(0 < n <= len(lines) and as_written(lines[n - 1], text) for n, text in numbered):
-            return Diagnostic(where, "its reader made some of its lines (nbdev): format the notebook")
+            return Diagnostic(
+                where, "its reader made some of its lines (nbdev): format the notebook"
+            )
         tangled = zip(old[run.start : run.end], own, strict=True)
         indent = next((t[: len(t) - len(c)] for t, c in tangled if c.strip()), "")
         if any(line.strip() and not line.startswith(indent) for line in new):
-            return Diagnostic(where, "ruff would move its code left of its reference; format by hand")
+            return Diagnostic(
+                where, "ruff would move its code left of its reference; format by hand"
+            )
         cut = tuple(line[len(indent) :] if line.strip() else "" for line in new)
         if cut == own:
             return None  # only white space that the tangle makes anyway (indented blank lines)
@@ -161,9 +171,7 @@ def _tokens(line: str) -> list[str]:
     return [token.replace("'", '"') for token in _TOKEN.findall(line)]
 
 
-def _owners(
-    found: list[Run], old: list[str], new: list[str]
-) -> tuple[list[int | None], set[int]]:
+def _owners(found: list[Run], old: list[str], new: list[str]) -> tuple[list[int | None], set[int]]:
     """For each new line, the run it was formatted from (None: ruff added it); and the runs
     whose code ruff joins with another run's on one line."""
     run_of = [k for k, run in enumerate(found) for _ in range(run.start, run.end)]

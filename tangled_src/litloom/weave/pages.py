@@ -138,9 +138,7 @@ def index_page(
         users = ", ".join(
             _cell_link(c, book, page, c.key or c.path) for c in book.uses.get(key, [])
         )
-        rows.append(
-            f"| {_cell_link(chunks[0], book, page, name)} | {defined} | {users} |"
-        )
+        rows.append(f"| {_cell_link(chunks[0], book, page, name)} | {defined} | {users} |")
     rows += ["", "## Python names", "", "| Name | Kind | Module | Chunk |", "|---|---|---|---|"]
     for module, name, kind, chunk in sorted(_python_names(files, at, cache), key=lambda r: r[:2]):
         link = _cell_link(chunk, book, page, chunk.key or f"{chunk.path}:{chunk.line}")
