@@ -32,6 +32,7 @@ class Formatted:
 class _Work:
     refitter: Refitter
     edits: dict[Edit, Chunk] = field(default_factory=dict)
+    kept: dict[Edit, Chunk] = field(default_factory=dict)  # edits that change nothing
     formatted: dict[str, str] = field(default_factory=dict)  # under the tangle root -> ruff's
     skipped: dict[Chunk | str, str] = field(default_factory=dict)  # -> `path:line: why`
     broken: bool = False
@@ -86,18 +87,18 @@ def _format_tangle(project: Project, work: _Work) -> set[Chunk]:
             work.broken = True
             continue
         work.formatted[path] = new
-        if new != text:
-            fitted = work.refitter.fit(file_map, old, new.splitlines())
-            for chunk, diagnostic in fitted.refused:
-                work.skip(chunk or target, str(diagnostic))
-            work.edits.update((edit, chunk) for chunk, edit in fitted.edits)
+        fitted = work.refitter.fit(file_map, old, new.splitlines())
+        for chunk, diagnostic in fitted.refused:
+            work.skip(chunk or target, str(diagnostic))
+        work.edits.update((edit, chunk) for chunk, edit in fitted.edits)
+        work.kept.update((edit, chunk) for chunk, edit in fitted.kept)
     return covered
 
 
 def _agree(work: _Work) -> None:
     """Skip the chunks that ruff formats differently where they are expanded; keep the rest."""
     ranges: dict[tuple[str, int, int], list[Chunk]] = {}
-    for edit, chunk in work.edits.items():
+    for edit, chunk in [*work.edits.items(), *work.kept.items()]:
         ranges.setdefault((edit.path, edit.first, edit.last), []).append(chunk)
     for (path, first, _), chunks in ranges.items():
         if len(chunks) > 1:

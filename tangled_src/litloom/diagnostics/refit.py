@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ class Fitted:
 
     edits: list[tuple[Chunk, Edit]]
     refused: list[tuple[Chunk | None, Diagnostic]]
+    kept: list[tuple[Chunk, Edit]]  # runs ruff leaves as they are, as edits that change nothing
 
 
 class Refitter:
@@ -60,20 +62,28 @@ class Refitter:
         """The edits that turn the chunks of `old` (a tangled file's lines) into `new`."""
         found = runs(file_map, len(old))
         owners, crossing = _owners(found, old, new)
-        fitted = Fitted([], [])
+        fitted = Fitted([], [], [])
         for run in (found[k] for k in sorted(crossing) if found[k].path is not None):
             chunk, _ = self.by_line[(run.path, run.line)]
             message = "ruff joins its code with another chunk's on one line; format it by hand"
             fitted.refused.append((chunk, Diagnostic(Location(run.path, run.line), message)))
         for run, lines in zip(found, self._pieces(found, owners, new), strict=True):
-            edit = (
-                None if lines == old[run.start : run.end] else self._edit(file_map, run, old, lines)
-            )
-            chunk = self.by_line[(run.path, run.line)][0] if run.path is not None else None
-            if isinstance(edit, Edit):
-                fitted.edits.append((chunk, edit))
-            elif edit is not None:
+            if run.path is None:
+                if lines != old[run.start : run.end]:
+                    why = "ruff would change a line litloom writes (the header)"
+                    fitted.refused.append(
+                        (None, Diagnostic(Location(file_map.target, run.start + 1), why))
+                    )
+                continue
+            chunk, index = self.by_line[(run.path, run.line)]
+            own = chunk.lines[index : index + run.end - run.start]
+            edit = self._edit(run, chunk, own, old, lines)
+            if isinstance(edit, Diagnostic):
                 fitted.refused.append((chunk, edit))
+            elif edit.lines != own:
+                fitted.edits.append((chunk, edit))
+            elif own:
+                fitted.kept.append((chunk, edit))
         return fitted
 
     def _pieces(
@@ -88,41 +98,79 @@ class Refitter:
                 end += 1
             before = owners[j - 1] if j else None
             after = owners[end] if end < len(new) else None
-            cut = j + self._cut(found, before, after, new[j:end])
+            cut, between = self._cut(found, before, after, new[j:end])
             if before is not None:
-                pieces[before] += new[j:cut]
+                pieces[before] += new[j : j + cut]
+            if between is not None:
+                found.append(between)
+                pieces.append(new[j + cut : end])
+            elif after is not None:
+                pieces[after] += new[j + cut : end]
             if after is not None:
-                pieces[after] += new[cut : end + 1]
+                pieces[after].append(new[end])
             j = end + 1
         return pieces
 
     def _cut(
         self, found: list[Run], before: int | None, after: int | None, added: list[str]
-    ) -> int:
-        """How many of the `added` lines go to the run before them; the rest go to the run after."""
+    ) -> tuple[int, Run | None]:
+        """How many of the `added` lines go to the run before them; and where the rest go: to the
+        run after them (None), or to a place between two references."""
         if not added or before == after:
-            return 0
+            return 0, None
         if after is None or found[after].path is None:
-            return len(added)
+            return len(added), None
         if before is None or found[before].path is None:
-            return 0
-        run = found[before]
-        chunk, index = self.by_line[(run.path, run.line + run.end - run.start - 1)]
+            return 0, None
+        chunk, index = self.by_line[(found[before].path, _last_line(found[before]))]
         if index + 1 < len(chunk.lines) and REFERENCE.match(chunk.lines[index + 1]):
-            return len(added)  # blank lines before a reference stay in the chunk that holds it
+            return len(
+                added
+            ), None  # blank lines before a reference stay in the chunk that holds it
         code = [k for k, line in enumerate(added) if line.strip()]
-        return code[-1] + 1 if code else 0
+        return (code[-1] + 1 if code else 0), self._between(found[before], found[after])
+
+    def _between(self, before: Run, after: Run) -> Run | None:
+        """The place between two references where the code of `before` ends and that of `after`
+        starts, as a run of no lines; None unless exactly one place is."""
+        last, end = self.by_line[(before.path, _last_line(before))]
+        first, start = self.by_line[(after.path, after.line)]
+        index = self.project.index
+        if end + 1 < len(last.lines) or start > 0:
+            return None
+        if index[last.key][-1] != last or index[first.key][0] != first:
+            return None
+        ends, starts = self._edge(last.key, -1), self._edge(first.key, 0)
+        places = [
+            Run(-1, -1, c.path, c.line_numbers[k + 1])
+            for d in self.project.documents
+            for c in d.chunks
+            for k in range(len(c.lines) - 1)
+            if _names(c.lines[k], ends) and _names(c.lines[k + 1], starts)
+        ]
+        return places[0] if len(places) == 1 else None
+
+    def _edge(self, key: str, end: int) -> set[str]:
+        """`key`, and in turn the names of the references its code starts (end 0) or ends (-1)
+        with."""
+        keys: set[str] = set()
+        while key not in keys and self.project.index.get(key):
+            keys.add(key)
+            lines = self.project.index[key][end].lines
+            found = REFERENCE.match(lines[end]) if lines else None
+            if found is None:
+                break
+            key = found["name"]
+        return keys
 
     def _edit(
-        self, file_map: FileMap, run: Run, old: list[str], new: list[str]
-    ) -> Edit | Diagnostic | None:
-        """The edit that gives `run` its `new` lines, or why there is none (None: none needed)."""
-        if run.path is None:
-            where = Location(file_map.target, run.start + 1)
-            return Diagnostic(where, "ruff would change a line litloom writes (the header)")
-        chunk, index = self.by_line[(run.path, run.line)]
-        own = chunk.lines[index : index + run.end - run.start]
+        self, run: Run, chunk: Chunk, own: tuple[str, ...], old: list[str], new: list[str]
+    ) -> Edit | Diagnostic:
+        """The edit that gives `run` (lines `own` of `chunk`) its `new` lines, or why none can."""
         lines = self.lines.setdefault(run.path, document_lines(self.project, run.path))
+        last, prefix = run.line + len(own) - 1, fence_prefix(lines, chunk)
+        if new == old[run.start : run.end]:
+            return Edit(run.path, run.line, last, own, prefix)
         where = Location(run.path, run.line)
         numbered = enumerate(own, start=run.line)
         if not all(0 < n <= len(lines) and as_written(lines[n - 1], text) for n, text in numbered):
@@ -136,9 +184,7 @@ class Refitter:
                 where, "ruff would move its code left of its reference; format by hand"
             )
         cut = tuple(line[len(indent) :] if line.strip() else "" for line in new)
-        if cut == own:
-            return None  # only white space that the tangle makes anyway (indented blank lines)
-        return Edit(run.path, run.line, run.line + len(own) - 1, cut, fence_prefix(lines, chunk))
+        return Edit(run.path, run.line, last, cut, prefix)
 
     def locate(
         self, file_map: FileMap, old: list[str], line: int, column: int
@@ -167,6 +213,16 @@ def runs(file_map: FileMap, count: int) -> list[Run]:
     return found
 
 
+def _last_line(run: Run) -> int:
+    return run.line + run.end - run.start - 1
+
+
+def _names(line: str, keys: set[str]) -> bool:
+    """Whether `line` is a reference to one of `keys`."""
+    found = REFERENCE.match(line)
+    return found is not None and found["name"] in keys
+
+
 def _tokens(line: str) -> list[str]:
     return [token.replace("'", '"') for token in _TOKEN.findall(line)]
 
@@ -177,18 +233,44 @@ def _owners(found: list[Run], old: list[str], new: list[str]) -> tuple[list[int 
     run_of = [k for k, run in enumerate(found) for _ in range(run.start, run.end)]
     owners: list[int | None] = [None] * len(new)
     crossing: set[int] = set()
-    keys = ["".join(_tokens(line)) for line in old], ["".join(_tokens(line)) for line in new]
-    matcher = difflib.SequenceMatcher(None, *keys, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    a = [i for i, line in enumerate(old) if line.strip()]
+    b = [j for j, line in enumerate(new) if line.strip()]
+    keys = ["".join(_tokens(old[i])) for i in a], ["".join(_tokens(new[j])) for j in b]
+    anchors = [(-1, -1)]
+    for tag, a1, a2, b1, b2 in difflib.SequenceMatcher(None, *keys, autojunk=False).get_opcodes():
         if tag == "equal":
-            owners[j1:j2] = run_of[i1:i2]
+            anchors += zip(a[a1:a2], b[b1:b2], strict=True)
             continue
-        for j, sources in enumerate(_sources(old[i1:i2], new[j1:j2]), start=j1):
-            runs_of_line = sorted({run_of[i1 + i] for i in sources})
+        sources = _sources([old[i] for i in a[a1:a2]], [new[j] for j in b[b1:b2]])
+        for j, lines in zip(b[b1:b2], sources, strict=True):
+            runs_of_line = sorted({run_of[a[a1 + k]] for k in lines})
             owners[j] = runs_of_line[0] if runs_of_line else None
             if len(runs_of_line) > 1:
                 crossing.update(runs_of_line)
+    anchors.append((len(old), len(new)))
+    for i, j in [*anchors[1:-1], *_blank_pairs(old, new, anchors)]:
+        owners[j] = run_of[i]
     return owners, crossing
+
+
+def _blank_pairs(
+    old: list[str], new: list[str], anchors: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """(old, new) blank lines that hold the same place between two anchors."""
+    pairs = []
+    for (i0, j0), (i1, j1) in itertools.pairwise(anchors):
+        (old_lead, old_tail), (new_lead, new_tail) = _ends(old, i0, i1), _ends(new, j0, j1)
+        pairs += zip(old_lead, new_lead, strict=False)
+        pairs += zip(reversed(old_tail), reversed(new_tail), strict=False)
+    return pairs
+
+
+def _ends(lines: list[str], before: int, after: int) -> tuple[list[int], list[int]]:
+    """The blank lines between `before` and `after` that precede any code, and that follow it."""
+    code = [k for k in range(before + 1, after) if lines[k].strip()]
+    if not code:
+        return list(range(before + 1, after)), []
+    return list(range(before + 1, code[0])), list(range(code[-1] + 1, after))
 
 
 def _sources(old: list[str], new: list[str]) -> list[set[int]]:
