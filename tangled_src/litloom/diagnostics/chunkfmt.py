@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from litloom.diagnostics.edits import Edit, as_written, document_lines, fence_prefix
 from litloom.diagnostics.lint import ruff_binary
@@ -19,24 +22,29 @@ _SYNTAX_ERROR = re.compile(r"Failed to parse .*?:(?P<line>\d+):(?P<column>\d+): 
 
 
 def format_alone(
-    project: Project, covered: set[Chunk]
+    project: Project, covered: set[Chunk], ruff: Ruff
 ) -> tuple[dict[Edit, Chunk], dict[Chunk, str]]:
     """Format each Python chunk not in `covered` on its own: the edits, and the chunks
     skipped with `path:line: why`."""
     edits, skipped = {}, {}
-    for document in project.documents:
-        lines = document_lines(project, document.path)
-        for chunk in document.chunks:
-            if chunk.language.lower() not in PYTHON or not chunk.lines or chunk in covered:
-                continue
-            new, problem = format_chunk(project, chunk, lines)
-            if problem is None and not _as_written(chunk, lines):
-                problem = f"{chunk.path}:{chunk.line}: its reader made some of its lines (nbdev)"
-            if problem is not None:
-                skipped[chunk] = problem
-            elif new != chunk.lines:
-                first, last = chunk.line_numbers[0], chunk.line_numbers[-1]
-                edits[Edit(chunk.path, first, last, new, fence_prefix(lines, chunk))] = chunk
+    lines = {d.path: document_lines(project, d.path) for d in project.documents}
+    chunks = [
+        c
+        for d in project.documents
+        for c in d.chunks
+        if c.language.lower() in PYTHON and c.lines and c not in covered
+    ]
+    with ThreadPoolExecutor() as pool:  # each call waits on its own ruff process
+        results = pool.map(lambda c: format_chunk(ruff, c, lines[c.path]), chunks)
+    for chunk, (new, problem) in zip(chunks, results, strict=True):
+        if problem is None and not _as_written(chunk, lines[chunk.path]):
+            problem = f"{chunk.path}:{chunk.line}: its reader made some of its lines (nbdev)"
+        if problem is not None:
+            skipped[chunk] = problem
+        elif new != chunk.lines:
+            first, last = chunk.line_numbers[0], chunk.line_numbers[-1]
+            prefix = fence_prefix(lines[chunk.path], chunk)
+            edits[Edit(chunk.path, first, last, new, prefix)] = chunk
     return edits, skipped
 
 
@@ -48,9 +56,7 @@ def _as_written(chunk: Chunk, lines: list[str]) -> bool:
     )
 
 
-def format_chunk(
-    project: Project, chunk: Chunk, lines: list[str]
-) -> tuple[tuple[str, ...], str | None]:
+def format_chunk(ruff: Ruff, chunk: Chunk, lines: list[str]) -> tuple[tuple[str, ...], str | None]:
     """The chunk's code as ruff formats it, or (its code, `path:line:column: why` not)."""
     code = list(chunk.lines)
     lead = len(code) - len("\n".join(code).lstrip("\n").split("\n"))
@@ -65,7 +71,7 @@ def format_chunk(
             references.append(found["name"])
         else:
             body.append(line)
-    result = ruff_format(project, "\n".join(body) + "\n", f"{chunk.path}.py")
+    result = ruff.format("\n".join(body) + "\n", f"{chunk.path}.py")
     if isinstance(result, tuple):
         line, column, message = result
         number = chunk.line_numbers[lead + min(line, len(body)) - 1]
@@ -81,20 +87,27 @@ def format_chunk(
     return tuple([""] * lead + formatted + [""] * trail), None
 
 
-def ruff_format(project: Project, code: str, name: str) -> str | tuple[int, int, str]:
-    """`code` as ruff formats it under the path `name`; or, when it does not parse, the line,
-    column and message of ruff's error."""
-    result = subprocess.run(
-        [ruff_binary(), "format", "--force-exclude", "--stdin-filename", name, "-"],
-        cwd=project.config.root,
-        input=code,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode == 0:
-        return result.stdout
-    found = _SYNTAX_ERROR.search(result.stderr)
-    if found is None:
-        why = f"ruff format failed: {result.stderr.strip()}"
-        raise UserError([Diagnostic(Location("pyproject.toml"), why)])
-    return int(found["line"]), int(found["column"]), found["message"].strip()
+@dataclass(frozen=True)
+class Ruff:
+    """`ruff format` in a project's root."""
+
+    root: Path
+    binary: str = field(default_factory=ruff_binary)
+
+    def format(self, code: str, name: str) -> str | tuple[int, int, str]:
+        """`code` as ruff formats it under the path `name`; or, when it does not parse, the
+        line, column and message of ruff's error."""
+        result = subprocess.run(
+            [self.binary, "format", "--force-exclude", "--stdin-filename", name, "-"],
+            cwd=self.root,
+            input=code,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode == 0:
+            return result.stdout
+        found = _SYNTAX_ERROR.search(result.stderr)
+        if found is None:
+            why = f"ruff format failed: {result.stderr.strip()}"
+            raise UserError([Diagnostic(Location("pyproject.toml"), why)])
+        return int(found["line"]), int(found["column"]), found["message"].strip()

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import difflib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from litloom import pipeline
-from litloom.diagnostics.chunkfmt import format_alone, ruff_format
+from litloom.diagnostics.chunkfmt import Ruff, format_alone
 from litloom.diagnostics.edits import Edit, apply_edits, write_texts
 from litloom.diagnostics.refit import Refitter
 from litloom.model import Chunk
@@ -50,8 +51,9 @@ def format_project(project: Project, check: bool = False) -> Formatted:
     only say what would change."""
     project.require()
     work = _Work(Refitter(project))
-    covered = _format_tangle(project, work)
-    edits, skipped = format_alone(project, covered)
+    ruff = Ruff(project.config.root)
+    covered = _format_tangle(project, work, ruff)
+    edits, skipped = format_alone(project, covered, ruff)
     work.edits.update(edits)
     work.skipped.update(skipped)
     _agree(work)
@@ -69,16 +71,19 @@ def format_project(project: Project, check: bool = False) -> Formatted:
     return Formatted(changed, skipped, sorted(texts), unformatted, work.broken)
 
 
-def _format_tangle(project: Project, work: _Work) -> set[Chunk]:
+def _format_tangle(project: Project, work: _Work, ruff: Ruff) -> set[Chunk]:
     """Format each tangled Python file and fit it back; the chunks that are in one."""
     tangled, covered = project.tangled, set()
-    for path, text in sorted(tangled.files.items()):
-        if not path.endswith(PYTHON_FILES):
-            continue
+    files = [p for p in sorted(tangled.files) if p.endswith(PYTHON_FILES)]
+    files = files if project.dialect.formats_tangle else []
+    with ThreadPoolExecutor() as pool:  # each call waits on its own ruff process
+        results = pool.map(
+            lambda p: ruff.format(tangled.files[p], project.config.tangled(p)), files
+        )
+    for path, new in zip(files, results, strict=True):
         target = project.config.tangled(path)
-        file_map, old = tangled.maps[target], text.splitlines()
+        file_map, old = tangled.maps[target], tangled.files[path].splitlines()
         covered |= work.refitter.chunks_in(file_map)
-        new = ruff_format(project, text, target)
         if isinstance(new, tuple):
             line, column, message = new
             chunk, where = work.refitter.locate(file_map, old, line, column)

@@ -51,6 +51,12 @@ class Refitter:
         }
         self.lines: dict[str, list[str]] = {}
 
+    def document(self, path: str) -> list[str]:
+        """The literate lines of document `path`."""
+        if path not in self.lines:
+            self.lines[path] = document_lines(self.project, path)
+        return self.lines[path]
+
     def chunks_in(self, file_map: FileMap) -> set[Chunk]:
         """The chunks that lines of a tangled file come from."""
         return {
@@ -167,7 +173,7 @@ class Refitter:
         self, run: Run, chunk: Chunk, own: tuple[str, ...], old: list[str], new: list[str]
     ) -> Edit | Diagnostic:
         """The edit that gives `run` (lines `own` of `chunk`) its `new` lines, or why none can."""
-        lines = self.lines.setdefault(run.path, document_lines(self.project, run.path))
+        lines = self.document(run.path)
         last, prefix = run.line + len(own) - 1, fence_prefix(lines, chunk)
         if new == old[run.start : run.end]:
             return Edit(run.path, run.line, last, own, prefix)
@@ -195,7 +201,7 @@ class Refitter:
         if origin is None:
             return None, f"{file_map.target}:{line}:{column}"
         chunk, index = self.by_line[(origin.path, origin.line)]
-        lines = self.lines.setdefault(origin.path, document_lines(self.project, origin.path))
+        lines = self.document(origin.path)
         column = max(1, column - (len(old[line - 1]) - len(chunk.lines[index])))
         return chunk, f"{origin.path}:{origin.line}:{column + len(fence_prefix(lines, chunk))}"
 
