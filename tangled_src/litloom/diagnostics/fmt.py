@@ -135,13 +135,18 @@ def _checked_texts(project: Project, work: _Work) -> tuple[dict[str, str], list[
 
 
 def _same(tangled: str, formatted: str) -> bool:
-    return [x if x.strip() else "" for x in tangled.splitlines()] == formatted.splitlines()
+    return _lines(tangled) == formatted.splitlines()
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, a line of white space as an empty one."""
+    return [line if line.strip() else "" for line in text.splitlines()]
 
 
 def _name_first_difference(project: Project, work: _Work, path: str) -> None:
     target = project.config.tangled(path)
     old, new = project.tangled.files[path].splitlines(), work.formatted[path].splitlines()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, _lines("\n".join(old)), new, autojunk=False)
     first = next(i1 for tag, i1, *_ in matcher.get_opcodes() if tag != "equal")
     chunk, where = work.refitter.locate(project.tangled.maps[target], old, first + 1, 1)
     if chunk is None or chunk not in work.skipped:
