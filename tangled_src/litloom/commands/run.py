@@ -98,9 +98,7 @@ def run(
     if name is None:
         raise click.UsageError("give a runbook NAME, or --all")
     values = runner.command_line_parameters(parameters)
-    request = runner.Request(
-        name, values, file, timeout, prepare_only, cwd, allow_unknown, confine
-    )
+    request = runner.Request(name, values, file, timeout, prepare_only, cwd, allow_unknown, confine)
     record = runner.run(project, request)
     click.echo(
         f"loom run: {name} {record.status} in {record.duration} s "

@@ -98,7 +98,9 @@ def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
     declared, problem = declared_parameters(chunk)
     problems = [Diagnostic(where, problem)] if problem else []
     for name, value in given.items():
-        origin = Location(f"-p {name}") if name in request.parameters else Location(str(request.file))
+        origin = (
+            Location(f"-p {name}") if name in request.parameters else Location(str(request.file))
+        )
         why = None if is_variable_name(name) else "not a Python identifier"
         why = why or _not_plain(value)
         if why:

@@ -116,12 +116,7 @@ class LiterateFile(pytest.File):
         while continued and continued not in done:  # `continues:` chains run first, in order
             done.add(continued)
             earlier = next(
-                (
-                    t
-                    for d in project.documents
-                    for t in find_tests(d)
-                    if t.name == continued
-                ),
+                (t for d in project.documents for t in find_tests(d) if t.name == continued),
                 None,
             )
             if earlier is None:

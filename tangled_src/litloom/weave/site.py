@@ -75,12 +75,16 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
             continue
 
         def extra(chunk: Chunk, page: str = page) -> str | None:
-            return _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), problems)
+            return _diagram_block(
+                chunk, book, page, highlighter, (layout, writes, drawing), problems
+            )
 
         pages[page] = render_page(document, text, book, highlighter, extra)
     at = chunk_at(book)
     maps = tangled.maps
-    files = {path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()}
+    files = {
+        path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()
+    }
     for target, (text, file_map) in sorted(files.items()):
         language = book.chunks[tangled.traces[target].key][0].language
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
@@ -202,6 +206,7 @@ def _no_mermaid(config: Config) -> str:
     if (config.root / "package-lock.json").is_file():
         message += "; or, since this project locks its npm packages, run `npm ci`"
     return message
+
 
 def _load_cache(path: Path) -> dict[str, str]:
     try:
