@@ -77,3 +77,8 @@ class Document:
     def __post_init__(self) -> None:
         if not isinstance(self.front_matter, FrontMatter):
             object.__setattr__(self, "front_matter", FrontMatter(self.front_matter))
+
+
+def document_order(path: str, by_parts: bool = False) -> tuple[str, ...]:
+    """The key that orders documents: the path, or the parts of the path (as Entangled)."""
+    return tuple(path.split("/")) if by_parts else (path,)

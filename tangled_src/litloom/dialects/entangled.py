@@ -8,8 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from litloom.config import Config, parse_languages, read_toml
-from litloom.dialects import Dialect
+from litloom.dialects import Dialect, Reader
+from litloom.errors import Diagnostic
 from litloom.model import Document
+from litloom.readers.markdown import read_markdown
 from litloom.tangle.expand import REFERENCE
 
 
@@ -25,6 +27,9 @@ class Entangled(Dialect):
     def detect(self, root: Path, pyproject: dict) -> Config | None:
         return _entangled(root, pyproject)
 
+    def reader(self, config: Config, path: str) -> Reader | None:
+        return read_with_comments if path.endswith(".md") else None
+
     def transform(self, config: Config, document: Document) -> Document:
         namespace = config.setting("namespace")
         own = document.front_matter.get("entangled")
@@ -34,6 +39,11 @@ class Entangled(Dialect):
         if not namespace:
             return document
         return in_namespace(document, document.path if namespace == "private" else namespace)
+
+
+def read_with_comments(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
+    """A Markdown document as Entangled reads it: the fences in HTML comments count too."""
+    return read_markdown(path, text, comments=True)
 
 
 ENTANGLED_HEADER = re.compile(  # a first line (after `#!`) opening a chunk, in a comment
@@ -65,6 +75,8 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
         indent_blank_lines=True,
         languages=parse_languages(table.get("languages", []), path.name if path.is_file() else ""),
         dialect="entangled",
+        roots_across_documents=namespace != "private",
+        order_by_parts=True,
         settings=(("namespace", namespace),) if namespace else (),
     )
 

@@ -15,8 +15,11 @@ from litloom.readers.bounded_yaml import load_yaml
 from litloom.readers.fences import Fence, scan_fences
 
 
-def read_markdown(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
-    """The Document in `text` (the file at project-relative `path`), and its problems."""
+def read_markdown(
+    path: str, text: str, comments: bool = False
+) -> tuple[Document, list[Diagnostic]]:
+    """The Document in `text` (the file at project-relative `path`), and its problems; with
+    `comments`, the fences inside HTML comments are chunks too, hidden from the site."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -24,7 +27,7 @@ def read_markdown(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
     front_matter, body, first_line, problems = split_front_matter(path, text)
     chunks = []
     too_deep: list[tuple[int, str]] = []
-    for fence in scan_fences(body, first_line, too_deep):
+    for fence in scan_fences(body, first_line, too_deep, comments):
         chunk, chunk_problems = make_chunk(path, fence)
         problems.extend(chunk_problems)
         if chunk is not None:
@@ -105,7 +108,7 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         language=attributes.language,
         name=name,
         target=posixpath.normpath(target) if target else None,
-        classes=attributes.classes,
+        classes=attributes.classes + (("hide",) if fence.in_comment else ()),
         options=attributes.options + tuple(rest),
         lines=fence.body[count:],
         line_numbers=tuple(range(first, first + len(fence.body) - count)),
