@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from pathlib import Path
 
 from litloom.config import Config, parse_languages, read_toml
 from litloom.dialects import Dialect, Reader
-from litloom.errors import Diagnostic
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.model import Document
-from litloom.readers.markdown import read_markdown
+from litloom.readers.attributes import Attributes, parse_info
+from litloom.readers.fences import Fence
+from litloom.readers.markdown import read_markdown, split_front_matter
 from litloom.tangle.expand import REFERENCE
 
 
@@ -28,7 +31,9 @@ class Entangled(Dialect):
         return _entangled(root, pyproject)
 
     def reader(self, config: Config, path: str) -> Reader | None:
-        return read_with_comments if path.endswith(".md") else None
+        if not path.endswith(".md"):
+            return None
+        return functools.partial(read_as_entangled, config.setting("markers"))
 
     def transform(self, config: Config, document: Document) -> Document:
         namespace = config.setting("namespace")
@@ -41,14 +46,70 @@ class Entangled(Dialect):
         return in_namespace(document, document.path if namespace == "private" else namespace)
 
 
-def read_with_comments(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
-    """A Markdown document as Entangled reads it: the fences in HTML comments count too."""
-    return read_markdown(path, text, comments=True)
-
-
 ENTANGLED_HEADER = re.compile(  # a first line (after `#!`) opening a chunk, in a comment
     rb"(#![^\n]*\n)?[ \t]*([^\w\s\"'`]{1,4}|\"|')[ \t]*~/~ begin <<[^\n]*>>\[[^\]\n]*\]"
 )
+
+
+BASIC = r"^(?P<indent>\s*)```(?P<properties>.*)$"  # Entangled's opening line in style "basic"
+
+
+def read_as_entangled(markers: str, path: str, text: str) -> tuple[Document, list[Diagnostic]]:
+    """A Markdown document as Entangled reads it: the fences in HTML comments count too, and
+    where the markers allow it, info strings without braces are lists of properties."""
+    own = split_front_matter(path, text)[0].get("entangled") if text.startswith("---") else None
+    if not markers and isinstance(own, dict) and own.get("style") == "basic":
+        markers = BASIC
+    opening = re.compile(markers) if markers else None
+    read_info = functools.partial(_entangled_info, opening) if opening else None
+    return read_markdown(path, text, comments=True, read_info=read_info)
+
+
+def _markers(table: dict, where: str) -> str:
+    """The expression of the project's opening lines, where it is not the default; else ""."""
+    markers = table.get("markers")
+    if not isinstance(markers, dict) or not markers.get("open"):
+        return BASIC if table.get("style") == "basic" else ""
+    try:
+        opening = re.compile(str(markers["open"]))
+    except re.error as error:
+        problem = f"[markers] open is not a regular expression: {error}"
+        raise UserError([Diagnostic(Location(where), problem)]) from None
+    if "properties" not in opening.groupindex:
+        problem = "[markers] open needs a (?P<properties>...) group"
+        raise UserError([Diagnostic(Location(where), problem)])
+    return opening.pattern
+
+
+_PROPERTY = re.compile(
+    r"\s*(?:\#(?P<id>[a-zA-Z]\S*)"
+    r'|(?P<key>[a-zA-Z]\S*)\s*=\s*(?:"(?P<quoted>[^"\\]*(?:\\.[^"\\]*)*)"|(?P<value>\S+))'
+    r"|\.?(?P<cls>[a-zA-Z]\S*))"
+)
+
+
+def _entangled_info(opening: re.Pattern[str], fence: Fence) -> tuple[Attributes, str | None]:
+    """The attributes of a fence whose info string may be Entangled's properties."""
+    found = opening.match(fence.marker + fence.info)
+    if "{" in fence.info or "}" in fence.info or found is None:
+        return parse_info(fence.info)
+    names, classes, options, target = [], [], [], None
+    properties, pos = found["properties"], 0
+    while (token := _PROPERTY.match(properties, pos)) is not None and token.end() > pos:
+        pos = token.end()
+        if token["id"]:
+            names.append(token["id"])
+        elif token["cls"]:
+            classes.append(token["cls"])
+        elif token["key"] == "file":
+            target = target or (token["quoted"] if token["value"] is None else token["value"])
+        else:
+            options.append((token["key"], token["quoted"] or token["value"] or ""))
+    language = classes[0] if classes else ""
+    attributes = Attributes(
+        language, names[0] if names else None, target, tuple(classes[1:]), tuple(options)
+    )
+    return attributes, None
 
 
 def _entangled(root: Path, pyproject: dict) -> Config | None:
@@ -65,6 +126,7 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
     namespace = str(table.get("namespace") or "")
     if not namespace and table.get("namespace_default") == "private":
         namespace = "private"
+    markers = _markers(table, path.name if path.is_file() else "pyproject.toml")
     return Config(
         root,
         source=".",
@@ -77,7 +139,7 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
         dialect="entangled",
         roots_across_documents=namespace != "private",
         order_by_parts=True,
-        settings=(("namespace", namespace),) if namespace else (),
+        settings=(("namespace", namespace), ("markers", markers)),
     )
 
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 
 from litloom.errors import Diagnostic, Location
 from litloom.languages import option_marker
 from litloom.model import Chunk, Document
-from litloom.readers.attributes import parse_info, parse_options
+from litloom.readers.attributes import Attributes, parse_info, parse_options
 from litloom.readers.bounded_yaml import load_yaml
 from litloom.readers.fences import Fence, scan_fences
 
+InfoReader = Callable[[Fence], tuple[Attributes, str | None]]  # a dialect's reading of an info
+
 
 def read_markdown(
-    path: str, text: str, comments: bool = False
+    path: str, text: str, comments: bool = False, read_info: InfoReader | None = None
 ) -> tuple[Document, list[Diagnostic]]:
     """The Document in `text` (the file at project-relative `path`), and its problems; with
-    `comments`, the fences inside HTML comments are chunks too, hidden from the site."""
+    `comments`, the fences inside HTML comments are chunks too, hidden from the site; a
+    dialect may read the info strings its own way (`read_info`)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -28,7 +32,7 @@ def read_markdown(
     chunks = []
     too_deep: list[tuple[int, str]] = []
     for fence in scan_fences(body, first_line, too_deep, comments):
-        chunk, chunk_problems = make_chunk(path, fence)
+        chunk, chunk_problems = make_chunk(path, fence, read_info)
         problems.extend(chunk_problems)
         if chunk is not None:
             chunks.append(chunk)
@@ -65,7 +69,9 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
     return data, 0, None
 
 
-def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]:
+def make_chunk(
+    path: str, fence: Fence, read_info: InfoReader | None = None
+) -> tuple[Chunk | None, list[Diagnostic]]:
     """The chunk a fence holds (None if it is broken), and its problems."""
     where = Location(path, fence.line)
     problems = []
@@ -76,7 +82,7 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         problems.append(
             Diagnostic(where, f"unclosed code fence {marker}: end the code with a line {marker}")
         )
-    attributes, problem = parse_info(fence.info)
+    attributes, problem = read_info(fence) if read_info else parse_info(fence.info)
     if problem:
         problems.append(Diagnostic(where, problem))
     count, options, option_problems = parse_options(fence.body, option_marker(attributes.language))
