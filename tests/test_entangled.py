@@ -216,3 +216,30 @@ def test_mistakes_in_hidden_chunks_are_located(tmp_path: Path, files: dict[str, 
     assert message in run.stderr, run.stderr
     assert "Traceback" not in run.stderr and "nothing was written" in run.stderr
     assert project.snapshot() == before
+
+
+def test_a_documents_basic_style_reads_properties_without_braces(tmp_path: Path) -> None:
+    project = Project(tmp_path).write({
+        "entangled.toml": 'version = "2.0"\n',
+        "a.md": "---\nentangled:\n  style: basic\n---\n\n" + chunk("python #a file=a.py", "A = 1"),
+        "b.md": chunk("python #b file=b.py", "B = 1")})  # default style: no code block
+    run = project.loom("tangle")
+    assert run.exit_code == 0, run.stderr
+    assert _code(project.read("a.py")) == ["A = 1", ""]
+    assert not (tmp_path / "b.py").exists()
+
+
+@pytest.mark.parametrize(("markers", "message"), [
+    ('open = "^```(?P<properties>["', "entangled.toml:4: [markers] open is not a regular expression"),
+    ('open = "^```(.*)$"', "entangled.toml:4: [markers] open needs a (?P<properties>...) group"),
+])
+def test_markers_that_cannot_be_used_are_located(tmp_path: Path, markers: str,
+                                                 message: str) -> None:
+    project = Project(tmp_path).write({
+        "entangled.toml": f'version = "2.0"\n\n[markers]\n{markers}\n',
+        "a.md": chunk("python file=a.py", "A = 1")})
+    before = project.snapshot()
+    run = project.loom("tangle")
+    assert run.exit_code == 2, run.stderr
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert project.snapshot() == before

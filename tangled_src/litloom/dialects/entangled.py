@@ -65,19 +65,20 @@ def read_as_entangled(markers: str, path: str, text: str) -> tuple[Document, lis
     return read_markdown(path, text, comments=True, read_info=read_info)
 
 
-def _markers(table: dict, where: str) -> str:
+def _markers(table: dict, where: str, text: str = "") -> str:
     """The expression of the project's opening lines, where it is not the default; else ""."""
     markers = table.get("markers")
     if not isinstance(markers, dict) or not markers.get("open"):
         return BASIC if table.get("style") == "basic" else ""
+    found = re.search(r"^\[markers\][^\[]*?^\s*open\s*=", text, re.M | re.S)
+    at = Location(where, text.count("\n", 0, found.end()) + 1 if found else 0)
     try:
         opening = re.compile(str(markers["open"]))
     except re.error as error:
         problem = f"[markers] open is not a regular expression: {error}"
-        raise UserError([Diagnostic(Location(where), problem)]) from None
+        raise UserError([Diagnostic(at, problem)]) from None
     if "properties" not in opening.groupindex:
-        problem = "[markers] open needs a (?P<properties>...) group"
-        raise UserError([Diagnostic(Location(where), problem)])
+        raise UserError([Diagnostic(at, "[markers] open needs a (?P<properties>...) group")])
     return opening.pattern
 
 
@@ -114,9 +115,9 @@ def _entangled_info(opening: re.Pattern[str], fence: Fence) -> tuple[Attributes,
 
 def _entangled(root: Path, pyproject: dict) -> Config | None:
     """The settings of an Entangled project in `root`, or None if it is not one."""
-    path = root / "entangled.toml"
+    path, text = root / "entangled.toml", ""
     if path.is_file():
-        table = read_toml(path, "entangled.toml")[1]
+        text, table = read_toml(path, "entangled.toml")
     elif "entangled" in pyproject.get("tool", {}):
         table = pyproject["tool"]["entangled"]
     elif not (root / "literate").is_dir() and _entangled_front_matter(root):
@@ -126,7 +127,7 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
     namespace = str(table.get("namespace") or "")
     if not namespace and table.get("namespace_default") == "private":
         namespace = "private"
-    markers = _markers(table, path.name if path.is_file() else "pyproject.toml")
+    markers = _markers(table, path.name if path.is_file() else "pyproject.toml", text)
     return Config(
         root,
         source=".",
