@@ -71,6 +71,8 @@ class Project:
             config.languages,
             config.indent_blank_lines,
             config.max_expansion_lines,
+            config.roots_across_documents,
+            config.order_by_parts,
         )
 
     @functools.cached_property
