@@ -187,6 +187,6 @@ def _yaml_option(texts: list[str], key: str) -> tuple[str, tuple[int, str] | Non
     if not isinstance(data, dict) or list(data) != [key]:
         return "", (0, f"option {key!r} over several lines must be YAML `{key}: value`")
     value = data[key]
-    if value is None:
-        return "", None
-    return (value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)), None
+    if value is None or isinstance(value, str):
+        return value or "", None
+    return json.dumps(value, default=str, ensure_ascii=False), None
