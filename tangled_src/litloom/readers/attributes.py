@@ -124,7 +124,7 @@ def _unquote(value: str) -> str:
 _OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)(?P<colon>\s*:\s*|\s+|$)(?P<value>.*)$")
 
 
-def parse_options(
+def option_block(
     lines: tuple[str, ...], marker: str
 ) -> tuple[int, list[tuple[str, str, int]], list[tuple[int, str]]]:
     """How many option lines open `lines`, their (key, value, index of its line)s, and
@@ -155,26 +155,34 @@ def parse_options(
     return count, options, problems
 
 
+def parse_options(
+    lines: tuple[str, ...], marker: str
+) -> tuple[int, list[tuple[str, str]], list[tuple[int, str]]]:
+    """How many option lines open `lines`, their (key, value) pairs, and (index, problem)s."""
+    count, options, problems = option_block(lines, marker)
+    return count, [(key, value) for key, value, _ in options], problems
+
+
 def _entries(texts: list[str]) -> list[tuple[int, int]]:
     """The (first, end) lines of each option: a key's line, and the lines that continue it."""
-    entries: list[list[int]] = []
+    entries: list[list[int]] = []  # [first, end, the margin of its key]
     empty: list[int] = []  # empty lines not yet known to continue an option
     for index, text in enumerate(texts):
-        if not text.strip():
+        body = text.lstrip()
+        indent = len(text) - len(body)
+        if not body:
             empty.append(index)
-        elif entries and _continues(texts[entries[-1][0]], text):
+        elif entries and _continues(entries[-1][2], indent, body):
             entries[-1][1], empty = index + 1, []
         else:
-            entries += [[i, i + 1] for i in empty] + [[index, index + 1]]
+            entries += [[i, i + 1, 0] for i in empty] + [[index, index + 1, indent]]
             empty = []
-    entries += [[i, i + 1] for i in empty]
-    return [(start, end) for start, end in entries]
+    entries += [[i, i + 1, 0] for i in empty]
+    return [(start, end) for start, end, _ in entries]
 
 
-def _continues(head: str, text: str) -> bool:
-    """Whether option text `text` continues the option that starts with `head`."""
-    margin, indent = len(head) - len(head.lstrip()), len(text) - len(text.lstrip())
-    body = text.lstrip()
+def _continues(margin: int, indent: int, body: str) -> bool:
+    """Whether a line indented `indent` continues the option whose key is at `margin`."""
     return indent > margin or (indent == margin and (body == "-" or body.startswith("- ")))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from litloom.errors import Diagnostic, Location
 from litloom.languages import option_marker
 from litloom.model import Chunk, Document
-from litloom.readers.attributes import Attributes, parse_info, parse_options
+from litloom.readers.attributes import Attributes, option_block, parse_info
 from litloom.readers.bounded_yaml import load_yaml
 from litloom.readers.fences import Fence, scan_fences
 
@@ -85,7 +85,7 @@ def make_chunk(
     attributes, problem = read_info(fence) if read_info else parse_info(fence.info)
     if problem:
         problems.append(Diagnostic(where, problem))
-    count, options, option_problems = parse_options(fence.body, option_marker(attributes.language))
+    count, options, option_problems = option_block(fence.body, option_marker(attributes.language))
     problems.extend(Diagnostic(Location(path, fence.line + 1 + i), m) for i, m in option_problems)
     name, target, rest, rest_lines = attributes.name, attributes.target, [], []
     for key, value, index in options:
