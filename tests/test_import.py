@@ -195,3 +195,27 @@ def test_the_package_keeps_its_hand_written_files(tmp_path: Path) -> None:
                          cwd=root / "tangled_src", capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "0.1.2", run.stderr
     assert "_modidx" not in (root / "literate/_package.md").read_text()
+
+
+@pytest.mark.parametrize(("example", "expected"), [
+    ("hidden-roots", ["docs/index.md:8: this chunk is read only as Entangled reads it",
+                      "docs/index.md:25: this chunk is read only as Entangled reads it",
+                      "docs/setup/extras.md:4: this chunk is read only as Entangled reads it",
+                      "docs/setup.md:6: file=src/settings.toml is built in docs/setup-notes.md "
+                      "too"]),
+    ("properties", ["lit/index.md:5: this chunk is read only as Entangled reads it",
+                    "lit/shapes.md:3: this chunk is read only as Entangled reads it"]),
+])
+def test_what_only_entangled_reads_is_refused_not_lost(tmp_path: Path, example: str,
+                                                       expected: list[str]) -> None:
+    """Hidden roots, properties without braces and one file's roots in several documents have
+    no litloom spelling: the import refuses them at their chunks, and writes nothing."""
+    root = tmp_path / example
+    shutil.copytree(DATA / "entangled" / example, root, ignore=shutil.ignore_patterns("src"))
+    before = Project(root).snapshot()
+    run = loom_process("import", "entangled", ".", cwd=root)
+    assert run.exit_code == 2, run.stderr
+    for line in expected:
+        assert line in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert Project(root).snapshot() == before

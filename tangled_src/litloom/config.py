@@ -44,6 +44,8 @@ class Config:
     max_expansion_lines: int = LIMITS["max_expansion_lines"]  # of one chunk's expansion
     languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
     dialect: str = ""  # whose project this is: "" (litloom's), or a dialect's name
+    roots_across_documents: bool = False  # an unnamed root may go on in other documents
+    order_by_parts: bool = False  # documents ordered by their paths' parts (as Entangled)
     settings: tuple[tuple[str, str], ...] = ()  # the dialect's own settings
 
     def setting(self, key: str, default: str = "") -> str:

@@ -102,3 +102,8 @@ class Document:
             for number in range(chunk.line, min(last, len(prose)) + 1):
                 prose[number - 1] = ""
         return prose
+
+
+def document_order(path: str, by_parts: bool = False) -> tuple[str, ...]:
+    """The key that orders documents: the path, or the parts of the path (as Entangled)."""
+    return tuple(path.split("/")) if by_parts else (path,)

@@ -71,6 +71,8 @@ class Project:
             config.languages,
             config.indent_blank_lines,
             config.max_expansion_lines,
+            config.roots_across_documents,
+            config.order_by_parts,
         )
 
     @functools.cached_property
@@ -155,7 +157,7 @@ class Project:
     @functools.cached_property
     def index(self) -> dict[str, list[Chunk]]:
         """Every chunk key, with its chunks in document order."""
-        return index_chunks(self.documents)
+        return index_chunks(self.documents, self.config.order_by_parts)
 
     @functools.cached_property
     def expander(self) -> Expander:

@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from pathlib import Path
 
 from litloom.config import Config, parse_languages, read_toml
-from litloom.dialects import Dialect
+from litloom.dialects import Dialect, Reader
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.model import Document
+from litloom.readers.attributes import Attributes, parse_info
+from litloom.readers.fences import Fence
+from litloom.readers.markdown import read_markdown, split_front_matter
 from litloom.tangle.expand import REFERENCE
 
 
@@ -24,6 +29,11 @@ class Entangled(Dialect):
 
     def detect(self, root: Path, pyproject: dict) -> Config | None:
         return _entangled(root, pyproject)
+
+    def reader(self, config: Config, path: str) -> Reader | None:
+        if not path.endswith(".md"):
+            return None
+        return functools.partial(read_as_entangled, config.setting("markers"))
 
     def transform(self, config: Config, document: Document) -> Document:
         namespace = config.setting("namespace")
@@ -41,11 +51,73 @@ ENTANGLED_HEADER = re.compile(  # a first line (after `#!`) opening a chunk, in 
 )
 
 
+BASIC = r"^(?P<indent>\s*)```(?P<properties>.*)$"  # Entangled's opening line in style "basic"
+
+
+def read_as_entangled(markers: str, path: str, text: str) -> tuple[Document, list[Diagnostic]]:
+    """A Markdown document as Entangled reads it: the fences in HTML comments count too, and
+    where the markers allow it, info strings without braces are lists of properties."""
+    own = split_front_matter(path, text)[0].get("entangled") if text.startswith("---") else None
+    if not markers and isinstance(own, dict) and own.get("style") == "basic":
+        markers = BASIC
+    opening = re.compile(markers) if markers else None
+    read_info = functools.partial(_entangled_info, opening) if opening else None
+    return read_markdown(path, text, comments=True, read_info=read_info)
+
+
+def _markers(table: dict, where: str, text: str = "") -> str:
+    """The expression of the project's opening lines, where it is not the default; else ""."""
+    markers = table.get("markers")
+    if not isinstance(markers, dict) or not markers.get("open"):
+        return BASIC if table.get("style") == "basic" else ""
+    found = re.search(r"^\[markers\][^\[]*?^\s*open\s*=", text, re.M | re.S)
+    at = Location(where, text.count("\n", 0, found.end()) + 1 if found else 0)
+    try:
+        opening = re.compile(str(markers["open"]))
+    except re.error as error:
+        problem = f"[markers] open is not a regular expression: {error}"
+        raise UserError([Diagnostic(at, problem)]) from None
+    if "properties" not in opening.groupindex:
+        raise UserError([Diagnostic(at, "[markers] open needs a (?P<properties>...) group")])
+    return opening.pattern
+
+
+_PROPERTY = re.compile(
+    r"\s*(?:\#(?P<id>[a-zA-Z]\S*)"
+    r'|(?P<key>[a-zA-Z]\S*)\s*=\s*(?:"(?P<quoted>[^"\\]*(?:\\.[^"\\]*)*)"|(?P<value>\S+))'
+    r"|\.?(?P<cls>[a-zA-Z]\S*))"
+)
+
+
+def _entangled_info(opening: re.Pattern[str], fence: Fence) -> tuple[Attributes, str | None]:
+    """The attributes of a fence whose info string may be Entangled's properties."""
+    found = opening.match(fence.marker + fence.info)
+    if "{" in fence.info or "}" in fence.info or found is None:
+        return parse_info(fence.info)
+    names, classes, options, target = [], [], [], None
+    properties, pos = found["properties"], 0
+    while (token := _PROPERTY.match(properties, pos)) is not None and token.end() > pos:
+        pos = token.end()
+        if token["id"]:
+            names.append(token["id"])
+        elif token["cls"]:
+            classes.append(token["cls"])
+        elif token["key"] == "file":
+            target = target or (token["quoted"] if token["value"] is None else token["value"])
+        else:
+            options.append((token["key"], token["quoted"] or token["value"] or ""))
+    language = classes[0] if classes else ""
+    attributes = Attributes(
+        language, names[0] if names else None, target, tuple(classes[1:]), tuple(options)
+    )
+    return attributes, None
+
+
 def _entangled(root: Path, pyproject: dict) -> Config | None:
     """The settings of an Entangled project in `root`, or None if it is not one."""
-    path = root / "entangled.toml"
+    path, text = root / "entangled.toml", ""
     if path.is_file():
-        table = read_toml(path, "entangled.toml")[1]
+        text, table = read_toml(path, "entangled.toml")
     elif "entangled" in pyproject.get("tool", {}):
         table = pyproject["tool"]["entangled"]
     elif not (root / "literate").is_dir() and _entangled_front_matter(root):
@@ -55,6 +127,7 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
     namespace = str(table.get("namespace") or "")
     if not namespace and table.get("namespace_default") == "private":
         namespace = "private"
+    markers = _markers(table, path.name if path.is_file() else "pyproject.toml", text)
     return Config(
         root,
         source=".",
@@ -65,7 +138,9 @@ def _entangled(root: Path, pyproject: dict) -> Config | None:
         indent_blank_lines=True,
         languages=parse_languages(table.get("languages", []), path.name if path.is_file() else ""),
         dialect="entangled",
-        settings=(("namespace", namespace),) if namespace else (),
+        roots_across_documents=namespace != "private",
+        order_by_parts=True,
+        settings=(("namespace", namespace), ("markers", markers)),
     )
 
 

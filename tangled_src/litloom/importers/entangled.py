@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from litloom.errors import Location
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.importers import Conversion, adopt, read_project
 from litloom.model import Document
+from litloom.project import Project
+from litloom.readers.markdown import read_markdown
 from litloom.tangle.expand import REFERENCE
 
 
@@ -17,6 +19,8 @@ def convert_entangled(root: Path) -> Conversion:
     project = read_project(
         root, "entangled", Location("entangled.toml"), "no entangled.toml, no [tool.entangled]"
     )
+    if problems := _only_entangled(project):
+        raise UserError(problems)
     config, files, targets = project.config, {}, set()
     for document in project.documents:
         text = project.text(document.path)
@@ -32,6 +36,36 @@ def convert_entangled(root: Path) -> Conversion:
     ]
     adopted = adopt(root, ".", targets, project.dialect.wrote)
     return Conversion(root, files, settings, adopted, languages)
+
+
+_ONLY = (
+    "this chunk is read only as Entangled reads it (inside an HTML comment, or with its "
+    "properties outside braces); write it as `{.lang #name file=path}`, outside any "
+    "comment, before importing"
+)
+
+
+def _only_entangled(project: Project) -> list[Diagnostic]:
+    """A problem at each chunk that a litloom project would not read as Entangled does."""
+    problems: list[Diagnostic] = []
+    first: dict[str, str] = {}  # target -> the document of its first unnamed root
+    for document in project.documents:
+        native = read_markdown(document.path, project.text(document.path))[0].chunks
+        own = {chunk.line: (chunk.target, chunk.name is None) for chunk in native}
+        for chunk in document.chunks:
+            where = Location(document.path, chunk.line)
+            if own.get(chunk.line) != (chunk.target, chunk.name is None):
+                problems.append(Diagnostic(where, _ONLY))
+            elif chunk.target and chunk.name is None:
+                other = first.setdefault(chunk.target, document.path)
+                if other != document.path:
+                    message = (
+                        f"file={chunk.target} is built in {other} too: Entangled appends the "
+                        "roots of several documents, litloom joins them by name; write "
+                        f"{{#name file={chunk.target}}} in both before importing"
+                    )
+                    problems.append(Diagnostic(where, message))
+    return problems
 
 
 _ID = re.compile(r"^(?P<head>\s*#\|\s*)id(?P<tail>\s*:\s*)(?P<name>.*?)\s*$")

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+
+from litloom.readers.bounded_yaml import load_yaml
 
 
 @dataclass(frozen=True)
@@ -121,27 +124,77 @@ def _unquote(value: str) -> str:
 _OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w.-]*)(?P<colon>\s*:\s*|\s+|$)(?P<value>.*)$")
 
 
+def option_block(
+    lines: tuple[str, ...], marker: str
+) -> tuple[int, list[tuple[str, str, int]], list[tuple[int, str]]]:
+    """How many option lines open `lines`, their (key, value, index of its line)s, and
+    (index, problem)s."""
+    count = 0
+    while count < len(lines) and lines[count].startswith(marker):
+        count += 1
+    texts = [line[len(marker) :] for line in lines[:count]]
+    options: list[tuple[str, str, int]] = []
+    problems: list[tuple[int, str]] = []
+    for start, end in _entries(texts):
+        option = _OPTION.match(texts[start].strip())
+        if option is None:
+            expected = f"expected `{marker} key: value`"
+            problems.append((start, f"malformed option line {lines[start]!r}: {expected}"))
+            continue
+        if end - start > 1:
+            value, problem = _yaml_option(texts[start:end], option["key"])
+            if problem:
+                problems.append((start + problem[0], problem[1]))
+                continue
+        else:
+            value = option["value"] if ":" in option["colon"] or option["value"] else None
+        if not value and option["key"] in ("file", "chunk"):
+            problems.append((start, f"option '{option['key']}' needs a value"))
+            continue
+        options.append((option["key"], "true" if value is None else _unquote(value), start))
+    return count, options, problems
+
+
 def parse_options(
     lines: tuple[str, ...], marker: str
 ) -> tuple[int, list[tuple[str, str]], list[tuple[int, str]]]:
     """How many option lines open `lines`, their (key, value) pairs, and (index, problem)s."""
-    options: list[tuple[str, str]] = []
-    problems: list[tuple[int, str]] = []
-    count = 0
-    for index, line in enumerate(lines):
-        if not line.startswith(marker):
-            break
-        count += 1
-        text = line[len(marker) :].strip()
-        option = _OPTION.match(text)
-        if option is None:
-            problems.append(
-                (index, f"malformed option line {line!r}: expected `{marker} key: value`")
-            )
-            continue
-        value = option["value"] if ":" in option["colon"] or option["value"] else None
-        if not value and option["key"] in ("file", "chunk"):
-            problems.append((index, f"option '{option['key']}' needs a value"))
-            continue
-        options.append((option["key"], "true" if value is None else _unquote(value)))
-    return count, options, problems
+    count, options, problems = option_block(lines, marker)
+    return count, [(key, value) for key, value, _ in options], problems
+
+
+def _entries(texts: list[str]) -> list[tuple[int, int]]:
+    """The (first, end) lines of each option: a key's line, and the lines that continue it."""
+    entries: list[list[int]] = []  # [first, end, the margin of its key]
+    empty: list[int] = []  # empty lines not yet known to continue an option
+    for index, text in enumerate(texts):
+        body = text.lstrip()
+        indent = len(text) - len(body)
+        if not body:
+            empty.append(index)
+        elif entries and _continues(entries[-1][2], indent, body):
+            entries[-1][1], empty = index + 1, []
+        else:
+            entries += [[i, i + 1, 0] for i in empty] + [[index, index + 1, indent]]
+            empty = []
+    entries += [[i, i + 1, 0] for i in empty]
+    return [(start, end) for start, end, _ in entries]
+
+
+def _continues(margin: int, indent: int, body: str) -> bool:
+    """Whether a line indented `indent` continues the option whose key is at `margin`."""
+    return indent > margin or (indent == margin and (body == "-" or body.startswith("- ")))
+
+
+def _yaml_option(texts: list[str], key: str) -> tuple[str, tuple[int, str] | None]:
+    """The value of an option over several lines, or ("", (its line among them, problem))."""
+    margin = len(texts[0]) - len(texts[0].lstrip())
+    data, line, problem = load_yaml("".join(text[margin:] + "\n" for text in texts))
+    if problem:
+        return "", (max(line - 1, 0), f"malformed option {key!r}: {problem}")
+    if not isinstance(data, dict) or list(data) != [key]:
+        return "", (0, f"option {key!r} over several lines must be YAML `{key}: value`")
+    value = data[key]
+    if value is None or isinstance(value, str):
+        return value or "", None
+    return json.dumps(value, default=str, ensure_ascii=False), None

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -16,18 +16,26 @@ class Fence:
     info: str
     body: tuple[str, ...]
     closed: bool = True
+    in_comment: bool = False  # inside an HTML comment, where only Entangled looks
 
 
 def scan_fences(
-    text: str, first_line: int = 1, problems: list[tuple[int, str]] | None = None
+    text: str,
+    first_line: int = 1,
+    problems: list[tuple[int, str]] | None = None,
+    comments: bool = False,
 ) -> list[Fence]:
-    """Every fenced code block of `text` (lines joined by "\\n"), numbered from `first_line`.
+    """Every fenced code block of `text` (lines joined by "\\n"), numbered from `first_line`;
+    with `comments`, those inside HTML comments too, in the order of their lines.
 
     Admonitions nested too deep are added to `problems`, as (line, message).
     """
     if "!!!" in text or "???" in text or "===" in text:
         text = dedent_admonitions(text, first_line, problems)
-    return _scan(text, first_line)
+    fences = _scan(text, first_line)
+    if comments and "<!--" in text:
+        fences = sorted(fences + fences_in_comments(text, first_line), key=lambda f: f.line)
+    return fences
 
 
 def _scan(text: str, first_line: int) -> list[Fence]:
@@ -123,6 +131,24 @@ def _markdown_it_scan(text: str, first_line: int) -> list[Fence]:
         fences.append(
             Fence(first_line + start, token.markup, token.info.strip(), tuple(body), closed)
         )
+    return fences
+
+
+def fences_in_comments(text: str, first_line: int = 1) -> list[Fence]:
+    """The fences inside the HTML comments of `text` that stand as blocks, marked so."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").disable("inline")
+    fences = []
+    for token in parser.parse(text if text.endswith("\n") else text + "\n"):
+        if token.type != "html_block" or token.map is None:
+            continue
+        if not token.content.lstrip().startswith("<!--"):
+            continue
+        lines = token.content.split("\n")[:-1]
+        inside = lines[1:-1] if len(lines) > 1 and "-->" in lines[-1] else lines[1:]
+        found = _scan("\n".join(inside), first_line + token.map[0] + 1) if inside else []
+        fences += [replace(fence, in_comment=True) for fence in found]
     return fences
 
 

@@ -3,20 +3,27 @@
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 
 from litloom.errors import Diagnostic, Location
 from litloom.languages import option_marker
 from litloom.model import Chunk, Document
-from litloom.readers.attributes import parse_info, parse_options
+from litloom.readers.attributes import Attributes, option_block, parse_info
+from litloom.readers.bounded_yaml import load_yaml
 from litloom.readers.fences import Fence, scan_fences
 
+InfoReader = Callable[[Fence], tuple[Attributes, str | None]]  # a dialect's reading of an info
 
-def read_markdown(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
-    """The Document in `text` (the file at project-relative `path`), and its problems."""
+
+def read_markdown(
+    path: str, text: str, comments: bool = False, read_info: InfoReader | None = None
+) -> tuple[Document, list[Diagnostic]]:
+    """The Document in `text` (the file at project-relative `path`), and its problems; with
+    `comments`, the fences inside HTML comments are chunks too, hidden from the site; a
+    dialect may read the info strings its own way (`read_info`)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -24,8 +31,8 @@ def read_markdown(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
     front_matter, body, first_line, problems = split_front_matter(path, text)
     chunks = []
     too_deep: list[tuple[int, str]] = []
-    for fence in scan_fences(body, first_line, too_deep):
-        chunk, chunk_problems = make_chunk(path, fence)
+    for fence in scan_fences(body, first_line, too_deep, comments):
+        chunk, chunk_problems = make_chunk(path, fence, read_info)
         problems.extend(chunk_problems)
         if chunk is not None:
             chunks.append(chunk)
@@ -54,85 +61,17 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], int, str | None]:
     """The mapping in `text`, or ({}, line within text, problem)."""
     if not text.strip():
         return {}, 0, None
-    import yaml
-
-    try:
-        data = yaml.load(text, Loader=_shallow_loader())  # a safe loader, with a depth limit
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        return {}, line, f"malformed front matter: {getattr(exc, 'problem', None) or exc}"
+    data, line, problem = load_yaml(text)
+    if problem:
+        return {}, line, f"malformed front matter: {problem}"
     if not isinstance(data, dict):
         return {}, 1, f"front matter must be a mapping of keys to values, not {type(data).__name__}"
     return data, 0, None
 
 
-MAX_NESTING = 100  # levels of lists and mappings in front matter
-MAX_VALUES = 100_000  # values in front matter, its aliases expanded
-
-
-@functools.cache
-def _shallow_loader() -> type:
-    """PyYAML's safe loader, refusing front matter that is too deep or too large."""
-    import yaml
-
-    def refuse(problem: str, mark: Any) -> yaml.YAMLError:
-        return yaml.composer.ComposerError(None, None, problem, mark)
-
-    class ShallowLoader(yaml.SafeLoader):
-        def __init__(self, stream: str) -> None:
-            super().__init__(stream)
-            self.levels, self.open, self.aliased = 0, set(), False
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            event = self.peek_event()
-            if isinstance(event, yaml.AliasEvent):
-                if event.anchor in self.open:
-                    problem = f"*{event.anchor} stands inside the value it names"
-                    raise refuse(problem, event.start_mark)
-                self.aliased = True
-                return super().compose_node(parent, index)
-            if self.levels >= MAX_NESTING:
-                raise refuse(f"nested more than {MAX_NESTING} levels deep", event.start_mark)
-            self.levels += 1
-            self.open.add(event.anchor)
-            try:
-                return super().compose_node(parent, index)
-            finally:
-                self.levels -= 1
-                self.open.discard(event.anchor)
-
-        def compose_document(self) -> Any:
-            node = super().compose_document()
-            if self.aliased and _expanded_size(node) > MAX_VALUES:
-                problem = f"more than {MAX_VALUES:,} values once its aliases are expanded"
-                raise refuse(problem, node.start_mark)
-            return node
-
-    return ShallowLoader
-
-
-def _expanded_size(root: Any) -> int:
-    """How many values the YAML node `root` holds, a node an alias repeats counted each time."""
-    sizes: dict[int, int] = {}
-    todo = [root]
-    while todo:
-        node = todo[-1]
-        if id(node) in sizes:
-            todo.pop()
-            continue
-        value = node.value if isinstance(node.value, list) else []  # a scalar's is a string
-        children = [child for item in value for child in (item if type(item) is tuple else (item,))]
-        missing = [child for child in children if id(child) not in sizes]
-        if missing:
-            todo.extend(missing)
-            continue
-        todo.pop()
-        sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-    return sizes[id(root)]
-
-
-def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]:
+def make_chunk(
+    path: str, fence: Fence, read_info: InfoReader | None = None
+) -> tuple[Chunk | None, list[Diagnostic]]:
     """The chunk a fence holds (None if it is broken), and its problems."""
     where = Location(path, fence.line)
     problems = []
@@ -143,13 +82,13 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         problems.append(
             Diagnostic(where, f"unclosed code fence {marker}: end the code with a line {marker}")
         )
-    attributes, problem = parse_info(fence.info)
+    attributes, problem = read_info(fence) if read_info else parse_info(fence.info)
     if problem:
         problems.append(Diagnostic(where, problem))
-    count, options, option_problems = parse_options(fence.body, option_marker(attributes.language))
+    count, options, option_problems = option_block(fence.body, option_marker(attributes.language))
     problems.extend(Diagnostic(Location(path, fence.line + 1 + i), m) for i, m in option_problems)
     name, target, rest, rest_lines = attributes.name, attributes.target, [], []
-    for index, (key, value) in enumerate(options):
+    for key, value, index in options:
         if key in ("chunk", "id"):  # `id` is Entangled's name for it (style = "basic")
             name, problem = _agree("name", name, value)
         elif key == "file":
@@ -175,7 +114,7 @@ def make_chunk(path: str, fence: Fence) -> tuple[Chunk | None, list[Diagnostic]]
         language=attributes.language,
         name=name,
         target=posixpath.normpath(target) if target else None,
-        classes=attributes.classes,
+        classes=attributes.classes + (("hide",) if fence.in_comment else ()),
         options=attributes.options + tuple(rest),
         lines=fence.body[count:],
         line_numbers=tuple(range(first, first + len(fence.body) - count)),

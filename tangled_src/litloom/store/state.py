@@ -14,7 +14,7 @@ from litloom import __version__
 from litloom.model import Chunk, Document
 from litloom.store.writer import Transaction
 
-VERSION = 3
+VERSION = 4  # 4: option blocks in YAML, fences in HTML comments (Entangled)
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
 FileMapFields = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, int, int, int], ...]]

@@ -10,15 +10,15 @@ from collections.abc import Iterable
 
 from litloom.config import LIMITS
 from litloom.errors import Diagnostic, Location
-from litloom.model import Chunk, Document
+from litloom.model import Chunk, Document, document_order
 
 Line = tuple[str, str, int, str]  # (text, literate path, literate line, chunk key)
 
 
-def index_chunks(documents: Iterable[Document]) -> dict[str, list[Chunk]]:
-    """Chunks by key, in document order, documents in path order."""
+def index_chunks(documents: Iterable[Document], by_parts: bool = False) -> dict[str, list[Chunk]]:
+    """Chunks by key, in document order, documents in path order (`document_order`)."""
     index: dict[str, list[Chunk]] = {}
-    for document in sorted(documents, key=lambda d: d.path):
+    for document in sorted(documents, key=lambda d: document_order(d.path, by_parts)):
         for chunk in document.chunks:
             key = chunk.key
             if key is not None:

@@ -39,8 +39,10 @@ def make(
     `changed` names the documents read afresh; None means all of them (no traces).
     """
     state = state or traces.State()
-    index = index_chunks(documents)
-    targets, target_problems = collect_targets(documents, _litloom_s_folders(config))
+    index = index_chunks(documents, config.order_by_parts)
+    targets, target_problems = collect_targets(
+        documents, _litloom_s_folders(config), config.roots_across_documents
+    )
     problems = [*(problems or []), *target_problems]
     expander = Expander(index, config.indent_blank_lines, config.max_expansion_lines)
     changed_keys = _changed_keys(documents, changed, state)

@@ -26,10 +26,11 @@ class Target:
 
 
 def collect_targets(
-    documents: Iterable[Document], reserved: Iterable[str] = ()
+    documents: Iterable[Document], reserved: Iterable[str] = (), across: bool = False
 ) -> tuple[dict[str, Target], list[Diagnostic]]:
     """The targets claimed by the documents, by path, and every problem with the claims;
-    `reserved` are the folders, under the tangle root, that litloom writes itself."""
+    `reserved` are the folders, under the tangle root, that litloom writes itself; with
+    `across`, an unnamed root may go on in another document (as Entangled's do)."""
     targets: dict[str, Target] = {}
     roots: dict[str, str] = {}  # key -> path
     problems: list[Diagnostic] = []
@@ -46,7 +47,7 @@ def collect_targets(
                     targets[chunk.target] = Target(chunk.target, chunk.key, chunk.language, where)
                     roots[chunk.key] = chunk.target
             elif problem is None and claimed is not None:
-                problem = _conflict(claimed, chunk)
+                problem = _conflict(claimed, chunk, across)
             if problem:
                 problems.append(Diagnostic(where, problem))
     problems += _files_as_folders(targets) + _one_file_elsewhere(targets)
@@ -112,7 +113,7 @@ def _reroot(chunk: Chunk, other: str | None) -> str | None:
     return f"chunk {chunk.key!r} is already the root of file={other}; one chunk roots one file"
 
 
-def _conflict(claimed: Target, chunk: Chunk) -> str | None:
+def _conflict(claimed: Target, chunk: Chunk, across: bool = False) -> str | None:
     """What is wrong with `chunk` claiming a target already claimed, or None."""
     prefix = f"file={claimed.path} is already claimed at {claimed.location}"
     if claimed.key != chunk.key:
@@ -120,7 +121,7 @@ def _conflict(claimed: Target, chunk: Chunk) -> str | None:
             f"{prefix} by chunk {claimed.key!r}, here by {chunk.key!r}; "
             "give both claims one name, or continue that chunk by name"
         )
-    if chunk.name is None and chunk.path != claimed.location.path:
+    if chunk.name is None and chunk.path != claimed.location.path and not across:
         return (
             f"{prefix}; two documents can build one file only through a named root "
             f"chunk: write {{#name file={claimed.path}}} in both, or continue #name here"

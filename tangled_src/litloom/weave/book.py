@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from litloom.model import Chunk, Document
+from litloom.model import Chunk, Document, document_order
 from litloom.tangle.expand import REFERENCE
 from litloom.tangle.targets import INVISIBLE
 
@@ -42,9 +42,9 @@ class Book:
         return url(self.page(chunk.path), from_page) + "#" + self.anchor(chunk)
 
 
-def make_book(documents: list[Document], source: str) -> Book:
-    """Give every chunk an anchor and resolve who uses whom."""
-    book = Book(sorted(documents, key=lambda d: d.path), source)
+def make_book(documents: list[Document], source: str, by_parts: bool = False) -> Book:
+    """Give every chunk an anchor and resolve who uses whom, documents in tangle order."""
+    book = Book(sorted(documents, key=lambda d: document_order(d.path, by_parts)), source)
     taken: set[str] = set()
     for document in book.documents:
         for chunk in document.chunks:

@@ -56,7 +56,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     config = project.config
     assets = _assets(project)  # first: without mermaid, no diagram's code runs
     drawing = Drawing(config.sandbox, config.timeout_ceiling, execute)
-    book = make_book(documents, project.config.source)
+    book = make_book(documents, project.config.source, project.config.order_by_parts)
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
     highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
     problems: list[Diagnostic] = []
