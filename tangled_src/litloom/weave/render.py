@@ -13,6 +13,7 @@ from typing import Any
 
 from litloom.model import Chunk, Document
 from litloom.tangle.expand import REFERENCE
+from litloom.weave import mermaid
 from litloom.weave.book import Book, escape_html, url
 
 _PLACEHOLDER = re.compile(r"LOOMREF(\d+)X")
@@ -97,16 +98,17 @@ def render_page(
     for chunk in sorted(document.chunks, key=lambda c: c.line, reverse=True):
         first, last = chunk.line - 1, chunk.end_line
         prefix = _prefix(lines[first])
-        if chunk.language.lower() == "mermaid":
-            continue  # a fence the site draws
-        special = extra(chunk) if extra is not None else None
-        if _hidden(chunk):
+        drawn = chunk.language.lower() == "mermaid"
+        special = extra(chunk) if extra is not None and not drawn else None
+        if hidden(chunk):
             block = ""
+        elif drawn:
+            block = mermaid.block("\n".join(chunk.lines))  # one line, safe for Markdown
         elif special is not None:
             block = special
         else:
             block = render_chunk(chunk, book, page, highlighter)
-        if prefix and block:
+        if prefix and block and not drawn:
             block = _md_safe(block)  # inside a list item or a quote, Markdown reads it
         lines[first:last] = (
             [prefix + line if line else prefix.rstrip() for line in block.split("\n")]
@@ -135,7 +137,7 @@ def render_percent_page(
             kind = "markdown" if "[markdown]" in line or "[md]" in line else "code"
             cell = []
             chunk = by_line.get(number)
-            if chunk is not None and not _hidden(chunk):
+            if chunk is not None and not hidden(chunk):
                 out += [render_chunk(chunk, book, book.page(document.path), highlighter), ""]
         elif kind == "markdown":
             cell.append(line)
@@ -147,7 +149,7 @@ def _prefix(line: str) -> str:
     return line[: len(line) - len(stripped)]
 
 
-def _hidden(chunk: Chunk) -> bool:
+def hidden(chunk: Chunk) -> bool:
     return (
         "hide" in chunk.classes
         or chunk.option("hide", "false") != "false"
