@@ -3,7 +3,19 @@
 (() => {
   "use strict";
   if (typeof mermaid === "undefined") return;
-  mermaid.initialize({ startOnLoad: false, securityLevel: "strict", suppressErrorRendering: true });
+  const THEME = [
+    ".node rect, .node circle, .node ellipse, .node polygon, .node path {",
+    "  fill: var(--md-mermaid-node-bg-color, #ececff);",
+    "  stroke: var(--md-mermaid-node-fg-color, #9370db); }",
+    ".flowchart-link, .edgePath .path { stroke: var(--md-mermaid-edge-color, #333); }",
+    "marker, .arrowheadPath { fill: var(--md-mermaid-edge-color, #333) !important; }",
+    ".nodeLabel, .nodeLabel p, .edgeLabel, .label {",
+    "  font-family: var(--md-mermaid-font-family, 'trebuchet ms', verdana, arial, sans-serif);",
+    "  color: var(--md-mermaid-label-fg-color, #333); }",
+  ].join("\n");
+  mermaid.initialize({
+    startOnLoad: false, securityLevel: "strict", suppressErrorRendering: true, themeCSS: THEME,
+  });
   const SMALLEST = 0.75; // a fitted picture never shrinks below this: labels of 12 px
   let count = 0;
 
