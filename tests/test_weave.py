@@ -310,6 +310,9 @@ def test_mermaid_is_parsed_once_then_taken_from_the_cache(book: Project, tmp_pat
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     env = {"PATH": f"{shim.parent}:{os.environ['PATH']}"}
     book.write({"literate/bad.md": INVALID})
+    unsafe = loom_process("-v", "weave", "--no-exec", cwd=book.root, env=env)
+    assert not calls.exists()  # --no-exec runs no code, node and mermaid included
+    assert "mermaid check skipped (--no-exec runs no code" in unsafe.stderr
     first = loom_process("weave", cwd=book.root, env=env)
     assert "invalid mermaid" in first.stderr and calls.read_text() == "run\n"
     again = loom_process("weave", cwd=book.root, env=env)
