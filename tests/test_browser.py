@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.client
 import json
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -33,7 +35,22 @@ WIDE = ("# Wide\n\nA long line:\n\n" + chunk(" {.python #wide}", LONG)
 PICTURE = "# Pictures\n\n" + chunk(
     " {.python .diagram #icons}", "from diagrams import Diagram",
     "from diagrams.programming.language import Python",
-    "with Diagram('d', show=False):", "    Python('a') >> Python('b')")
+    "with Diagram('d', show=False):", "    Python('a') >> Python('b')") + (
+    # a fence the weave did not make (as from a notebook's Markdown cell), as the theme has it
+    '\n<pre class="mermaid"><code>flowchart LR\n  stray --> fence</code></pre>\n')
+INVALID = "# Broken\n\nBefore.\n\n```mermaid\nflowchart LR\n    a --> b -->\n```\n\nAfter.\n"
+
+
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +65,39 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     _a_recorded_run(root / "build" / "runs" / "zebra")
     run = loom_process("build", cwd=root)
     assert run.exit_code == 0, run.stderr
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root / "build/site"))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with _served(root / "build/site") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def own_site(tmp_path_factory: pytest.TempPathFactory):
+    """litloom's own site, built from a copy: its architecture has 80 modules."""
+    copy = tmp_path_factory.mktemp("own") / "litloom"
+    for name in ["literate", "tangled_src"]:
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ["pyproject.toml", "mkdocs.yml"]:
+        shutil.copy(REPO / name, copy / name)
+    os.symlink(REPO / "node_modules", copy / "node_modules")
+    run = loom_process("build", cwd=copy)
+    assert run.exit_code == 0, run.stderr
+    with _served(copy / "build/site") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def unchecked_site(tmp_path_factory: pytest.TempPathFactory):
+    """A site with an invalid diagram, built with no parser for mermaid: only mermaid.min.js."""
+    root = tmp_path_factory.mktemp("unchecked") / "proj"
+    root.mkdir()
+    (root / "vendor").mkdir()
+    shutil.copy(MERMAID, root / "vendor" / "mermaid.min.js")
+    Project(root).write({**BOOK, "literate/broken.md": INVALID, "mkdocs.yml": MKDOCS,
+                         "pyproject.toml": '[tool.litloom]\nmermaid_js = "vendor/mermaid.min.js"\n'})
+    run = loom_process("build", cwd=root)
+    assert run.exit_code == 0, run.stderr
+    assert "invalid mermaid" not in run.stderr  # nothing could check it at build time
+    with _served(root / "build/site") as base:
+        yield base
 
 
 def _a_recorded_run(folder: Path) -> None:
@@ -85,16 +129,22 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, site):
+@contextlib.contextmanager
+def _page(browser, base: str):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.requests = []
     page.on("request", lambda request: page.requests.append(request.url))
     yield page
     outside = [url for url in page.requests
-               if not url.startswith(site) and not url.startswith(("data:", "blob:"))]
+               if not url.startswith(base) and not url.startswith(("data:", "blob:"))]
     assert outside == [], f"requests left 127.0.0.1: {outside}"
     page.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    with _page(browser, site) as page:
+        yield page
 
 
 def test_navigation_works(page, site) -> None:
@@ -116,13 +166,19 @@ def test_a_reference_link_lands_on_its_definition(page, site) -> None:
 
 def test_mermaid_renders_with_nonzero_size(page, site) -> None:
     page.goto(f"{site}/parts/main.html")
-    # Material replaces the <pre class="mermaid"> by a <div> whose closed shadow root holds
-    # the drawing: the DOM inside cannot be read, so the element is measured.
-    page.wait_for_function("() => { const e = document.querySelector('div.mermaid');"
-                           " return e && e.getBoundingClientRect().height > 20; }",
-                           timeout=15000)
-    box = page.locator("div.mermaid").first.bounding_box()
+    page.locator(".loom-mermaid svg").wait_for(timeout=15000)
+    box = page.locator(".loom-mermaid svg").first.bounding_box()
     assert box is not None and box["width"] > 0 and box["height"] > 0
+    labels = page.locator(".loom-mermaid svg .nodeLabel")  # in the page's own DOM, readable
+    assert labels.all_inner_texts() == ["a", "b"]
+    assert page.locator(".loom-mermaid-source").count() == 0  # the text gave way to the picture
+
+
+def test_a_fence_the_theme_would_draw_is_drawn_by_the_site(page, site) -> None:
+    page.goto(f"{site}/pics.html")
+    page.locator(".loom-mermaid svg").wait_for(timeout=15000)
+    assert page.locator(".loom-mermaid svg .nodeLabel").all_inner_texts() == ["stray", "fence"]
+    assert page.locator("div.mermaid, pre.mermaid").count() == 0  # not left to the theme
 
 
 def test_diagrams_svg_shows_its_icons(page, site) -> None:
@@ -135,6 +191,74 @@ def test_diagrams_svg_shows_its_icons(page, site) -> None:
                 or "").startswith("data:image/png;base64,")
         box = image.bounding_box()
         assert box is not None and box["width"] > 0 and box["height"] > 0
+
+
+def test_a_diagrams_svg_has_no_blank_padding(page, site) -> None:
+    page.goto(f"{site}/pics.html")
+    svg = page.locator(".loom-diagram svg").first
+    size = svg.bounding_box()
+    assert size is not None and size["height"] < 300  # graphviz's 2-inch pad made it 600 px
+    drawn = page.evaluate("""() => {
+        const parts = [...document.querySelectorAll('.loom-diagram svg g.node')]
+            .map(e => e.getBoundingClientRect());
+        return [Math.min(...parts.map(r => r.top)), Math.max(...parts.map(r => r.bottom)),
+                Math.min(...parts.map(r => r.left)), Math.max(...parts.map(r => r.right))];
+    }""")
+    top, bottom, left, right = drawn
+    # around the nodes, a margin (graphviz's own, and a pad of 0.2 in), not 2 inches (192 px)
+    assert top - size["y"] < 60 and size["y"] + size["height"] - bottom < 60  # the title below
+    assert left - size["x"] < 60 and size["x"] + size["width"] - right < 60
+
+
+def test_architecture_labels_are_readable_and_the_diagram_zooms(browser, own_site) -> None:
+    with _page(browser, own_site) as page:
+        page.goto(f"{own_site}/architecture.html")
+        page.wait_for_function("() => document.querySelectorAll('.loom-mermaid').length > 5"
+                               " && [...document.querySelectorAll('.loom-mermaid')]"
+                               ".every(b => b.querySelector('svg'))", timeout=30000)
+        heights = page.evaluate("""() => [...document.querySelectorAll(
+            '.loom-mermaid svg .nodeLabel')].map(e => e.getBoundingClientRect().height)""")
+        assert len(heights) > 80 and min(heights) >= 10, sorted(heights)[:5]
+        overview = page.locator(".loom-mermaid").first
+        labels = overview.locator("svg .nodeLabel").all_inner_texts()
+        assert "litloom.weave" in labels and "litloom.__main__" in labels  # packages, as text
+        assert not any(label.startswith("litloom.weave.") for label in labels)
+        svg = overview.locator("svg")
+        before = svg.bounding_box()
+        overview.get_by_role("button", name="Zoom in").click()
+        after = svg.bounding_box()
+        assert before and after and after["width"] == pytest.approx(before["width"] * 1.25, 0.01)
+        overview.get_by_role("button", name="Fit the width").click()
+        frame = overview.locator(".loom-mermaid-view").bounding_box()
+        fitted = svg.bounding_box()
+        assert frame and fitted and fitted["width"] <= frame["width"] + 1
+        overview.get_by_role("button", name="Natural size").click()
+        view = overview.locator(".loom-mermaid-view")
+        box = view.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        assert view.evaluate("v => v.scrollLeft") > 0  # dragging pans
+        weave = overview.locator("svg .node", has_text="litloom.weave").first
+        weave.click()
+        page.wait_for_url("**/architecture.html#package-litloom-weave")
+
+
+def test_an_invalid_diagram_shows_its_error_in_place(browser, unchecked_site) -> None:
+    with _page(browser, unchecked_site) as page:
+        page.goto(f"{unchecked_site}/broken.html")
+        error = page.locator(".md-content .loom-mermaid-error")
+        error.wait_for(timeout=15000)
+        assert error.is_visible()
+        assert error.inner_text().startswith("Invalid mermaid: Parse error on line")
+        footer = page.locator("footer").bounding_box()
+        box, after = error.bounding_box(), page.get_by_text("After.").bounding_box()
+        assert box and footer and after and box["y"] + box["height"] < after["y"] < footer["y"]
+        assert page.locator(".loom-mermaid-source").inner_text() == "flowchart LR\n    a --> b -->"
+        # mermaid's own error graphic, which it puts at the end of the body, is not drawn
+        assert page.locator('svg[aria-roledescription="error"]').count() == 0
 
 
 def test_search_finds_a_word(page, site) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,7 @@ def test_build_builds_the_site_then_skips_mkdocs_when_nothing_changed(book: Proj
     html = (site / "index.html").read_text()
     assert "fonts.googleapis" not in html and "unpkg.com" not in html
     assert "assets/javascripts/mermaid.min.js" in html
+    assert "assets/javascripts/litloom.js" in html
     again = loom_process("build", cwd=book.root)
     assert "site up to date" in again.stderr
 
@@ -134,8 +136,23 @@ def test_diagram_chunks(book: Project) -> None:
     assert '<div class="loom-diagram" id="chunk-icons-diagram"><svg' in page
     assert page.count("data:image/png;base64,") == 2
     assert not re.search(r'href="/', page)
-    assert "```mermaid\nflowchart LR\n  p --> q\n```" in page
+    assert '<pre class="loom-mermaid-source">flowchart LR&#10;  p --&#62; q</pre>' in page
     assert list((book.root / "build/litloom/diagrams").glob("*.json"))
+    # graphviz's pad of 2 inches made this 450 pt (600 px) high, most of it blank
+    height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', page)
+    assert height and float(height[1]) * 4 / 3 < 300, height
+
+
+def test_a_diagram_chunk_keeps_its_own_pad(book: Project) -> None:
+    book.write({"literate/pics.md": "# Pictures\n\n"
+                + chunk(" {.python .diagram}", "from diagrams import Diagram",
+                        "from diagrams.programming.language import Python",
+                        "with Diagram('d', 'd', 'LR', 'ortho', 'png', False, True, False,",
+                        "             {'pad': '1.0'}):", "    Python('a') >> Python('b')")})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    height = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', book.read("build/docs/pics.md"))
+    assert height and float(height[1]) > 300  # 1 inch each side, given by position, is kept
 
 
 @pytest.mark.parametrize(("code", "message", "timeout"), [
@@ -186,7 +203,17 @@ def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
     run = loom_process("build", cwd=copy)
     assert run.exit_code == 0, run.stderr
     architecture = (copy / "build/docs/architecture.md").read_text()
-    assert "litloom_commands_tangle --> litloom_pipeline" in architecture.replace("\t", "")
+    blocks = [html.unescape(b) for b in re.findall(r'loom-mermaid-source">([^<]*)</pre>',
+                                                    architecture)]
+    nodes = re.findall(r'^    n\d+\["([^"]*)"\]$', blocks[0], re.M)
+    assert "litloom.weave" in nodes and "litloom.commands" in nodes  # packages, not modules
+    assert not any(n.startswith("litloom.weave.") for n in nodes)
+    assert 10 <= len(nodes) <= 25, nodes
+    assert '## <code>litloom.weave</code>' in architecture  # a section per package
+    assert len(blocks) > 5  # its modules' diagrams
+    row = next(line for line in architecture.split("\n")
+               if line.startswith("| <code>litloom.commands.tangle</code>"))
+    assert "<code>litloom.pipeline</code>" in row  # every import, in the package's table
 
 
 def test_file_page_code_keeps_lines_in_step_with_blank_chunk_edges(book: Project) -> None:
@@ -304,3 +331,72 @@ def test_the_index_names_files_by_their_path_linked_to_their_page(book: Project)
     page = book.read("build/site/chunks.html")
     assert "<strong>" not in page and "<em>" not in page
     assert html.unescape(page).count("pkg/__init__.py</code>") == 3
+INVALID = "# Bad\n\nSome prose.\n\n```mermaid\nflowchart LR\n    a --> b -->\n```\n"
+
+
+def test_invalid_mermaid_is_a_warning_at_its_line(book: Project) -> None:
+    book.write({"literate/bad.md": INVALID})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "literate/bad.md:7: invalid mermaid: Parse error: Expecting " in run.stderr
+    assert run.stderr.count("invalid mermaid") == 1  # the valid diagram of parts/main.md is not
+    page = book.read("build/docs/bad.md")  # the page still shows it, for the browser's error
+    assert 'loom-mermaid-source">flowchart LR&#10;    a --&#62; b --&#62;</pre>' in page
+
+
+def test_invalid_mermaid_with_strict_is_an_error_and_nothing_is_written(book: Project) -> None:
+    book.write({"literate/bad.md": INVALID})
+    before = book.snapshot()
+    run = loom_process("--strict", "weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "literate/bad.md:7: invalid mermaid: Parse error: Expecting " in run.stderr
+    assert "loom: 1 error; nothing was written" in run.stderr
+    assert book.snapshot() == before
+
+
+def test_a_diagram_mermaid_cannot_place_is_located_at_its_fence(book: Project) -> None:
+    book.write({"literate/bad.md": "# Bad\n\n```mermaid\n%% a comment\nflowchart LR\n"
+                "    a --> b -->\n```\n\n```mermaid\nnot a diagram\n```\n"})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "literate/bad.md:3: invalid mermaid: Parse error: " in run.stderr  # a comment moves
+    assert "literate/bad.md:9: invalid mermaid: No diagram type detected" in run.stderr
+
+
+def test_invalid_mermaid_from_a_diagram_chunk_is_located_at_the_chunk(book: Project) -> None:
+    book.write({"literate/pics.md": "# Pictures\n\n"
+                + chunk("python", "#| diagram", "from mermaid import Mermaid",
+                        "Mermaid('flowchart LR\\n  p --> ')")})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "literate/pics.md:3: invalid mermaid: Parse error: " in run.stderr
+
+
+def test_mermaid_is_parsed_once_then_taken_from_the_cache(book: Project, tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    shim = tmp_path / "bin" / "node"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho run >> {calls}\nexec {shutil.which("node")} "$@"\n')
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": f"{shim.parent}:{os.environ['PATH']}"}
+    book.write({"literate/bad.md": INVALID})
+    unsafe = loom_process("-v", "weave", "--no-exec", cwd=book.root, env=env)
+    assert not calls.exists()  # --no-exec runs no code, node and mermaid included
+    assert "mermaid check skipped (--no-exec runs no code" in unsafe.stderr
+    first = loom_process("weave", cwd=book.root, env=env)
+    assert "invalid mermaid" in first.stderr and calls.read_text() == "run\n"
+    again = loom_process("weave", cwd=book.root, env=env)
+    assert "literate/bad.md:7: invalid mermaid" in again.stderr  # told again, from the cache
+    assert calls.read_text() == "run\n"  # node did not run again
+
+
+def test_without_mermaid_s_parser_nothing_is_checked_and_v_says_why(book: Project) -> None:
+    (book.root / "node_modules").unlink()
+    (book.root / "vendor").mkdir()
+    shutil.copy(MERMAID, book.root / "vendor" / "mermaid.min.js")  # as a wheel ships it: alone
+    book.write({"literate/bad.md": INVALID,
+                "pyproject.toml": '[tool.litloom]\nmermaid_js = "vendor/mermaid.min.js"\n'})
+    run = loom_process("-v", "weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "invalid mermaid" not in run.stderr
+    assert "mermaid check skipped (no mermaid.core.mjs beside mermaid.min.js" in run.stderr

@@ -101,7 +101,9 @@ class _Loom(click.Group):
     metavar="DIR",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Say why each step ran or was skipped.")
-@click.option("--strict", is_flag=True, help="Treat warnings (an unknown option) as errors.")
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (unknown options, invalid mermaid) as errors."
+)
 @click.pass_context
 def cli(ctx: click.Context, directory: Path | None, verbose: bool, strict: bool) -> None:
     """litloom: tangle, weave, test and run literate Python from one source."""

@@ -42,7 +42,8 @@ class Layout:
         return self.work / "sourcemap.json"
 
     def cache(self, name: str) -> Path:
-        """A cache of the weave: `highlight`, `python` (facts about names) or `diagrams`."""
+        """A cache of the weave: `highlight`, `python` (facts about names), `mermaid` (what its
+        parser said of each diagram) or `diagrams`."""
         return self.work / (name if name == "diagrams" else f"{name}.marshal")
 
     def record(self, name: str) -> Path:

@@ -15,7 +15,7 @@ from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk
 from litloom.store.writer import Transaction
 
-VERSION = 1
+VERSION = 2  # 2: SVGs with a margin of 0.2 in, not 2 in
 DEFAULT_TIMEOUT = 30.0
 OUTPUT_LIMIT = 64 << 20  # what a drawing may print: SVGs of 64 MiB are not pictures
 
@@ -140,11 +140,16 @@ except ImportError:
     pass
 
 try:
+    import inspect
     import diagrams
     _init = diagrams.Diagram.__init__
     def _svg(self, *args, **kwargs):
-        kwargs["outformat"], kwargs["show"] = "svg", False
-        _init(self, *args, **kwargs)
+        bound = inspect.signature(_init).bind(self, *args, **kwargs)
+        bound.arguments["outformat"], bound.arguments["show"] = "svg", False
+        graph = dict(bound.arguments.get("graph_attr") or {})
+        graph.setdefault("pad", "0.2")
+        bound.arguments["graph_attr"] = graph
+        _init(*bound.args, **bound.kwargs)
     diagrams.Diagram.__init__ = _svg
 except ImportError:
     pass

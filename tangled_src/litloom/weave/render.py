@@ -13,6 +13,7 @@ from typing import Any
 
 from litloom.model import Chunk, Document
 from litloom.tangle.expand import REFERENCE
+from litloom.weave import mermaid
 from litloom.weave.book import Book, escape_html, url
 
 _PLACEHOLDER = re.compile(r"LOOMREF(\d+)X")
@@ -96,9 +97,8 @@ def render_page(
     page = book.page(document.path)
     blocks = doctest_blocks(document, lines)
     for chunk in document.chunks:
-        if chunk.language.lower() == "mermaid":
-            continue  # a fence the site draws
-        special = extra(chunk) if extra is not None else None
+        drawn = chunk.language.lower() == "mermaid"
+        special = extra(chunk) if extra is not None and not drawn else None
         block = _chunk_lines(chunk, lines[chunk.line - 1], special, book, page, highlighter)
         blocks.append((chunk.line - 1, chunk.end_line, block))
     for first, last, block in sorted(blocks, key=lambda b: b[0], reverse=True):
@@ -125,7 +125,7 @@ def render_percent_page(
             kind = "markdown" if "[markdown]" in line or "[md]" in line else "code"
             cell = []
             chunk = by_line.get(number)
-            if chunk is not None and not _hidden(chunk):
+            if chunk is not None and not hidden(chunk):
                 out += [render_chunk(chunk, book, book.page(document.path), highlighter), ""]
         elif kind == "markdown":
             cell.append(line)
@@ -141,13 +141,19 @@ def _chunk_lines(
     highlighter: Highlighter,
 ) -> list[str]:
     """The lines of the page that take the place of `chunk`, whose fence line is `fence`."""
-    if _hidden(chunk):
+    if hidden(chunk):
         return []
-    block = special if special is not None else render_chunk(chunk, book, page, highlighter)
+    drawn = chunk.language.lower() == "mermaid"
+    if drawn:
+        block = mermaid.block("\n".join(chunk.lines))  # one line, safe for Markdown
+    elif special is not None:
+        block = special
+    else:
+        block = render_chunk(chunk, book, page, highlighter)
     if not block:
         return []
     prefix = _prefix(fence)
-    if prefix:
+    if prefix and not drawn:
         block = _md_safe(block)  # inside a list item or a quote, Markdown reads it
     return [prefix + line if line else prefix.rstrip() for line in block.split("\n")]
 
@@ -157,7 +163,7 @@ def _prefix(line: str) -> str:
     return line[: len(line) - len(stripped)]
 
 
-def _hidden(chunk: Chunk) -> bool:
+def hidden(chunk: Chunk) -> bool:
     return (
         "hide" in chunk.classes
         or chunk.option("hide", "false") != "false"

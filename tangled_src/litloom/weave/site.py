@@ -24,12 +24,15 @@ from litloom.model import Chunk, Document
 from litloom.project import Project
 from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
+from litloom.weave import mermaid
+from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.diagrams import Drawing, draw, is_diagram
-from litloom.weave.pages import architecture_page, chunk_at, file_page, index_page
+from litloom.weave.pages import chunk_at, file_page, index_page
 from litloom.weave.render import (
     Highlighter,
     chunk_code,
+    hidden,
     render_chunk,
     render_page,
     render_percent_page,
@@ -60,6 +63,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
     highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
     problems: list[Diagnostic] = []
+    diagrams: list[mermaid.Diagram] = []  # every mermaid diagram, where it is written
     pages: dict[str, str] = {}
     for document in book.documents:
         page = book.page(document.path)
@@ -75,11 +79,15 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
             continue
 
         def extra(chunk: Chunk, page: str = page) -> str | None:
-            return _diagram_block(
-                chunk, book, page, highlighter, (layout, writes, drawing), problems
-            )
+            found = (problems, diagrams)
+            return _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), found)
 
         pages[page] = render_page(document, text, book, highlighter, extra)
+        diagrams.extend(
+            (Location(c.path, c.line), "\n".join(c.lines), c.line_numbers)
+            for c in document.chunks
+            if c.language.lower() == "mermaid" and not hidden(c)
+        )
     at = chunk_at(book)
     maps = tangled.maps
     files = {
@@ -93,6 +101,16 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     pages.update(runs_pages(layout.runs, highlighter, layout.root))
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
+    mermaid_js = config.path(config.mermaid_js)
+    cached = _load_cache(layout.cache("mermaid"))
+    checked = mermaid.check(diagrams, mermaid_js, cached, execute=execute)
+    if config.strict:
+        problems += checked.problems
+    else:
+        for problem in checked.problems:
+            project.reporter.problem(problem)
+    if checked.unchecked:
+        project.reporter.skip("mermaid check", checked.unchecked)
     if problems:
         raise UserError(problems)
     outputs = {page: body.encode("utf-8") for page, body in pages.items()}
@@ -102,6 +120,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     writes.write(layout.cache("highlight"), marshal.dumps(kept))
     used = facts.pop("used", set())
     writes.write(layout.cache("python"), marshal.dumps({k: facts[k] for k in used}))
+    writes.write(layout.cache("mermaid"), marshal.dumps(checked.cache))
     nav = make_nav(book, sorted(files))
     if "runs/index.md" in pages:
         nav.insert(-2, {"Runs": "runs/index.md"})
@@ -115,12 +134,13 @@ def _diagram_block(
     page: str,
     highlighter: Highlighter,
     cache: tuple[Layout, Transaction, Drawing],
-    problems: list[Diagnostic],
+    found: tuple[list[Diagnostic], list[mermaid.Diagram]],
 ) -> str | None:
     """The picture(s) a diagram chunk draws, with its code folded below; None if not one."""
     if not is_diagram(chunk):
         return None
     layout, writes, drawing = cache
+    problems, diagrams = found
     drawn, problem = draw(chunk, layout.cache("diagrams"), writes, drawing)
     if problem is not None or drawn is None:
         problems.append(problem or Diagnostic(Location(chunk.path, chunk.line), "no diagram"))
@@ -130,7 +150,8 @@ def _diagram_block(
         for svg in drawn.svg
     ]
     for script in drawn.mermaid:
-        parts.append("```mermaid\n" + script.strip() + "\n```")
+        parts.append(mermaid.block(script))
+        diagrams.append((Location(chunk.path, chunk.line), script.strip("\n"), ()))
     if drawn.missing:
         parts.append(
             f'<div class="loom-diagram loom-not-drawn" id="{book.anchor(chunk)}-diagram">'
@@ -168,32 +189,33 @@ def _stage_pages(layout: Layout, outputs: dict[str, bytes], writes: Transaction)
 def _assets(project: Project) -> dict[str, bytes]:
     return {
         "assets/javascripts/mermaid.min.js": find_mermaid(project.config).read_bytes(),
-        "assets/stylesheets/litloom.css": CSS.encode("utf-8"),
+        "assets/javascripts/litloom.js": mermaid.script(),
+        "assets/stylesheets/litloom.css": (CSS + mermaid.CSS).encode("utf-8"),
     }
 
 
 def find_mermaid(config: Config) -> Path | Traversable:
     """The mermaid.min.js the site serves: the project's, else litloom's own; UserError if none."""
-    mermaid = config.path(config.mermaid_js)
-    if mermaid.is_file() or config.mermaid_js != DEFAULTS["mermaid_js"]:
-        return _project_mermaid(config, mermaid)
+    copy = config.path(config.mermaid_js)
+    if copy.is_file() or config.mermaid_js != DEFAULTS["mermaid_js"]:
+        return _project_mermaid(config, copy)
     packaged = resources.files("litloom") / "assets" / "mermaid.min.js"
     if packaged.is_file():
         return packaged
     raise UserError([Diagnostic(Location("pyproject.toml"), _no_mermaid(config))])
 
 
-def _project_mermaid(config: Config, mermaid: Path) -> Path:
-    if not mermaid.is_file():
+def _project_mermaid(config: Config, copy: Path) -> Path:
+    if not copy.is_file():
         message = (
             f"{config.mermaid_js} not found: [tool.litloom] mermaid_js names the mermaid.min.js "
             "the site serves; correct it, or remove it to use the copy packaged with litloom"
         )
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
-    if mermaid.resolve().suffix != ".js":
-        message = f"{config.mermaid_js} is {mermaid.resolve()}, not a JavaScript (.js) file"
+    if copy.resolve().suffix != ".js":
+        message = f"{config.mermaid_js} is {copy.resolve()}, not a JavaScript (.js) file"
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
-    return mermaid
+    return copy
 
 
 def _no_mermaid(config: Config) -> str:
@@ -302,6 +324,7 @@ def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> N
                 use_directory_urls=False,
             )
             settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
+            settings.extra_javascript.append("assets/javascripts/litloom.js")
             settings.extra_css.append("assets/stylesheets/litloom.css")
             build(settings)
         except (Abort, ConfigurationError) as error:
