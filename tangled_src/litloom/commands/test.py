@@ -4,12 +4,30 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from litloom.commands.common import Invocation, pass_invocation
 
-EXIT_CHECK_FAILED = 1
+if TYPE_CHECKING:
+    from litloom.project import Project
+
+
+def tangle_first(invocation: Invocation) -> Project:
+    """Tangle as `loom tangle` does (UserError if it cannot), then unlock; the project."""
+    from litloom import pipeline  # lazy: not for --help
+    from litloom.store.writer import Transaction  # lazy: not for --help
+
+    with invocation.writing("test") as project:
+        writes = Transaction(project.layout.journal)
+        plan = pipeline.tangle(project, writes)
+        writes.commit()
+    if plan.changes or plan.leftovers:
+        written = sum(change.kind == "write" for change in plan.changes)
+        deleted = len(plan.changes) - written
+        click.echo(f"loom test: tangled first: {written} written, {deleted} deleted", err=True)
+    return project
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -25,13 +43,10 @@ EXIT_CHECK_FAILED = 1
 def test(
     invocation: Invocation, cov: bool, confine: bool | None, pytest_args: tuple[str, ...]
 ) -> None:
-    """Run the drift check, then pytest: test chunks, prose doctests and tests/."""
-    from litloom import pipeline, sandbox  # lazy: not for --help
+    """Tangle, then run pytest: test chunks, prose doctests and tests/."""
+    from litloom import sandbox  # lazy: not for --help
 
-    project = invocation.project("test", use_traces=False)
-    if not pipeline.check(project).clean:
-        click.echo("loom test: the tangled files are out of date; run `loom tangle`", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
+    project = tangle_first(invocation)
     command = [sys.executable, "-m", "pytest", *pytest_args]
     import os
     import subprocess
