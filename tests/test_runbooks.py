@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -199,7 +200,16 @@ def test_runs_show_in_the_site(ops: Project) -> None:
 
 
 @pytest.mark.parametrize("name", ["release-check", "site-smoke"])
-def test_litloom_own_runbooks_pass(name: str) -> None:
-    run = loom_process("run", name, cwd=REPO)
+def test_litloom_own_runbooks_pass(tmp_path: Path, name: str) -> None:
+    """On a copy of the checkout: the runs' records, and the site site-smoke builds, land in
+    the copy's build/, not in the developer's."""
+    copy = tmp_path / "litloom"
+    leave_out = (".git", "build", "node_modules", ".venv", "tests", "benchmarks", "__pycache__",
+                 ".hypothesis", ".pytest_cache")
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(*leave_out), symlinks=True)
+    if (REPO / "node_modules").exists():
+        os.symlink(REPO / "node_modules", copy / "node_modules")
+    run = loom_process("run", name, cwd=copy)
     assert run.exit_code == 0, run.stderr
     assert f"loom run: {name} succeeded" in run.stderr
+    assert [p.suffix for p in sorted((copy / "build/runs" / name).iterdir())] == [".ipynb", ".json"]
