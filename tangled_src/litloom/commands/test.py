@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     from litloom.project import Project
 
 
-def tangle_first(invocation: Invocation) -> Project:
+def tangle_first(invocation: Invocation, confine: bool | None) -> Project:
     """Tangle as `loom tangle` does (UserError if it cannot), then unlock; the project."""
     from litloom import pipeline  # lazy: not for --help
     from litloom.store.writer import Transaction  # lazy: not for --help
 
     with invocation.writing("test") as project:
+        refuse_a_missing_sandbox(project, confine)
         writes = Transaction(project.layout.journal)
         plan = pipeline.tangle(project, writes)
         writes.commit()
@@ -28,6 +29,16 @@ def tangle_first(invocation: Invocation) -> Project:
         deleted = len(plan.changes) - written
         click.echo(f"loom test: tangled first: {written} written, {deleted} deleted", err=True)
     return project
+
+
+def refuse_a_missing_sandbox(project: Project, confine: bool | None) -> None:
+    from litloom import sandbox  # lazy: not for --help
+    from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
+
+    if sandbox.confines_tools(project.config.sandbox, confine) and (problem := sandbox.missing()):
+        where = Location("loom test --sandbox" if confine else "pyproject.toml")
+        message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
+        raise UserError([Diagnostic(where, message)])
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -46,7 +57,7 @@ def test(
     """Tangle, then run pytest: test chunks, prose doctests and tests/."""
     from litloom import sandbox  # lazy: not for --help
 
-    project = tangle_first(invocation)
+    project = tangle_first(invocation, confine)
     command = [sys.executable, "-m", "pytest", *pytest_args]
     import os
     import subprocess
@@ -63,13 +74,8 @@ def test(
             source = f"--source={project.layout.tangle_root}"
             command[1:2] = ["-m", "coverage", "run", f"--data-file={data}", source, "-m"]
         if confined:
-            from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
             from litloom.store.writer import write_file  # lazy: not for --help
 
-            if problem := sandbox.missing():
-                where = Location("loom test --sandbox" if confine else "pyproject.toml")
-                message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
-                raise UserError([Diagnostic(where, message)])
             package = Path(sandbox.__file__).resolve().parents[1]  # where litloom is imported from
             sandbox.hand_over(Path(scratch))
             given = os.environ.get("PYTEST_ADDOPTS", "")

@@ -86,8 +86,11 @@ def stitch(project: Project) -> Stitched:
             else:
                 refused.append(edit)
         files.append(config.tangled(path))
-    plan = pipeline.plan_writes(project, tangled)
-    for change in plan.changes:
+    try:
+        plan = pipeline.plan_writes(project, tangled)
+    except UserError:  # what stops the plan stops the tangle below, which reports it
+        plan = None
+    for change in plan.changes if plan else ():
         if change.kind == "delete" and change.edited:
             refused.append(pipeline.hand_edit(plan, change))
     if refused:
