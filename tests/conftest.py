@@ -168,7 +168,10 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     changed = config.stash.get(_WRITTEN, None)
     if changed:
         terminalreporter.section("tests wrote into the checkout", red=True, bold=True)
-        terminalreporter.line(f"{REPO}: tests must work on tmp_path copies, not in the checkout")
+        terminalreporter.line(
+            f"{REPO}: tests must work on tmp_path copies, not in the checkout (or another "
+            "process wrote there during the run)"
+        )
         for line in changed[:50]:
             terminalreporter.line(f"  {line}")
         if len(changed) > 50:
