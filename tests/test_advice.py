@@ -99,7 +99,7 @@ def test_an_edit_racing_a_source_change_is_advised_alike_everywhere(project: Pro
         assert f"tangled_src/pkg/m.py:{line}: {BOTH}" in run.stderr, run.stderr
     check = project.loom("check").stderr
     assert check.endswith(
-        "; keep each hand edit as its message above says, or drop them all "
+        "; keep each hand edit as its own message says, or drop them all "
         "with `loom tangle --force`\n"
     )
     stitch = loom_process("stitch", cwd=project.root)

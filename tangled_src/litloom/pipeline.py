@@ -83,7 +83,7 @@ def way_out(plan: transaction.Plan) -> str:
         return "run `loom tangle`"
     if all(change.kind == "write" and not change.sources_changed for change in edited):
         return f"keep the hand edits with `loom stitch`, or drop them with {FORCE}"
-    return f"keep each hand edit as its message above says, or drop them all with {FORCE}"
+    return f"keep each hand edit as its own message says, or drop them all with {FORCE}"
 
 
 def first_difference(old: bytes, new: bytes) -> int:
