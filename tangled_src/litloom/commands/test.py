@@ -14,33 +14,6 @@ if TYPE_CHECKING:
     from litloom.project import Project
 
 
-def tangle_first(invocation: Invocation, confine: bool | None) -> Project:
-    """Tangle as `loom tangle` does (UserError if it cannot), then unlock; the project."""
-    from litloom import pipeline  # lazy: not for --help
-    from litloom.store.writer import Transaction  # lazy: not for --help
-
-    with invocation.writing("test") as project:
-        refuse_a_missing_sandbox(project, confine)
-        writes = Transaction(project.layout.journal)
-        plan = pipeline.tangle(project, writes)
-        writes.commit()
-    if plan.changes or plan.leftovers:
-        written = sum(change.kind == "write" for change in plan.changes)
-        deleted = len(plan.changes) - written
-        click.echo(f"loom test: tangled first: {written} written, {deleted} deleted", err=True)
-    return project
-
-
-def refuse_a_missing_sandbox(project: Project, confine: bool | None) -> None:
-    from litloom import sandbox  # lazy: not for --help
-    from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
-
-    if sandbox.confines_tools(project.config.sandbox, confine) and (problem := sandbox.missing()):
-        where = Location("loom test --sandbox" if confine else "pyproject.toml")
-        message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
-        raise UserError([Diagnostic(where, message)])
-
-
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.option("--cov", is_flag=True, help="Measure coverage and report it per literate document.")
 @click.option(
@@ -98,3 +71,30 @@ def test(
 
         click.echo(report(literate_coverage(project)), nl=False)
     sys.exit(code)
+
+
+def tangle_first(invocation: Invocation, confine: bool | None) -> Project:
+    """Tangle as `loom tangle` does (UserError if it cannot), then unlock; the project."""
+    from litloom import pipeline  # lazy: not for --help
+    from litloom.store.writer import Transaction  # lazy: not for --help
+
+    with invocation.writing("test") as project:
+        refuse_a_missing_sandbox(project, confine)
+        writes = Transaction(project.layout.journal)
+        plan = pipeline.tangle(project, writes)
+        writes.commit()
+    if plan.changes or plan.leftovers:
+        written = sum(change.kind == "write" for change in plan.changes)
+        deleted = len(plan.changes) - written
+        click.echo(f"loom test: tangled first: {written} written, {deleted} deleted", err=True)
+    return project
+
+
+def refuse_a_missing_sandbox(project: Project, confine: bool | None) -> None:
+    from litloom import sandbox  # lazy: not for --help
+    from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
+
+    if sandbox.confines_tools(project.config.sandbox, confine) and (problem := sandbox.missing()):
+        where = Location("loom test --sandbox" if confine else "pyproject.toml")
+        message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
+        raise UserError([Diagnostic(where, message)])
