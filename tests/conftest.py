@@ -17,6 +17,8 @@ from litloom.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.litloom]\n'
+# What litloom writes in a checkout: no test may write there (tests work on tmp_path copies).
+GUARDED = ("build", "literate", "notebooks", "tangled_src")
 
 
 @dataclass
@@ -109,3 +111,68 @@ def opened() -> Iterator[list[str]]:
         yield _OPENED
     finally:
         _OPENED = None
+
+
+# The checkout guard: the session fails if a test created, changed or removed anything in the
+# checkout's GUARDED folders. It runs where the session starts and ends once: in the xdist
+# controller (before its workers start, after they end), or in the one process without xdist.
+_CHECKOUT = pytest.StashKey[dict[str, tuple[int, int]]]()
+_WRITTEN = pytest.StashKey[list[str]]()
+
+
+def _checkout_state() -> dict[str, tuple[int, int]]:
+    """Every file (mtime, size) and folder (0, 0) under the guarded folders of the checkout;
+    bytecode caches left out, and so folders' own times, which a new cache changes."""
+    state = {}
+    for name in GUARDED:
+        for folder, folders, files in os.walk(REPO / name):
+            folders[:] = [f for f in folders if f != "__pycache__"]
+            state[os.path.relpath(folder, REPO)] = (0, 0)
+            for file in files:
+                try:
+                    info = os.lstat(os.path.join(folder, file))
+                except FileNotFoundError:
+                    continue
+                state[os.path.relpath(os.path.join(folder, file), REPO)] = (
+                    info.st_mtime_ns,
+                    info.st_size,
+                )
+    return state
+
+
+def _controls(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput")  # an xdist worker has it; the controller not
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if _controls(session.config):
+        session.config.stash[_CHECKOUT] = _checkout_state()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    before = session.config.stash.get(_CHECKOUT, None)
+    if before is None:
+        return
+    after = _checkout_state()
+    changed = sorted(
+        [f"created {p}" for p in after.keys() - before.keys()]
+        + [f"removed {p}" for p in before.keys() - after.keys()]
+        + [f"changed {p}" for p in after.keys() & before.keys() if after[p] != before[p]]
+    )
+    if changed:
+        session.config.stash[_WRITTEN] = changed
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    changed = config.stash.get(_WRITTEN, None)
+    if changed:
+        terminalreporter.section("tests wrote into the checkout", red=True, bold=True)
+        terminalreporter.line(
+            f"{REPO}: tests must work on tmp_path copies, not in the checkout (or another "
+            "process wrote there during the run)"
+        )
+        for line in changed[:50]:
+            terminalreporter.line(f"  {line}")
+        if len(changed) > 50:
+            terminalreporter.line(f"  ... and {len(changed) - 50} more")

@@ -154,7 +154,7 @@ def test_a_conflicted_manifest_still_catches_a_hand_edit(project: Project) -> No
     before = project.snapshot()
     run = project.loom("tangle")
     assert run.exit_code == 2
-    assert run.stderr.startswith("tangled_src/a.py: edited by hand since litloom wrote it")
+    assert run.stderr.startswith("tangled_src/a.py:1: edited by hand since litloom wrote it")
     assert project.snapshot() == before
     assert project.loom("tangle", "--force").exit_code == 0
 

@@ -40,8 +40,14 @@ def test_check_reports_new_deleted_and_hand_edited_files(project: Project) -> No
     assert run.exit_code == 1
     assert "--- /dev/null\n+++ b/tangled_src/new.py" in run.stdout
     assert "--- a/tangled_src/old.py\n+++ /dev/null" in run.stdout
-    assert "tangled_src/pkg/m.py: edited by hand" in run.stderr
-    assert "run `loom tangle --force`" in run.stderr
+    assert (
+        "tangled_src/pkg/m.py:1: edited by hand since litloom wrote it; keep the edit with "
+        "`loom stitch`, or drop it with `loom tangle --force`\n"
+    ) in run.stderr
+    assert run.stderr.endswith(
+        "loom check: tangled_src is not what the literate sources make; keep the hand edits "
+        "with `loom stitch`, or drop them with `loom tangle --force`\n"
+    )
 
 
 def test_check_on_a_never_tangled_project_fails(project: Project) -> None:

@@ -153,12 +153,20 @@ def test_loom_exec_shows_literate_lines(demo: Project) -> None:
     assert "litloom/cli.py" not in run.stderr
 
 
-def test_loom_test_runs_the_drift_check_first(demo: Project) -> None:
-    add(demo, chunk(" {.python .test #ok}", "assert True"))
-    assert loom_process("test", "-q", cwd=demo.root).exit_code == 0
+def test_loom_test_tangles_first(demo: Project) -> None:
+    """An edited chunk is tested as it now reads, without a `loom tangle` by hand."""
+    add(demo, chunk(" {.python .test #floors}", "from demo.calc import divide",
+                    "assert divide(7, 2) == 3"))
+    assert loom_process("test", "-q", cwd=demo.root).exit_code == 1  # true division: 3.5
     demo.write({"literate/calc.md": MODULE.replace("a / b", "a // b")})
-    stale = loom_process("test", "-q", cwd=demo.root)
-    assert stale.exit_code == 1 and "out of date; run `loom tangle`" in stale.stderr
+    run = loom_process("test", "-q", cwd=demo.root)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "loom test: tangled first: 1 written, 0 deleted" in run.stderr
+    assert "return a // b" in demo.read("tangled_src/demo/calc.py")
+    assert "1 passed" in run.stdout
+    assert loom_process("check", cwd=demo.root).exit_code == 0
+    again = loom_process("test", "-q", cwd=demo.root)  # nothing to tangle: nothing said
+    assert again.exit_code == 0 and "tangled first" not in again.stderr
 
 
 def test_coverage_per_literate_document(demo: Project) -> None:

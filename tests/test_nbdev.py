@@ -236,7 +236,8 @@ def test_a_module_nbdev_export_wrote_again_is_not_a_hand_edit(tmp_path: Path) ->
     (project / "cards/util.py").write_text(ours + "# mine\n")  # a hand edit is still refused
     run = loom_process("tangle", cwd=project)
     assert run.exit_code == 2
-    assert "cards/util.py: edited by hand since litloom wrote it" in run.stderr
+    mine = len(ours.splitlines()) + 1
+    assert f"cards/util.py:{mine}: edited by hand since litloom wrote it; keep" in run.stderr
 
 
 def test_coverage_of_exported_cells_is_reported_per_notebook(tmp_path: Path) -> None:

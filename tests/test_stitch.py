@@ -89,7 +89,9 @@ def test_an_edit_racing_a_source_change_is_refused(project: Project) -> None:
     tangled(project)
     edit(project, "    return os.sep", "    return os.sep * 2")
     project.write({"literate/d.md": DOC.replace("return 1", "return 3")})
-    refused(project, "tangled_src/pkg/m.py: both this file and its literate sources changed")
+    line = project.read("tangled_src/pkg/m.py").splitlines().index("    return os.sep * 2") + 1
+    refused(project, f"tangled_src/pkg/m.py:{line}: edited by hand since litloom wrote it, and "
+            "its literate sources changed too, so `loom stitch` cannot tell the two apart")
 
 
 def _notebook_with_output() -> str:

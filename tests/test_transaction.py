@@ -51,9 +51,14 @@ def test_hand_edited_file_is_refused_then_forced(project: Project) -> None:
     before = project.snapshot()
     run = project.loom("tangle")
     assert run.exit_code == 2
-    assert run.stderr.startswith("tangled_src/a.py: edited by hand since litloom wrote it;")
-    assert "`loom tangle --force` to overwrite it" in run.stderr
-    assert "later:" not in run.stderr and "`loom stitch` does" in run.stderr
+    line = next(i for i, text in enumerate(edited.read_text().splitlines(), 1) if "NAME" in text)
+    assert run.stderr.startswith(
+        f"tangled_src/a.py:{line}: edited by hand since litloom wrote it, and its literate "
+        "sources changed too, so `loom stitch` cannot tell the two apart: to keep the edit, "
+        "make it in its chunk by hand (`loom where tangled_src/a.py:LINE` finds the chunk), "
+        "then run `loom tangle --force`; to drop it, run `loom tangle --force`\n"
+    ), run.stderr
+    assert "later:" not in run.stderr
     assert project.snapshot() == before
     forced = project.loom("tangle", "--force")
     assert forced.exit_code == 0
@@ -67,7 +72,11 @@ def test_hand_edited_removed_target_is_not_deleted(project: Project) -> None:
     project.write({"literate/a.md": doc("a.py")})
     run = project.loom("tangle")
     assert run.exit_code == 2
-    assert "tangled_src/b.py: edited by hand" in run.stderr and "to delete it" in run.stderr
+    assert (
+        "tangled_src/b.py:1: edited by hand since litloom wrote it, and no chunk makes it any "
+        "more, so `loom stitch` has no chunk to put the edit in: to keep the file, move or rename "
+        "it; to delete it, run `loom tangle --force`\n"
+    ) in run.stderr
     assert (project.root / "tangled_src/b.py").read_text() == "precious = True\n"
     assert project.loom("tangle", "--force").exit_code == 0
     assert not (project.root / "tangled_src/b.py").exists()

@@ -37,7 +37,7 @@ def tangle(
     plan = plan_writes(project, tangled)
     edited = [c for c in plan.changes if c.edited]
     if edited and not force:
-        raise UserError([_edited(plan, change) for change in edited])
+        raise UserError([hand_edit(plan, change) for change in edited])
     for warning in plan.warnings:
         project.reporter.problem(warning)
     transaction.stage_plan(plan, writes)
@@ -46,15 +46,53 @@ def tangle(
     return _remove_leftovers(project, plan, writes, [*tangled.digests, *_paths(plan)])
 
 
-def _edited(plan: transaction.Plan, change: transaction.Change) -> Diagnostic:
-    verb = "overwrite" if change.kind == "write" else "delete"
+FORCE = "`loom tangle --force`"
+
+
+def hand_edit(plan: transaction.Plan, change: transaction.Change) -> Diagnostic:
+    """A file edited by hand, at its first edited line, with the ways out that work."""
     shown = plan.shown(change.path)
-    return Diagnostic(
-        Location(shown),
-        f"edited by hand since litloom wrote it; move the edit into the literate source "
-        f"(`loom stitch` does, and `loom where {shown}:LINE` finds its line), or run "
-        f"`loom tangle --force` to {verb} it",
-    )
+    if change.kind == "delete":
+        return Diagnostic(Location(shown, 1), hand_edit_advice(shown, deleted=True))
+    line = first_difference(change.old or b"", change.content or b"")
+    advice = hand_edit_advice(shown, both=change.sources_changed)
+    return Diagnostic(Location(shown, line), advice)
+
+
+def hand_edit_advice(shown: str, *, both: bool = False, deleted: bool = False) -> str:
+    """What to do about a hand edit of `shown`: keep it, or drop it."""
+    edited = "edited by hand since litloom wrote it"
+    if deleted:
+        return (
+            f"{edited}, and no chunk makes it any more, so `loom stitch` has no chunk to put "
+            f"the edit in: to keep the file, move or rename it; to delete it, run {FORCE}"
+        )
+    if both:
+        return (
+            f"{edited}, and its literate sources changed too, so `loom stitch` cannot tell "
+            f"the two apart: to keep the edit, make it in its chunk by hand (`loom where "
+            f"{shown}:LINE` finds the chunk), then run {FORCE}; to drop it, run {FORCE}"
+        )
+    return f"{edited}; keep the edit with `loom stitch`, or drop it with {FORCE}"
+
+
+def way_out(plan: transaction.Plan) -> str:
+    """What settles a tree that is not what the sources make, for a command's last line."""
+    edited = [change for change in plan.changes if change.edited]
+    if not edited:
+        return "run `loom tangle`"
+    if all(change.kind == "write" and not change.sources_changed for change in edited):
+        return f"keep the hand edits with `loom stitch`, or drop them with {FORCE}"
+    return f"keep each hand edit as its own message says, or drop them all with {FORCE}"
+
+
+def first_difference(old: bytes, new: bytes) -> int:
+    """The first line of `old` that `new` does not have (1-based, at most old's last)."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    for number, (mine, theirs) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
+        if mine != theirs:
+            return number
+    return max(1, min(len(old_lines), len(new_lines) + 1))
 
 
 def up_to_date(project: Project) -> bool:

@@ -187,7 +187,7 @@ A literate Python project: the source is in `literate/`, the code that
 
     loom tangle        # write tangled_src/ from literate/
     loom check         # exit 1 if tangled_src/ is not what literate/ makes
-    loom test          # the drift check, then pytest, test chunks included
+    loom test          # tangle, then pytest, test chunks included
     loom build         # the site, in build/site (loom serve shows it)
 """,
 }

@@ -3,18 +3,28 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from litloom.commands.common import Invocation, pass_invocation
+from litloom.commands.common import Invocation, pass_invocation, report_errors
+
+EXIT_USER_ERROR = 2
 
 
 @click.command()
 @pass_invocation
 def stitch(invocation: Invocation) -> None:
     """Move hand edits of tangled files back into the chunks they came from."""
+    from litloom.diagnostics.stitch import Refused  # lazy: not for --help
     from litloom.diagnostics.stitch import stitch as run_stitch  # lazy: not for --help
 
-    result = run_stitch(invocation.project("stitch", use_traces=False, writes=True))
+    try:
+        result = run_stitch(invocation.project("stitch", use_traces=False, writes=True))
+    except Refused as refused:
+        report_errors(refused)
+        click.echo(refused.advice, err=True)
+        sys.exit(EXIT_USER_ERROR)
     for path in result.documents:
         click.echo(f"stitched into {path}")
     dropped = f", {result.dropped} white-space change(s) dropped" if result.dropped else ""

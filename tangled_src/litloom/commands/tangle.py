@@ -52,8 +52,7 @@ def check(invocation: Invocation) -> None:
     for change in plan.changes:
         click.echo(unified_diff(plan.shown(change.path), change.old, change.content), nl=False)
         if change.edited:
-            shown = plan.shown(change.path)
-            click.echo(f"{shown}: edited by hand since litloom wrote it", err=True)
+            click.echo(str(pipeline.hand_edit(plan, change)), err=True)
     if plan.manifest_stale and not plan.changes:
         click.echo(f"{plan.shown('.litloom-manifest')}: out of date", err=True)
     for warning in plan.warnings:
@@ -62,8 +61,8 @@ def check(invocation: Invocation) -> None:
         click.echo(f"{path}: a temporary file an interrupted run left", err=True)
     if plan.interrupted:
         click.echo(f"{plan.interrupted}: the journal of an interrupted command", err=True)
-    fix = "loom tangle --force" if any(c.edited for c in plan.changes) else "loom tangle"
-    message = f"loom check: {plan.prefix} is not what the literate sources make; run `{fix}`"
+    way_out = pipeline.way_out(plan)
+    message = f"loom check: {plan.prefix} is not what the literate sources make; {way_out}"
     click.echo(style(message, sys.stderr, fg="red", bold=True), err=True)
     sys.exit(EXIT_CHECK_FAILED)
 

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from litloom.commands.common import Invocation, pass_invocation
 
-EXIT_CHECK_FAILED = 1
+if TYPE_CHECKING:
+    from litloom.project import Project
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -25,13 +27,10 @@ EXIT_CHECK_FAILED = 1
 def test(
     invocation: Invocation, cov: bool, confine: bool | None, pytest_args: tuple[str, ...]
 ) -> None:
-    """Run the drift check, then pytest: test chunks, prose doctests and tests/."""
-    from litloom import pipeline, sandbox  # lazy: not for --help
+    """Tangle, then run pytest: test chunks, prose doctests and tests/."""
+    from litloom import sandbox  # lazy: not for --help
 
-    project = invocation.project("test", use_traces=False)
-    if not pipeline.check(project).clean:
-        click.echo("loom test: the tangled files are out of date; run `loom tangle`", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
+    project = tangle_first(invocation, confine)
     command = [sys.executable, "-m", "pytest", *pytest_args]
     import os
     import subprocess
@@ -48,13 +47,8 @@ def test(
             source = f"--source={project.layout.tangle_root}"
             command[1:2] = ["-m", "coverage", "run", f"--data-file={data}", source, "-m"]
         if confined:
-            from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
             from litloom.store.writer import write_file  # lazy: not for --help
 
-            if problem := sandbox.missing():
-                where = Location("loom test --sandbox" if confine else "pyproject.toml")
-                message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
-                raise UserError([Diagnostic(where, message)])
             package = Path(sandbox.__file__).resolve().parents[1]  # where litloom is imported from
             sandbox.hand_over(Path(scratch))
             given = os.environ.get("PYTEST_ADDOPTS", "")
@@ -77,3 +71,30 @@ def test(
 
         click.echo(report(literate_coverage(project)), nl=False)
     sys.exit(code)
+
+
+def tangle_first(invocation: Invocation, confine: bool | None) -> Project:
+    """Tangle as `loom tangle` does (UserError if it cannot), then unlock; the project."""
+    from litloom import pipeline  # lazy: not for --help
+    from litloom.store.writer import Transaction  # lazy: not for --help
+
+    with invocation.writing("test") as project:
+        refuse_a_missing_sandbox(project, confine)
+        writes = Transaction(project.layout.journal)
+        plan = pipeline.tangle(project, writes)
+        writes.commit()
+    if plan.changes or plan.leftovers:
+        written = sum(change.kind == "write" for change in plan.changes)
+        deleted = len(plan.changes) - written
+        click.echo(f"loom test: tangled first: {written} written, {deleted} deleted", err=True)
+    return project
+
+
+def refuse_a_missing_sandbox(project: Project, confine: bool | None) -> None:
+    from litloom import sandbox  # lazy: not for --help
+    from litloom.errors import Diagnostic, Location, UserError  # lazy: not for --help
+
+    if sandbox.confines_tools(project.config.sandbox, confine) and (problem := sandbox.missing()):
+        where = Location("loom test --sandbox" if confine else "pyproject.toml")
+        message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
+        raise UserError([Diagnostic(where, message)])

@@ -41,17 +41,14 @@ class Finding:
 def lint(project: Project) -> list[Finding]:
     """ruff's findings on the tangled files, mapped to literate lines."""
     config, tangled = project.config, project.tangled
-    if not pipeline.check(project).clean:
-        raise UserError(
-            [
-                Diagnostic(
-                    Location(config.tangle_root),
-                    "the tangled files are out of "
-                    "date, so findings would not map to the sources; run "
-                    "`loom tangle` first",
-                )
-            ]
+    plan = pipeline.check(project)
+    if not plan.clean:
+        edited = [pipeline.hand_edit(plan, change) for change in plan.changes if change.edited]
+        message = (
+            "the tangled files are out of date, so findings would not map to the sources; "
+            f"{pipeline.way_out(plan)}, then lint again"
         )
+        raise UserError([*edited, Diagnostic(Location(config.tangle_root), message)])
     files = sorted(tangled.maps)
     if not files:
         return []

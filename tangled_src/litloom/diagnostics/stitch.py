@@ -25,6 +25,16 @@ class Stitched:
     dropped: int  # white-space-only changes that no chunk could take
 
 
+class Refused(UserError):
+    """Edits stitch cannot move into a chapter; nothing was written."""
+
+    advice = (
+        "loom stitch: nothing was stitched. To keep a refused edit, undo it in the tangled "
+        "file, stitch the others, then make it in its chapter by hand; or drop every hand "
+        f"edit with {pipeline.FORCE}"
+    )
+
+
 def stitch(project: Project) -> Stitched:
     """Stitch every hand edit of the tangled files; UserError (nothing written) if any can't be."""
     project.require()
@@ -47,21 +57,21 @@ def stitch(project: Project) -> Stitched:
             refused.append(Diagnostic(Location(config.tangled(path)), message))
             continue
         try:
-            disk = (root / path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            disk = (root / path).read_bytes().decode("utf-8")
+        except OSError:
+            continue
+        except UnicodeDecodeError:
+            message = f"not UTF-8 text: stitch cannot read its edit; {pipeline.FORCE} drops it"
+            refused.append(Diagnostic(Location(config.tangled(path)), message))
             continue
         if disk == text:
             continue
         if recorded.get(path) != sha256(text.encode("utf-8")):
             if recorded.get(path) != sha256(disk.encode("utf-8")):
-                refused.append(
-                    Diagnostic(
-                        Location(config.tangled(path)),
-                        "both this file and its "
-                        "literate sources changed since the last tangle; "
-                        "stitch needs one of them as it was",
-                    )
-                )
+                shown = config.tangled(path)
+                line = pipeline.first_difference(disk.encode(), text.encode())
+                advice = pipeline.hand_edit_advice(shown, both=True)
+                refused.append(Diagnostic(Location(shown, line), advice))
             continue
         old, new = text.split("\n"), disk.split("\n")
         matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
@@ -76,8 +86,15 @@ def stitch(project: Project) -> Stitched:
             else:
                 refused.append(edit)
         files.append(config.tangled(path))
+    try:
+        plan = pipeline.plan_writes(project, tangled)
+    except UserError:  # what stops the plan stops the tangle below, which reports it
+        plan = None
+    for change in plan.changes if plan else ():
+        if change.kind == "delete" and change.edited:
+            refused.append(pipeline.hand_edit(plan, change))
     if refused:
-        raise UserError(refused)
+        raise Refused(refused)
     texts = apply_edits(project, sorted(edits)) if edits else {}
     writes = Transaction(project.layout.journal)  # the chapters and their tangle, together
     write_texts(project, texts, writes)

@@ -118,6 +118,7 @@ class Change:
     content: bytes | None
     old: bytes | None
     edited: bool = False  # changed by hand since litloom wrote it
+    sources_changed: bool = False  # edited, and its sources changed since too
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def plan(
         edited = current is not None and want.path in recorded
         edited = edited and sha256(current) not in recorded[want.path]
         edited = edited and not (want.adopts and want.adopts(current))
-        changes.append(Change("write", want.path, want.content, current, edited))
+        both = edited and want.digest not in recorded[want.path]
+        changes.append(Change("write", want.path, want.content, current, edited, both))
     for path in sorted(set(recorded) - set(entries)):
         spared = _never_deleted(path, sources)
         if spared:
