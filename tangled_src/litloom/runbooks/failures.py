@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from litloom.diagnostics.tracebacks import SourceMaps
+from litloom.errors import UserError
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 CELL = re.compile(r"Cell In\[(\d+)\], line (\d+)(?:, in ([^\s(]+))?")
@@ -54,7 +55,7 @@ def _frame(part: str, cells: dict[Any, Any], maps: SourceMaps) -> tuple[str | No
         where = literate or f"cell In[{count}], line {line}"
     elif found := FILE.match(first):
         path, line = os.path.expanduser(found[1]), int(found[2])
-        origin = maps.origin(path, line)
+        origin = _origin(maps, path, line)
         literate = f"{origin.path}:{origin.line}" if origin else None
         where = literate or f"{found[1]}:{line}"
         if origin:
@@ -63,6 +64,13 @@ def _frame(part: str, cells: dict[Any, Any], maps: SourceMaps) -> tuple[str | No
         return None
     name = f": in {found[3]}" if found[3] else ""
     return literate, f"{where}{name}{tangled}"
+
+
+def _origin(maps: SourceMaps, path: str, line: int) -> Any:
+    try:
+        return maps.origin(path, line)
+    except UserError:  # no maps can be made: the frame stays as IPython named it
+        return None
 
 
 def cell_line(cell: Any, line: int) -> str | None:

@@ -427,12 +427,12 @@ def _outcome(
         index = _cell_with_status(notebook, "running")
     if index is None:  # papermill marks a timed-out cell completed: the last one started
         index = _last_started(notebook)
+    name, value = getattr(error, "ename", kind), str(getattr(error, "evalue", error))
     if index is None:
-        return status, RunError(getattr(error, "ename", kind), str(error))
+        return status, RunError(name, value)
     cell = notebook.cells[index]
     raised, traceback = locate(notebook, cell, SourceMaps(project))
     source = raised or cell.metadata.get("litloom", {}).get("source")
-    name, value = getattr(error, "ename", kind), str(getattr(error, "evalue", error))
     return status, RunError(name, value, index, source, traceback)
 
 
