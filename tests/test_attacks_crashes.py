@@ -364,7 +364,8 @@ COMMANDS = {
     "weave": (weave_ready, ["weave"]),
     "sync": (lambda p: p.write({"literate/a.md": SYNC_DOC, "literate/b.md": SYNC_DOC}), ["sync"]),
     "stitch": (stitch_ready, ["stitch"]),
-    "fmt": (lambda p: p.write({"literate/u.md": UGLY, "literate/v.md": UGLY}), ["fmt"]),
+    "fmt": (lambda p: p.write({"literate/u.md": UGLY,  # two documents, two files: fmt tangles
+                               "literate/v.md": UGLY.replace("u.py", "v.py")}), ["fmt"]),
     "notebooks": (lambda p: p.write({"literate/r.md": RUNBOOK, "literate/s.md": RUNBOOK}),
                   ["notebooks"]),
     "import": (import_ready, ["import", "entangled", "."]),

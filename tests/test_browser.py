@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -25,6 +26,10 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (scripts/setup)"),
     pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)"),
 ]
+LONG = "x = '" + "y" * 144 + "'"  # a line of 150 characters
+WIDE = ("# Wide\n\nA long line:\n\n" + chunk(" {.python #wide}", LONG)
+        + "\n- In a list item:\n\n    " + chunk(" {.python #wide-in-a-list}", LONG).replace("\n", "\n    ")
+        + "\n" + chunk(" {.python file=pkg/wide.py}", "<<wide>>"))
 PICTURE = "# Pictures\n\n" + chunk(
     " {.python .diagram #icons}", "from diagrams import Diagram",
     "from diagrams.programming.language import Python",
@@ -36,9 +41,11 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("site") / "proj"
     project = Project(root)
     root.mkdir()
-    project.write({**BOOK, "literate/pics.md": PICTURE, "mkdocs.yml": MKDOCS,
+    project.write({**BOOK, "literate/pics.md": PICTURE, "literate/wide.md": WIDE,
+                   "mkdocs.yml": MKDOCS,
                    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
     os.symlink(REPO / "node_modules", root / "node_modules")
+    _a_recorded_run(root / "build" / "runs" / "zebra")
     run = loom_process("build", cwd=root)
     assert run.exit_code == 0, run.stderr
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root / "build/site"))
@@ -47,6 +54,23 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+def _a_recorded_run(folder: Path) -> None:
+    """A run as `loom run` records it, without running a kernel: its record and notebook."""
+    import nbformat
+
+    folder.mkdir(parents=True)
+    stamp = "20260101T000000Z"
+    record = {"runbook": "zebra", "source": "literate/index.md", "status": "succeeded",
+              "start": "2026-01-01T00:00:00+00:00", "duration": 0.5, "parameters": {},
+              "notebook": f"{stamp}.ipynb"}
+    (folder / f"{stamp}.json").write_text(json.dumps(record))
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Zebra run\n\nThe zebra steps, as they ran."),
+        nbformat.v4.new_code_cell("print('y' * 150)", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="y" * 150 + "\n")])])
+    nbformat.write(notebook, folder / f"{stamp}.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +145,54 @@ def test_search_finds_a_word(page, site) -> None:
     result = page.locator(".md-search-result__item").first
     result.wait_for(timeout=15000)
     assert "Home" in result.inner_text()
+
+
+REACHABLE = """(element) => {
+    // The end of the element's text is visible once the element is scrolled to its end.
+    const style = getComputedStyle(element);
+    const scrolls = element.scrollWidth > element.clientWidth;
+    element.scrollLeft = element.scrollWidth;
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const end = range.getBoundingClientRect().right;
+    const box = element.getBoundingClientRect();
+    const column = element.closest(".md-content").getBoundingClientRect();
+    return {scrolls, overflow: style.overflowX, wraps: style.whiteSpace.startsWith("pre-wrap"),
+            inside: box.right <= column.right + 1, seen: end <= box.right + 1};
+}"""
+
+
+@pytest.mark.parametrize(("address", "selector"), [
+    ("wide.html", "#chunk-wide code"),
+    ("wide.html", "#chunk-wide-in-a-list code"),
+    ("files/pkg/wide.py.html", ".highlight code"),
+    ("runs/zebra/20260101T000000Z.html", "pre.loom-output"),
+])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_long_line_can_be_read_to_its_end(page, site, address: str, selector: str,
+                                            width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{site}/{address}")
+    element = page.locator(selector).first
+    assert "y" * 144 in element.inner_text()
+    found = element.evaluate(REACHABLE)
+    assert found["inside"], found  # it does not spill out of the column, cut off by the page
+    assert found["wraps"] or (found["scrolls"] and found["overflow"] in ("auto", "scroll")), found
+    assert found["seen"], found  # scrolled (or wrapped), its last character is in view
+
+
+def test_run_pages_rank_below_the_chapters(page, site) -> None:
+    page.goto(f"{site}/index.html")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("zebra", delay=30)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=15000)
+    page.wait_for_timeout(500)
+    links = [results.nth(i).locator("a").first.get_attribute("href")
+             for i in range(results.count())]
+    assert any("runs/zebra/" in link for link in links), links  # the run is found,
+    assert "runs/" not in links[0], links  # but after the chapter
 
 
 def _free_port() -> int:

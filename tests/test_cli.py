@@ -84,9 +84,11 @@ def test_init_scaffold_tangles_and_tests(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.stderr
     root = tmp_path / "hello-world"
     for path in ["pyproject.toml", "literate/index.md", "mkdocs.yml", "tests/test_greet.py",
-                 "package.json",
                  ".gitignore", "notebooks/.gitkeep", "README.md"]:
         assert (root / path).is_file(), path
+    assert not (root / "package.json").exists()  # the site's mermaid comes with litloom
+    readme = (root / "README.md").read_text()
+    assert "loom build" in readme and "npm" not in readme
     tangled = loom_process("tangle", cwd=root)
     assert tangled.exit_code == 0, tangled.stderr
     assert (root / "tangled_src/hello_world/greet.py").is_file()

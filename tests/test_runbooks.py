@@ -16,6 +16,7 @@ import pytest
 
 from conftest import REPO, Project, chunk, loom_process
 
+MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 RUNBOOK = ("---\ntitle: Deploy\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\nWhy.\n\n"
            + chunk(" {.python .parameters}", "region: str", "retries = 2")
            + "\nFirst step:\n\n" + chunk("python", "import sys", "print('python', sys.executable)",
@@ -202,26 +203,73 @@ def test_runs_show_in_the_site(ops: Project) -> None:
     assert (ops.root / "build/site/runs/index.html").is_file()
 
 
-@pytest.fixture(scope="module")
-def litloom_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """litloom's own project, copied: runs of its runbooks must not land in the checkout's
-    build/ (nor the site that site-smoke builds)."""
-    root = tmp_path_factory.mktemp("own") / "litloom"
-    left_out = {".git", "build", "node_modules", ".venv", "tests", "benchmarks", "notebooks"}
-    shutil.copytree(REPO, root, ignore=lambda folder, names: [
-        n for n in names if (Path(folder) == REPO and n in left_out) or n.endswith("_cache")
-        or n == "__pycache__"])
-    if (REPO / "node_modules").exists():
-        os.symlink(REPO / "node_modules", root / "node_modules")
-    return root
+def checkout_copy(tmp_path: Path) -> Path:
+    """A copy of the checkout's sources, with its node_modules linked: a run writes there."""
+    copy = tmp_path / "litloom"
+    for name in ["literate", "tangled_src"]:
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ["pyproject.toml", "README.md", "mkdocs.yml", "package.json",
+                 "package-lock.json", ".gitignore"]:
+        shutil.copy2(REPO / name, copy / name)
+    os.symlink(REPO / "node_modules", copy / "node_modules")
+    return copy
 
 
-@pytest.mark.parametrize("name", ["release-check", "site-smoke"])
-def test_litloom_own_runbooks_pass(name: str, litloom_copy: Path) -> None:
-    run = loom_process("run", name, cwd=litloom_copy)
+@pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
+@pytest.mark.parametrize("name", [
+    "release-check",  # the wheel, in a fresh environment: `loom init x`, `loom build` in x
+    pytest.param("site-smoke", marks=pytest.mark.slow),  # litloom's whole site, from nothing
+])
+def test_litloom_own_runbooks_pass(name: str, tmp_path: Path) -> None:
+    copy = checkout_copy(tmp_path)
+    run = loom_process("run", name, cwd=copy)
     assert run.exit_code == 0, run.stderr
     assert f"loom run: {name} succeeded" in run.stderr
-    assert (litloom_copy / "build" / "runs" / name).is_dir()
+    assert len(list((copy / "build" / "runs" / name).glob("*.json"))) == 1
+    if name == "release-check":  # the wheel that passed is kept, in the copy's dist/
+        assert len(list((copy / "dist").glob("litloom-*.whl"))) == 1
+
+
+WHERE = ("---\nrunbook: true\n---\n\n# Where\n\n"
+         + chunk(" {.python file=demo/boom.py}", "def boom():", "    raise RuntimeError('boom')")
+         + "\nThe places of the machine that ran it:\n\n"
+         + chunk("python", "import os, pathlib, tempfile", "print(os.getcwd())",
+                 "print(pathlib.Path('tangled_src/demo/boom.py').resolve())",
+                 "print(pathlib.Path.home() / 'notes.txt')",
+                 "print(os.path.join(tempfile.gettempdir(), 'scratch'))")
+         + "\nA failure inside the package:\n\n"
+         + chunk("python", "from demo.boom import boom", "boom()"))
+
+
+def test_run_pages_show_paths_relative_to_the_project_and_rank_low(project: Project) -> None:
+    import tempfile
+
+    project.write({"literate/where.md": WHERE, "mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
+    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    assert project.loom("tangle").exit_code == 0
+    ran = loom_process("run", "where", cwd=project.root)
+    assert "RuntimeError: boom" in ran.stderr, ran.stderr
+    run = loom_process("build", cwd=project.root)
+    assert run.exit_code == 0, run.stderr
+    [page] = (project.root / "build/docs/runs/where").glob("*.md")
+    text = page.read_text()
+    assert "<pre class=\"loom-output\" data-search-exclude>.\ntangled_src/demo/boom.py\n" \
+        "~/notes.txt\n$TMPDIR/scratch</pre>" in text
+    assert "File tangled_src/demo/boom.py:3, in boom()" in text  # after the header line
+    assert text.startswith('---\ntitle: "where ') and "\nsearch:\n  boost: 0.0001\n---\n" in text
+    machine = {str(project.root), str(project.root.resolve()), str(Path.home()),
+               tempfile.gettempdir()}
+    published = [p for p in (project.root / "build").glob("*/runs/**/*") if p.is_file()]
+    assert len(published) == 4  # the index and the run's page, woven and built
+    index = json.loads(project.read("build/site/search/search_index.json"))
+    runs = [entry for entry in index["docs"] if entry["location"].startswith("runs/")]
+    assert runs and all(entry["boost"] == 0.0001 for entry in runs)
+    for text in [p.read_text() for p in published] + [json.dumps(runs)]:
+        assert not [path for path in machine if path in text]
+    searched = json.dumps(runs)
+    assert "RuntimeError" in searched and "notes.txt" not in searched  # outputs left out
+    chapter = next(e for e in index["docs"] if e["location"] == "where.html")
+    assert "boost" not in chapter
 
 
 # ---------------------------------------------------------------------------------------------

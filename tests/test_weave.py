@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,11 +164,16 @@ def test_a_document_may_not_take_a_generated_page(book: Project) -> None:
 
 
 def test_missing_mermaid_is_a_clear_error(book: Project) -> None:
+    """A project that locks its npm packages is told to run `npm ci` (this litloom, from the
+    checkout, has no mermaid of its own; tests/test_packaging.py has the rest)."""
     (book.root / "node_modules").unlink()
+    book.write({"package-lock.json": (REPO / "package-lock.json").read_text()})
+    before = book.snapshot()
     run = loom_process("weave", cwd=book.root)
     assert run.exit_code == 2
-    assert "node_modules/mermaid/dist/mermaid.min.js not found" in run.stderr
+    assert "pyproject.toml: node_modules/mermaid/dist/mermaid.min.js not found" in run.stderr
     assert "npm ci" in run.stderr
+    assert book.snapshot() == before
 
 
 def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
@@ -231,3 +239,68 @@ def test_prose_renders_with_the_usual_extensions(book: Project) -> None:
     assert "<table>" in html and 'class="footnote"' in html
     assert "task-list-item" in html
     assert "QUIET" not in html
+
+
+DOCTESTS = ("# Examples\n\nRight after a line of prose:\n>>> 1 + 1\n2\n>>> print('*a* `b`')\n"
+            "*a* `b`\n\n- In a list item:\n\n    >>> 2 * 3\n    6\n\n"
+            "An indented block is code already:\n\n    >>> 'as is'\n    'as is'\n\n"
+            "Right before a chunk:\n\n>>> 'x'\n'x'\n" + chunk(" {.python #after}", "X = 1")
+            + "\n" + chunk("pycon", ">>> 'a chunk'", "'a chunk'", ""))
+
+
+def test_prose_doctests_are_shown_as_code(book: Project) -> None:
+    book.write({"literate/examples.md": DOCTESTS})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    page = book.read("build/docs/examples.md")
+    assert "prose:\n\n```pycon\n>>> 1 + 1\n2\n>>> print('*a* `b`')\n*a* `b`\n```\n\n- In" in page
+    assert "item:\n\n    ```pycon\n    >>> 2 * 3\n    6\n    ```\n\nAn" in page
+    assert "already:\n\n    >>> 'as is'\n    'as is'\n\n" in page  # a fence here would show
+    assert "chunk:\n\n```pycon\n>>> 'x'\n'x'\n```\n\n<div class=\"loom-chunk\" id=\"chunk-after" in page
+    html = book.read("build/site/examples.html")
+    assert "<blockquote>" not in html and "```" not in html
+    assert html.count('<span class="gp">&gt;&gt;&gt; </span>') == 5
+    assert book.read("literate/examples.md") == DOCTESTS
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                            "literate/examples.md"], cwd=book.root, capture_output=True, text=True)
+    assert "1 passed" in tests.stdout, tests.stdout  # the same doctests, unchanged
+
+
+def test_test_chunks_are_marked_as_tests(book: Project) -> None:
+    book.write({"literate/checks.md": "# Checks\n\n"
+                + chunk(" {.python .test #helper-is-one}", "from pkg.app import helper",
+                        "assert helper() == 1")
+                + chunk("python", "#| test: true", "assert True")
+                + chunk(" {.bash .test}", "echo not a pytest test")})
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    page = book.read("build/docs/checks.md")
+    heads = re.findall(r'<div class="([^"]+)" id="[^"]+" markdown="0">\n'
+                       r'<div class="loom-chunk-head">(.*)</div>', page)
+    assert heads[0][0] == heads[1][0] == "loom-chunk loom-test-chunk"
+    assert ('<span class="loom-test" title="a test: loom test runs it">test</span> '
+            '<code class="loom-test-id">literate/checks.md::helper-is-one</code>') in heads[0][1]
+    assert "literate/checks.md::line7</code>" in heads[1][1]  # pytest's name for it
+    assert heads[2][0] == "loom-chunk" and "loom-test" not in heads[2][1]  # bash: not run
+    helpers = book.read("build/docs/parts/helpers.md")
+    assert "loom-test" not in helpers
+
+
+def test_the_index_names_files_by_their_path_linked_to_their_page(book: Project) -> None:
+    book.write({"literate/package.md": "# Package\n\n"
+                + chunk(" {.python file=pkg/__init__.py}", '"""The package."""', "NAME = 'pkg'",
+                        "<<version>>")
+                + chunk(" {.python #version}", "VERSION = '1'")})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    index = book.read("build/docs/chunks.md")
+    assert "file:" not in index
+    init = '<a href="files/pkg/__init__.py.html"><code>pkg/&#95;&#95;init&#95;&#95;.py</code></a>'
+    assert '| <a href="package.html#chunk-version">version</a> | ' in index
+    assert index.count(init) == 3  # its row, where it uses version, where NAME is defined
+    assert f"| {init} | " in index and f"| name | <code>pkg</code> | {init} |\n" in index
+    app = '<a href="files/pkg/app.py.html"><code>pkg/app.py</code></a>'
+    assert re.search(rf"\| [^|]*#chunk-helpers\"[^|]*\| [^|]* \| {re.escape(app)} \|", index)
+    page = book.read("build/site/chunks.html")
+    assert "<strong>" not in page and "<em>" not in page
+    assert html.unescape(page).count("pkg/__init__.py</code>") == 3

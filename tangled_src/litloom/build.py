@@ -11,7 +11,7 @@ from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.store.transaction import Plan
 from litloom.store.writer import Transaction, write_file
-from litloom.weave.site import Woven, site, weave
+from litloom.weave.site import Woven, find_mermaid, site, weave
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
     reporter.stage("tangle", f"{changed} document{'s' * (changed != 1)} changed")
     writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, tangled=project.tangled)
+    find_mermaid(project.config)  # before anything is written
     writes.commit()
     reporter.stage("check", "the tangled files must be what the sources make")
     if not pipeline.check(project).clean:

@@ -177,7 +177,9 @@ def check_setting(key: str, value: object) -> str | None:
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if number and low < value <= high:  # type: ignore[operator]
             return None
-        return f"'{key}' must be a number of seconds above {low:g} and up to {high:g}, not {value!r}"
+        return (
+            f"'{key}' must be a number of seconds above {low:g} and up to {high:g}, not {value!r}"
+        )
     if key in LIMITS:
         positive = isinstance(value, int) and not isinstance(value, bool) and value > 0
         return None if positive else f"'{key}' must be a positive whole number, not {value!r}"

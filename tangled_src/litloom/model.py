@@ -44,6 +44,19 @@ class Chunk:
         """The literate line of the `index`th option: its `#|` line, else the fence's."""
         return self.option_lines[index] if index < len(self.option_lines) else self.line
 
+    @property
+    def is_test(self) -> bool:
+        """Whether the chunk is a test: the class `test`, or the option `test` not false."""
+        flag = self.option("test", "false") or ""
+        return "test" in self.classes or flag.lower() not in ("false", "no", "0")
+
+    @property
+    def test_name(self) -> str | None:
+        """The name pytest gives this test chunk; None if it is no Python test."""
+        if not self.is_test or self.language.lower() not in ("python", "py", "python3"):
+            return None
+        return self.name or f"line{self.line}"
+
 
 class FrontMatter(Mapping[str, Any]):
     """A document's front matter: a read-only mapping of its YAML keys."""
@@ -77,3 +90,15 @@ class Document:
     def __post_init__(self) -> None:
         if not isinstance(self.front_matter, FrontMatter):
             object.__setattr__(self, "front_matter", FrontMatter(self.front_matter))
+
+    def prose(self, lines: list[str], keep: tuple[str, ...] = ()) -> list[str]:
+        """The document's `lines` with the code of its fences blanked (except fences in a
+        language of `keep`), line for line."""
+        prose = list(lines)
+        for chunk in self.chunks:
+            if chunk.language.lower() in keep:
+                continue
+            last = chunk.line_numbers[-1] + 1 if chunk.line_numbers else chunk.line + 1
+            for number in range(chunk.line, min(last, len(prose)) + 1):
+                prose[number - 1] = ""
+        return prose

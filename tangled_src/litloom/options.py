@@ -56,7 +56,9 @@ FRONT_MATTER = {
         Key("runbook", "true", "the document is a runbook", "runbooks/notebook.md"),
         Key("name", "text", "a runbook's name (default: the file's)", "runbooks/notebook.md"),
         Key("secrets", "names", "secrets a runbook reads", "runbooks/notebook.md"),
-        Key("session", "notebook", "the chunks run in order, in one namespace", "testing/session.md"),
+        Key(
+            "session", "notebook", "the chunks run in order, in one namespace", "testing/session.md"
+        ),
         *(
             Key(name, "see mkdocs-material", "passed to mkdocs-material", "weave/site.md")
             for name in ("description", "tags", "hide", "icon", "status", "subtitle", "template")

@@ -210,7 +210,9 @@ def run(
         finally:
             _kill(process)
         stdout, overflow = _read(out, limit)
-        return Finished(process.returncode if ended else None, stdout, _read(err, limit)[0], overflow)
+        return Finished(
+            process.returncode if ended else None, stdout, _read(err, limit)[0], overflow
+        )
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float | None) -> bool:

@@ -177,14 +177,7 @@ markdown_extensions:
           class: mermaid
           format: !!python/name:pymdownx.superfences.fence_code_format
 """,
-    "package.json": """\
-{
-  "private": true,
-  "description": "mermaid.js for the site, which serves it itself: npm ci",
-  "dependencies": {"mermaid": "11.12.1"}
-}
-""",
-    ".gitignore": "/build/\n__pycache__/\n.venv/\n/node_modules/\n",
+    ".gitignore": "/build/\n__pycache__/\n.venv/\n",
     "notebooks/.gitkeep": "",
     "README.md": """\
 # $title
@@ -195,6 +188,6 @@ A literate Python project: the source is in `literate/`, the code that
     loom tangle        # write tangled_src/ from literate/
     loom check         # exit 1 if tangled_src/ is not what literate/ makes
     loom test          # the drift check, then pytest, test chunks included
-    npm ci && loom build   # the site, in build/site (loom serve shows it)
+    loom build         # the site, in build/site (loom serve shows it)
 """,
 }

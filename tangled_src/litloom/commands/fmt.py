@@ -9,24 +9,33 @@ import click
 
 from litloom.commands.common import Invocation, pass_invocation
 
-EXIT_CHECK_FAILED = 1
+EXIT_CHECK_FAILED, EXIT_USER_ERROR = 1, 2
 
 
 @click.command()
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if a chunk would change.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Change nothing; exit 1 if the tangle would not be as ruff formats it.",
+)
 @pass_invocation
 def fmt(invocation: Invocation, check: bool) -> None:
-    """Format each Python chunk in place with ruff format (references and #| lines kept)."""
+    """Format the Python chunks in place, as ruff formats their tangled files."""
     from litloom.diagnostics.fmt import format_project  # lazy: not for --help
 
     project = invocation.project("fmt", use_traces=False, writes=not check)
     result = format_project(project, check=check)
     for where in result.skipped:
         click.echo(where, err=True)
+    written = not check and not result.broken
     for where in result.changed:
-        click.echo(f"{'would reformat' if check else 'reformatted'} {where}")
+        click.echo(f"{'reformatted' if written else 'would reformat'} {where}")
     count = len(result.changed)
-    verb = "would change" if check else "changed"
-    click.echo(f"loom fmt: {count} chunk{'s' * (count != 1)} {verb}", err=True)
-    if check and result.changed:
+    verb = "changed" if written else "would change"
+    skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+    click.echo(f"loom fmt: {count} chunk{'s' * (count != 1)} {verb}{skipped}", err=True)
+    if result.broken:
+        click.echo("loom fmt: nothing written: a tangled file does not parse", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    if check and (result.changed or result.unformatted):
         sys.exit(EXIT_CHECK_FAILED)

@@ -9,7 +9,9 @@ from litloom.commands.common import Invocation, pass_invocation
 
 
 @click.command()
-@click.option("--no-exec", is_flag=True, help="Run no code of the project: diagrams from the cache.")
+@click.option(
+    "--no-exec", is_flag=True, help="Run no code of the project: diagrams from the cache."
+)
 @pass_invocation
 def weave(invocation: Invocation, no_exec: bool) -> None:
     """Write the site's Markdown pages and assets under build/docs."""

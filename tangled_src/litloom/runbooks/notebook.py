@@ -102,7 +102,9 @@ def _secrets_problem(secrets: Any) -> str | None:
         return f"secrets must be a list of names, like [token], not {type(secrets).__name__}"
     bad = [s for s in secrets if not (isinstance(s, str) and is_variable_name(s))]
     if bad:
-        return f"secret names must be Python identifiers (not keywords): {', '.join(map(repr, bad))}"
+        return (
+            f"secret names must be Python identifiers (not keywords): {', '.join(map(repr, bad))}"
+        )
     return None
 
 

@@ -52,7 +52,9 @@ class Masker:
     """Finds the secrets' values, in any of their forms, and masks them."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.forms = sorted({f for s in secrets if s.strip() for f in forms(s)}, key=len, reverse=True)
+        self.forms = sorted(
+            {f for s in secrets if s.strip() for f in forms(s)}, key=len, reverse=True
+        )
         self.longest = max(map(len, self.forms), default=0)
         self.starts = {form[0] for form in self.forms}
 
@@ -93,7 +95,9 @@ class Masker:
         if isinstance(value, (list, tuple)):
             return type(value)([self.deep(item, inner) for item in value])
         if is_dataclass(value) and not isinstance(value, type):
-            masked = {f.name: self.deep(getattr(value, f.name), inner) for f in fields(value) if f.init}
+            masked = {
+                f.name: self.deep(getattr(value, f.name), inner) for f in fields(value) if f.init
+            }
             return replace(value, **masked)
         return value
 

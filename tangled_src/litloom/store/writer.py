@@ -318,7 +318,9 @@ class _absent_ok:
 def _unsettled(journal: Journal, exc: OSError, verb: str) -> Diagnostic:
     where = Location(str(exc.filename or journal.path or ""))
     kept = f"; {journal.path} keeps what is left, and the next loom command that writes tries again"
-    return Diagnostic(where, f"cannot {verb} the commit: {exc.strerror}{kept if journal.path else ''}")
+    return Diagnostic(
+        where, f"cannot {verb} the commit: {exc.strerror}{kept if journal.path else ''}"
+    )
 
 
 def recover(path: Path) -> str:

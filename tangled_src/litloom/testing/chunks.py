@@ -29,19 +29,11 @@ class TestChunk:
         return "test_" + re.sub(r"\W", "_", self.name)
 
 
-def is_test(chunk: Chunk) -> bool:
-    return "test" in chunk.classes or chunk.option("test", "false").lower() not in (
-        "false",
-        "no",
-        "0",
-    )
-
-
 def find_tests(document: Document) -> list[TestChunk]:
     """The test chunks of a document, in order."""
     tests = []
     for chunk in document.chunks:
-        if not is_test(chunk) or chunk.language.lower() not in ("python", "py", "python3"):
+        if chunk.test_name is None:
             continue
         marks = [(mark, None) for mark in _names(chunk.option("mark"))]
         for marker in ("skip", "xfail"):
@@ -50,7 +42,7 @@ def find_tests(document: Document) -> list[TestChunk]:
                 marks.append((marker, None if reason.lower() in ("true", "yes") else reason))
         tests.append(
             TestChunk(
-                name=chunk.name or f"line{chunk.line}",
+                name=chunk.test_name,
                 chunk=chunk,
                 fixtures=tuple(_names(chunk.option("fixtures"))),
                 marks=tuple(marks),

@@ -116,12 +116,7 @@ class LiterateFile(pytest.File):
         while continued and continued not in done:  # `continues:` chains run first, in order
             done.add(continued)
             earlier = next(
-                (
-                    t
-                    for d in project.documents
-                    for t in find_tests(d)
-                    if t.name == continued
-                ),
+                (t for d in project.documents for t in find_tests(d) if t.name == continued),
                 None,
             )
             if earlier is None:
@@ -256,14 +251,7 @@ def _doctest_item(parent: LiterateFile, document: Document, lines: list[str]) ->
         get_optionflags,
     )
 
-    prose = list(lines)
-    for chunk in document.chunks:
-        if chunk.language.lower() in ("pycon", "doctest"):
-            continue
-        last = chunk.line_numbers[-1] + 1 if chunk.line_numbers else chunk.line + 1
-        for number in range(chunk.line, min(last, len(prose)) + 1):
-            prose[number - 1] = ""
-    text = "\n".join(prose) + "\n"
+    text = "\n".join(document.prose(lines, keep=("pycon", "doctest"))) + "\n"
     if ">>>" not in text:
         return None
     test = doctest.DocTestParser().get_doctest(

@@ -10,7 +10,6 @@ from types import CodeType
 from typing import Any
 
 from litloom.model import Chunk, Document
-from litloom.testing.chunks import is_test
 
 
 def is_session(document: Document) -> bool:
@@ -25,8 +24,8 @@ def steps(document: Document) -> list[tuple[Chunk, bool]]:
             continue
         if (chunk.option("eval") or "true").lower() == "false":
             continue
-        if is_test(chunk) or chunk.target:
-            found.append((chunk, is_test(chunk)))
+        if chunk.is_test or chunk.target:
+            found.append((chunk, chunk.is_test))
     return sorted(found, key=lambda step: step[0].line)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from litloom.model import Chunk
 from litloom.tangle.sourcemap import FileMap
-from litloom.weave.book import Book, escape_html, escape_markdown
+from litloom.weave.book import Book, escape_html, escape_markdown, url
 from litloom.weave.render import Highlighter, chunk_code
 
 
@@ -131,19 +131,14 @@ def index_page(
         "| Chunk | Defined in | Used in |",
         "|---|---|---|",
     ]
-    for key in sorted(book.chunks, key=str.lower):
+    for key in sorted(book.chunks, key=lambda k: (k.startswith("file:"), k.lower())):
         chunks = book.chunks[key]
-        name = key if not key.startswith("file:") else key[5:]
         defined = ", ".join(_cell_link(c, book, page, f"{c.path}:{c.line}") for c in chunks)
-        users = ", ".join(
-            _cell_link(c, book, page, c.key or c.path) for c in book.uses.get(key, [])
-        )
-        rows.append(
-            f"| {_cell_link(chunks[0], book, page, name)} | {defined} | {users} |"
-        )
+        users = ", ".join(_chunk_cell(c, book, page) for c in book.uses.get(key, []))
+        rows.append(f"| {_chunk_cell(chunks[0], book, page)} | {defined} | {users} |")
     rows += ["", "## Python names", "", "| Name | Kind | Module | Chunk |", "|---|---|---|---|"]
     for module, name, kind, chunk in sorted(_python_names(files, at, cache), key=lambda r: r[:2]):
-        link = _cell_link(chunk, book, page, chunk.key or f"{chunk.path}:{chunk.line}")
+        link = _chunk_cell(chunk, book, page)
         name, module = escape_markdown(name), escape_markdown(module)
         rows.append(f"| <code>{name}</code> | {kind} | <code>{module}</code> | {link} |")
     return "\n".join(rows) + "\n"
@@ -151,6 +146,17 @@ def index_page(
 
 def _cell_link(chunk: Chunk, book: Book, page: str, label: str) -> str:
     return f'<a href="{html.escape(book.link(chunk, page))}">{escape_markdown(label)}</a>'
+
+
+def _chunk_cell(chunk: Chunk, book: Book, page: str) -> str:
+    """A chunk in a cell of the index: its name, its file's path, or its place."""
+    if chunk.name:
+        return _cell_link(chunk, book, page, chunk.name)
+    target = chunk.target or (book.targets.get(chunk.key) if chunk.key else None)
+    if target:
+        address = html.escape(url(f"files/{target}.md", page))
+        return f'<a href="{address}"><code>{escape_markdown(target)}</code></a>'
+    return _cell_link(chunk, book, page, f"{chunk.path}:{chunk.line}")
 
 
 def python_facts(text: str, module: str, cache: dict) -> tuple[list, list]:

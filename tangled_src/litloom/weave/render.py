@@ -94,25 +94,15 @@ def render_page(
     """The woven Markdown of `document`, whose source is `text`."""
     lines = text.replace("\r\n", "\n").split("\n")
     page = book.page(document.path)
-    for chunk in sorted(document.chunks, key=lambda c: c.line, reverse=True):
-        first, last = chunk.line - 1, chunk.end_line
-        prefix = _prefix(lines[first])
+    blocks = doctest_blocks(document, lines)
+    for chunk in document.chunks:
         if chunk.language.lower() == "mermaid":
             continue  # a fence the site draws
         special = extra(chunk) if extra is not None else None
-        if _hidden(chunk):
-            block = ""
-        elif special is not None:
-            block = special
-        else:
-            block = render_chunk(chunk, book, page, highlighter)
-        if prefix and block:
-            block = _md_safe(block)  # inside a list item or a quote, Markdown reads it
-        lines[first:last] = (
-            [prefix + line if line else prefix.rstrip() for line in block.split("\n")]
-            if block
-            else []
-        )
+        block = _chunk_lines(chunk, lines[chunk.line - 1], special, book, page, highlighter)
+        blocks.append((chunk.line - 1, chunk.end_line, block))
+    for first, last, block in sorted(blocks, key=lambda b: b[0], reverse=True):
+        lines[first:last] = block
     if document.front_matter:
         lines[: _front_matter_end(lines)] = woven_front_matter(document.front_matter)
     return "\n".join(lines)
@@ -142,6 +132,26 @@ def render_percent_page(
     return "\n".join(out) + "\n"
 
 
+def _chunk_lines(
+    chunk: Chunk,
+    fence: str,
+    special: str | None,
+    book: Book,
+    page: str,
+    highlighter: Highlighter,
+) -> list[str]:
+    """The lines of the page that take the place of `chunk`, whose fence line is `fence`."""
+    if _hidden(chunk):
+        return []
+    block = special if special is not None else render_chunk(chunk, book, page, highlighter)
+    if not block:
+        return []
+    prefix = _prefix(fence)
+    if prefix:
+        block = _md_safe(block)  # inside a list item or a quote, Markdown reads it
+    return [prefix + line if line else prefix.rstrip() for line in block.split("\n")]
+
+
 def _prefix(line: str) -> str:
     stripped = line.lstrip(" \t>")
     return line[: len(line) - len(stripped)]
@@ -153,6 +163,53 @@ def _hidden(chunk: Chunk) -> bool:
         or chunk.option("hide", "false") != "false"
         or chunk.option("echo", "true") == "false"
     )
+
+
+def doctest_blocks(document: Document, lines: list[str]) -> list[tuple[int, int, list[str]]]:
+    """Each run of `>>>` examples in the prose: its first line and the line after it
+    (0-based), and the lines of the `pycon` fence that takes its place."""
+    import doctest  # lazy: only a page with examples needs it
+
+    prose = document.prose(lines)
+    if not any(line.lstrip().startswith(">>>") for line in prose):
+        return []
+    try:
+        parts = doctest.DocTestParser().parse("\n".join(prose) + "\n")
+    except ValueError:  # inconsistent indentation: the tests report it; the page shows it
+        return []
+    runs: list[list[int]] = []  # [first, end, indent] of each run of adjacent examples
+    for example in parts:
+        if isinstance(example, doctest.Example):
+            end = example.lineno + example.source.count("\n") + example.want.count("\n")
+            if runs and runs[-1][1] == example.lineno and runs[-1][2] == example.indent:
+                runs[-1][1] = end
+            else:
+                runs.append([example.lineno, end, example.indent])
+    return [
+        (first, end, _pycon_fence(lines, first, end, indent))
+        for first, end, indent in runs
+        if _fenceable(lines, first, indent)
+    ]
+
+
+def _pycon_fence(lines: list[str], first: int, end: int, indent: int) -> list[str]:
+    fence = " " * indent + "```"
+    before = [""] if first > 0 and lines[first - 1].strip() else []
+    after = [""] if end < len(lines) and lines[end].strip() else []
+    return [*before, fence + "pycon", *lines[first:end], fence, *after]
+
+
+_CONTAINER = re.compile(r"\s*([-*+]|\d+[.)]|!!!\+?|\?\?\?\+?|===)\s")
+
+
+def _fenceable(lines: list[str], first: int, indent: int) -> bool:
+    """Whether a fence shows the examples at `lines[first]` as code: see above."""
+    if indent < 4:
+        return True
+    for line in reversed(lines[:first]):
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            return bool(_CONTAINER.match(line))
+    return False
 
 
 def _front_matter_end(lines: list[str]) -> int:
@@ -204,9 +261,10 @@ def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) 
     )
     body = "\n".join(line or "<span></span>" for line in body.rstrip("\n").split("\n"))
     anchor = book.anchor(chunk)
+    kind = "loom-chunk loom-test-chunk" if chunk.test_name else "loom-chunk"
     return "\n".join(
         [
-            f'<div class="loom-chunk" id="{anchor}" markdown="0">',
+            f'<div class="{kind}" id="{anchor}" markdown="0">',
             f'<div class="loom-chunk-head">{_head(chunk, book, page)}</div>',
             f'<div class="highlight"><pre><span></span><code>{body}</code></pre></div>',
             *(
@@ -250,6 +308,12 @@ def _head(chunk: Chunk, book: Book, page: str) -> str:
         parts.append(f'<a class="loom-name" href="#{anchor}">file</a>')
     else:
         parts.append(f'<a class="loom-name" href="#{anchor}">{escape_html(chunk.language)}</a>')
+    if chunk.test_name:
+        node = escape_html(f"{chunk.path}::{chunk.test_name}")
+        parts.append(
+            f'<span class="loom-test" title="a test: loom test runs it">test</span> '
+            f'<code class="loom-test-id">{node}</code>'
+        )
     target = chunk.target or (book.targets.get(key) if key else None)
     if target:
         file_page = f"files/{target}.md"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,16 +18,19 @@ from litloom.weave.book import escape_html, escape_markdown
 from litloom.weave.render import Highlighter
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+SEARCH = ["search:", "  boost: 0.0001"]  # below every chapter (1) in mkdocs-material's search
 
 
-def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
-    """The pages of the Runs section (none when nothing has run)."""
+def runs_pages(root: Path, highlighter: Highlighter, project: Path) -> dict[str, str]:
+    """The pages of the Runs section (none when nothing has run); `project`: its root."""
     found = past_runs(root) if root.is_dir() else []
     masker = Masker.of()  # the secrets in the environment, for runs recorded unmasked
+    local = local_paths(project)
     pages: dict[str, str] = {}
     rows = [
         "---",
         "title: Runs",
+        *SEARCH,
         "---",
         "",
         "# Runs",
@@ -35,11 +40,12 @@ def runs_pages(root: Path, highlighter: Highlighter) -> dict[str, str]:
     ]
     for path, record in reversed(found):  # newest first
         page = f"runs/{path.parent.name}/{path.stem}.md"
-        pages[page] = masker.mask(run_page(record, path.with_suffix(".ipynb"), highlighter))
+        notebook = path.with_suffix(".ipynb")
+        pages[page] = masker.mask(run_page(record, notebook, highlighter, local))
         rows.append(
             f"| {_cell(record.runbook)} | [{_cell(record.start)}]"
             f"({quote(f'{path.parent.name}/{path.stem}.md')}) | {_status(record.status)} | "
-            f"{record.duration:.1f} s | {_cell(_parameters(record))} |"
+            f"{record.duration:.1f} s | {_cell(local(_parameters(record)))} |"
         )
     if pages:
         pages["runs/index.md"] = masker.mask("\n".join(rows) + "\n")
@@ -61,28 +67,54 @@ def _parameters(record: RunRecord) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in sorted(record.parameters.items()))
 
 
-def run_page(record: RunRecord, notebook_path: Path, highlighter: Highlighter) -> str:
-    """One run: its record, then its executed notebook."""
+Local = Callable[[str], str]
+
+
+def local_paths(project: Path) -> Local:
+    """Show the build machine's paths in a text as the reader can use them: inside the project
+    relative to it, the home folder as `~`, the temporary folder as `$TMPDIR`."""
+    shown: dict[str, str] = {}
+    places = ((Path(tempfile.gettempdir()), "$TMPDIR"), (Path.home(), "~"), (project, "."))
+    for folder, name in places:
+        for form in (str(folder), str(folder.resolve())):
+            if len(form.rstrip("/")) > 1:  # never the root folder itself
+                shown[form.rstrip("/")] = name
+    forms = "|".join(re.escape(form) for form in sorted(shown, key=len, reverse=True))
+    pattern = re.compile(rf"({forms})(?:(/)|(?![\w.-]))")
+
+    def local(text: str) -> str:
+        def one(found: re.Match[str]) -> str:
+            name = shown[found[1]]
+            return name if not found[2] else "" if name == "." else name + "/"
+
+        return pattern.sub(one, text) if text else text
+
+    return local
+
+
+def run_page(record: RunRecord, notebook_path: Path, highlighter: Highlighter, local: Local) -> str:
+    """One run: its record, then its executed notebook, with every path made `local`."""
     import nbformat
 
     lines = [
         "---",
         f"title: {json.dumps(escape_html(record.runbook + ' ' + record.start))}",
+        *SEARCH,
         "---",
         "",
         f"# {escape_markdown(record.runbook)}: {escape_markdown(record.start)}",
         "",
         f"{_status(record.status)} in {record.duration:.1f} s, from "
-        f"<code>{escape_markdown(record.source)}</code>. Parameters: "
-        f"{escape_markdown(_parameters(record)) or 'none'}.",
+        f"<code>{escape_markdown(local(record.source))}</code>. Parameters: "
+        f"{escape_markdown(local(_parameters(record))) or 'none'}.",
         "",
     ]
     error = record.error
     if error is not None:
         lines += [
             f'<div class="loom-error"><strong>{html.escape(str(error.name))}</strong>: '
-            f"{html.escape(str(error.value).strip().splitlines()[0])} "
-            f"(at <code>{html.escape(str(error.literate))}</code>)</div>",
+            f"{html.escape(local(str(error.value)).strip().splitlines()[0])} "
+            f"(at <code>{html.escape(local(str(error.literate)))}</code>)</div>",
             "",
         ]
     try:
@@ -93,19 +125,20 @@ def run_page(record: RunRecord, notebook_path: Path, highlighter: Highlighter) -
         if "papermill-error-cell-tag" in cell.metadata.get("tags", []):
             continue  # papermill's banners: the record above says it better
         if cell.cell_type == "markdown":
-            lines += [cell.source, ""]
+            lines += [local(cell.source), ""]
         elif cell.cell_type == "code":
-            lines += [_code(cell, highlighter), ""]
+            lines += [_code(cell, highlighter, local), ""]
     return "\n".join(lines) + "\n"
 
 
-def _code(cell: Any, highlighter: Highlighter) -> str:
-    code = highlighter.code("python", cell.source.split("\n")).rstrip("\n")
+def _code(cell: Any, highlighter: Highlighter, local: Local) -> str:
+    code = highlighter.code("python", local(cell.source).split("\n")).rstrip("\n")
     code = "\n".join(line or "<span></span>" for line in code.split("\n"))
     failed = cell.metadata.get("papermill", {}).get("status") == "failed"
     parts = [
         f'<div class="loom-run-cell{" loom-failed" if failed else ""}">',
-        f'<div class="highlight"><pre><span></span><code>{code}</code></pre></div>',
+        '<div class="highlight" data-search-exclude><pre><span></span>'
+        f"<code>{code}</code></pre></div>",
     ]
     for output in cell.get("outputs", []):
         if output.output_type == "stream":
@@ -117,8 +150,9 @@ def _code(cell: Any, highlighter: Highlighter) -> str:
         if text:
             kind = " loom-error" if output.output_type == "error" else ""
             body = "\n".join(
-                html.escape(line) or "<span></span>" for line in text.rstrip("\n").split("\n")
+                html.escape(line) or "<span></span>"
+                for line in local(text).rstrip("\n").split("\n")
             )
-            parts.append(f'<pre class="loom-output{kind}">{body}</pre>')
+            parts.append(f'<pre class="loom-output{kind}" data-search-exclude>{body}</pre>')
     parts.append("</div>")
     return "\n".join(parts)

@@ -11,10 +11,13 @@ import marshal
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from litloom import sandbox
+from litloom.config import DEFAULTS, Config
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.layout import Layout
 from litloom.model import Chunk, Document
@@ -51,6 +54,7 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
+    assets = _assets(project)  # first: without mermaid, no diagram's code runs
     drawing = Drawing(config.sandbox, config.timeout_ceiling, execute)
     book = make_book(documents, project.config.source)
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
@@ -71,24 +75,28 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
             continue
 
         def extra(chunk: Chunk, page: str = page) -> str | None:
-            return _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), problems)
+            return _diagram_block(
+                chunk, book, page, highlighter, (layout, writes, drawing), problems
+            )
 
         pages[page] = render_page(document, text, book, highlighter, extra)
     at = chunk_at(book)
     maps = tangled.maps
-    files = {path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()}
+    files = {
+        path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()
+    }
     for target, (text, file_map) in sorted(files.items()):
         language = book.chunks[tangled.traces[target].key][0].language
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
         pages[page] = body
     facts = _load_cache(layout.cache("python"))
-    pages.update(runs_pages(layout.runs, highlighter))
+    pages.update(runs_pages(layout.runs, highlighter, layout.root))
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
     if problems:
         raise UserError(problems)
     outputs = {page: body.encode("utf-8") for page, body in pages.items()}
-    outputs.update(_assets(project))
+    outputs.update(assets)
     woven = _stage_pages(layout, outputs, writes)
     kept = {k: v for k, v in highlighter.cache.items() if k in highlighter.used}
     writes.write(layout.cache("highlight"), marshal.dumps(kept))
@@ -158,21 +166,46 @@ def _stage_pages(layout: Layout, outputs: dict[str, bytes], writes: Transaction)
 
 
 def _assets(project: Project) -> dict[str, bytes]:
-    config = project.config
+    return {
+        "assets/javascripts/mermaid.min.js": find_mermaid(project.config).read_bytes(),
+        "assets/stylesheets/litloom.css": CSS.encode("utf-8"),
+    }
+
+
+def find_mermaid(config: Config) -> Path | Traversable:
+    """The mermaid.min.js the site serves: the project's, else litloom's own; UserError if none."""
     mermaid = config.path(config.mermaid_js)
+    if mermaid.is_file() or config.mermaid_js != DEFAULTS["mermaid_js"]:
+        return _project_mermaid(config, mermaid)
+    packaged = resources.files("litloom") / "assets" / "mermaid.min.js"
+    if packaged.is_file():
+        return packaged
+    raise UserError([Diagnostic(Location("pyproject.toml"), _no_mermaid(config))])
+
+
+def _project_mermaid(config: Config, mermaid: Path) -> Path:
     if not mermaid.is_file():
         message = (
-            f"{config.mermaid_js} not found: the site serves mermaid itself; run `npm ci` "
-            "(scripts/setup does), or set [tool.litloom] mermaid_js"
+            f"{config.mermaid_js} not found: [tool.litloom] mermaid_js names the mermaid.min.js "
+            "the site serves; correct it, or remove it to use the copy packaged with litloom"
         )
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
     if mermaid.resolve().suffix != ".js":
         message = f"{config.mermaid_js} is {mermaid.resolve()}, not a JavaScript (.js) file"
         raise UserError([Diagnostic(Location("pyproject.toml"), message)])
-    return {
-        "assets/javascripts/mermaid.min.js": mermaid.read_bytes(),
-        "assets/stylesheets/litloom.css": CSS.encode("utf-8"),
-    }
+    return mermaid
+
+
+def _no_mermaid(config: Config) -> str:
+    where = resources.files("litloom") / "assets"
+    message = (
+        f"{config.mermaid_js} not found, and this litloom has no mermaid.min.js of its own "
+        f"(in {where}): the site serves mermaid itself. Reinstall litloom from a wheel, "
+        "which ships it, or set [tool.litloom] mermaid_js to a mermaid.min.js"
+    )
+    if (config.root / "package-lock.json").is_file():
+        message += "; or, since this project locks its npm packages, run `npm ci`"
+    return message
 
 
 def _load_cache(path: Path) -> dict[str, str]:
@@ -397,9 +430,15 @@ CSS = """\
 .loom-chunk-head .loom-target { float: right; }
 .loom-chunk-foot { color: var(--md-default-fg-color--light); }
 a.loom-ref { text-decoration: underline dotted; }
+.loom-chunk.loom-test-chunk { border-left-color: #2e7d32; }
+.loom-chunk-head .loom-test {
+  font-weight: 700; font-size: .6rem; text-transform: uppercase; letter-spacing: .05em;
+  color: #fff; background: #2e7d32; border-radius: .2rem; padding: .05em .4em; margin-left: .4em;
+}
+.loom-chunk-head .loom-test-id { font-size: .65rem; }
 .loom-diagram svg { max-width: 100%; height: auto; }
 .loom-not-drawn { border: .1rem dashed var(--md-default-fg-color--lighter); padding: .4em .8em; }
-.loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; }
+.loom-output { font-size: .7rem; margin: 0 0 .5em; padding: .4em .8em; overflow: auto; }
 .loom-error { border-left: .2rem solid #d32f2f; padding: .2em .8em; }
 .loom-run-cell.loom-failed .highlight { border-left: .2rem solid #d32f2f; }
 .loom-status-succeeded { color: #2e7d32; font-weight: 700; }

@@ -20,6 +20,7 @@ class Nbdev(Dialect):
     """nbdev 3 and nbdev 2 projects."""
 
     name = "nbdev"
+    formats_tangle = False  # nbdev-export lays out modules: one blank line between cells
 
     def wrote(self, data: bytes) -> bool:
         return NBDEV_HEADER.match(data) is not None
