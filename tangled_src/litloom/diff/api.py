@@ -17,10 +17,11 @@ def api_changes(before: Side, after: Side) -> list[Change]:
     """Every breakage of the public API from `before` to `after`, at its literate line."""
     import griffe  # lazy: a tenth of a second to import, needed only when Python changed
 
-    skip = {name for s in (before, after) for name, m in s.modules.items() if m.problem}
+    wanted, changed = _wanted(before, after)
+    skip = {n for s in (before, after) for n in changed & s.modules.keys() if s.modules[n].problem}
     changes = []
     with griffe.logger.disable():
-        old, new = _load(before, skip), _load(after, skip)
+        old, new = _load(before, wanted - skip), _load(after, wanted - skip)
         for name, package in old.items():
             if name not in new:
                 if not name.startswith("_"):
@@ -29,25 +30,39 @@ def api_changes(before: Side, after: Side) -> list[Change]:
             for breakage in griffe.find_breaking_changes(package, new[name]):
                 changes.append(_located(breakage, before, after))
     return sorted(set(changes))
+def _wanted(before: Side, after: Side) -> tuple[set[str], set[str]]:
+    """The modules griffe is shown, and those among them that changed."""
+    changed, wanted = set(), set()
+    for name in before.modules.keys() | after.modules.keys():
+        a, b = before.modules.get(name), after.modules.get(name)
+        if a is None or b is None or a.text != b.text:
+            changed.add(name)
+        if name in changed or "__all__" in (a or b).text:  # type: ignore[union-attr]
+            parts = name.split(".")
+            wanted.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return wanted, changed
 
 
-def _load(side: Side, skip: set[str]) -> dict[str, griffe.Module]:
-    """The top-level packages of a side, as griffe sees them."""
+def _load(side: Side, wanted: set[str]) -> dict[str, griffe.Module]:
+    """The top-level packages of a side, with the modules wanted, as griffe sees them."""
     import griffe  # lazy: see api_changes
 
     loader = griffe.GriffeLoader(allow_inspection=False, store_source=False)
     loaded: dict[str, griffe.Module] = {}
-    for name in sorted(side.modules, key=lambda n: (n.count("."), n)):
+    for name in sorted(wanted & side.modules.keys(), key=lambda n: (n.count("."), n)):
         package, _, last = name.rpartition(".")
         parent = loaded.get(package)
-        if name in skip or (package and parent is None):
+        if package and parent is None:
             continue
         module = side.modules[name]
-        visited = griffe.visit(
-            last, Path(module.path), module.text, parent=parent,
-            extensions=loader.extensions, lines_collection=loader.lines_collection,
-            modules_collection=loader.modules_collection,
-        )  # fmt: skip
+        try:
+            visited = griffe.visit(
+                last, Path(module.path), module.text, parent=parent,
+                extensions=loader.extensions, lines_collection=loader.lines_collection,
+                modules_collection=loader.modules_collection,
+            )  # fmt: skip
+        except (SyntaxError, ValueError, RecursionError):
+            continue
         if parent is None:
             loader.modules_collection.set_member(name, visited)
         else:

@@ -4,40 +4,72 @@
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Definition:
     """Something a module defines, as the diff compares it."""
 
     name: str  # within the module: "Class.method"; "" for the module itself
     kind: str  # module, class, function, method, name or attribute
     line: int  # the tangled line that defines it: `def`, `class`, its first assignment
-    behaviour: tuple[tuple[str, str], ...]  # (part, AST dump without docstrings)
-    full: tuple[tuple[str, str], ...]  # (part, AST dump with docstrings)
     own: tuple[tuple[int, str], ...]  # (tangled line, text): its own lines
-    signature: str = ""  # a function's `(parameters) -> return`; a class's `(bases)`
-    value: str = ""  # a name's statement as written, when it is short
-    imports: tuple[str, ...] = ()  # the names its imports bind (a module's, a class's)
+    nodes: tuple[ast.stmt, ...] = ()  # the statements that define it
+    rest: tuple[ast.stmt, ...] = ()  # the other statements of its body
 
     @property
     def text(self) -> tuple[str, ...]:
         return tuple(text for _, text in self.own)
 
+    @functools.cached_property
+    def behaviour(self) -> tuple[tuple[str, str], ...]:
+        """(part, dump) without docstrings: what it means."""
+        return _parts(self, stripped=True)
+
+    @functools.cached_property
+    def full(self) -> tuple[tuple[str, str], ...]:
+        """(part, dump) with docstrings: what it says."""
+        return _parts(self, stripped=False)
+
+    @functools.cached_property
+    def signature(self) -> str:
+        """A function's `(parameters) -> return`, a class's `(bases)`; "" for others."""
+        functions = [n for n in self.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        classes = [n for n in self.nodes if isinstance(n, ast.ClassDef)]
+        if functions:
+            return " | ".join(_signature(f) for f in functions)
+        return " | ".join(_bases(c) for c in classes)
+
+    @functools.cached_property
+    def value(self) -> str:
+        """A name's first statement as written, when it is one short line; else ""."""
+        if self.kind not in ("name", "attribute"):
+            return ""
+        value = ast.unparse(self.nodes[0])
+        return value if "\n" not in value and len(value) <= 100 else ""
+
+    @functools.cached_property
+    def imports(self) -> tuple[str, ...]:
+        """The names that the imports of its body bind."""
+        imports = [s for s in self.rest if isinstance(s, ast.Import | ast.ImportFrom)]
+        return tuple(sorted({_binds(a, isinstance(s, ast.Import)) for s in imports for a in s.names}))
+
 
 def definitions_of(tree: ast.Module, lines: list[str], first: int) -> dict[str, Definition]:
     """Every definition of a module by name, the module itself first as "". `first` is its
-    first line of code, below litloom's header. Strips `tree` of its docstrings."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant):
-            node.kind = None  # a u"" prefix
-    _strip(tree, ast.Pass)
+    first line of code, below litloom's header."""
     module = _Found("", "module")
     found = {"": module}
     _collect(tree.body, "", False, found, module)
-    full = {name: _parts(f, stripped=False) for name, f in found.items()}
-    _strip(tree, ast.Expr)
-    return {name: _definition(f, full[name], lines, first) for name, f in found.items()}
+    return {name: _definition(f, lines, first) for name, f in found.items()}
+
+
+def _definition(found: _Found, lines: list[str], first: int) -> Definition:
+    nodes, rest = found.nodes, found.rest
+    line = nodes[0].lineno if nodes else rest[0].lineno if rest else first
+    own = _own_lines(found, lines, first)
+    return Definition(found.name, found.kind, line, own, tuple(nodes), tuple(rest))
 
 
 @dataclass
@@ -92,74 +124,55 @@ def _bound(targets: list[ast.expr]) -> list[str]:
     return names
 
 
-def _parts(found: _Found, stripped: bool) -> tuple[tuple[str, str], ...]:
-    """(part, dump) of a definition; `stripped` leaves out the rest's bare strings."""
+def _parts(definition: Definition, stripped: bool) -> tuple[tuple[str, str], ...]:
+    """(part, dump) of a definition; `stripped` leaves out docstrings."""
     parts: dict[str, list[str]] = {}
-    for node in found.nodes:
+
+    def add(part: str, *nodes: object) -> None:
+        parts.setdefault(part, []).append(_dump(list(nodes), stripped))
+
+    for node in definition.nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            parts.setdefault("decorators", []).append(_dump(node.decorator_list))
-            header = [node.args, node.returns, *getattr(node, "type_params", [])]
-            parts.setdefault("signature", []).append(type(node).__name__ + _dump(header))
-            parts.setdefault("body", []).append(_dump(node.body))
+            add("decorators", *node.decorator_list)
+            add("signature", type(node).__name__, node.args, node.returns,
+                *getattr(node, "type_params", []))  # fmt: skip
+            add("body", *node.body)
         elif isinstance(node, ast.ClassDef):
-            parts.setdefault("decorators", []).append(_dump(node.decorator_list))
-            header = [*node.bases, *node.keywords, *getattr(node, "type_params", [])]
-            parts.setdefault("bases", []).append(_dump(header))
+            add("decorators", *node.decorator_list)
+            add("bases", *node.bases, *node.keywords, *getattr(node, "type_params", []))
         else:
-            parts.setdefault("value", []).append(ast.dump(node))
-    rest = [s for s in found.rest if not (stripped and _says_nothing(s, ast.Expr))]
-    imports = [s for s in rest if isinstance(s, ast.Import | ast.ImportFrom)]
-    others = [s for s in rest if not isinstance(s, ast.Import | ast.ImportFrom)]
+            add("value", node)
+    imports = [s for s in definition.rest if isinstance(s, ast.Import | ast.ImportFrom)]
+    others = [s for s in definition.rest if not isinstance(s, ast.Import | ast.ImportFrom)]
+    others = [s for s in others if not _says_nothing(s, stripped)]
     for part, statements in (("imports", imports), ("body", others)):
         if statements:
-            parts.setdefault(part, []).append(_dump(statements))
+            add(part, *statements)
     return tuple((part, "\n".join(dumps)) for part, dumps in parts.items())
 
 
-def _dump(nodes: list) -> str:
-    return "[" + ", ".join(ast.dump(n) if n is not None else "None" for n in nodes) + "]"
+def _dump(node: object, stripped: bool) -> str:
+    """The text of a tree, without positions, `pass`, a string's `u` prefix, and, when
+    `stripped`, bare strings."""
+    if isinstance(node, ast.AST):
+        fields = (_dump(getattr(node, f, None), stripped) for f in node._fields if f != "kind")
+        return f"{type(node).__name__}({', '.join(fields)})"
+    if isinstance(node, list):
+        kept = (n for n in node if not _says_nothing(n, stripped))
+        return "[" + ", ".join(_dump(n, stripped) for n in kept) + "]"
+    return repr(node)
 
 
-def _strip(tree: ast.Module, kind: type[ast.Pass] | type[ast.Expr]) -> None:
-    """Remove the `pass` statements, or the bare strings, of every body of `tree`."""
-    for node in ast.walk(tree):
-        for name in ("body", "orelse", "finalbody"):
-            statements = getattr(node, name, None)
-            if isinstance(statements, list):
-                statements[:] = [s for s in statements if not _says_nothing(s, kind)]
-
-
-def _says_nothing(statement: ast.stmt, kind: type[ast.Pass] | type[ast.Expr]) -> bool:
-    """`pass`, or a bare string (a docstring): statements that do nothing when run."""
-    if kind is ast.Pass:
-        return isinstance(statement, ast.Pass)
+def _says_nothing(node: object, strings: bool) -> bool:
+    """`pass`, or (with `strings`) a bare string, such as a docstring."""
+    if isinstance(node, ast.Pass):
+        return True
     return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
+        strings
+        and isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
     )
-
-
-def _definition(
-    found: _Found, full: tuple[tuple[str, str], ...], lines: list[str], first: int
-) -> Definition:
-    nodes = found.nodes
-    line = nodes[0].lineno if nodes else found.rest[0].lineno if found.rest else first
-    functions = [n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    classes = [n for n in nodes if isinstance(n, ast.ClassDef)]
-    if functions:
-        signature = " | ".join(_signature(f) for f in functions)
-    else:
-        signature = " | ".join(_bases(c) for c in classes)
-    value = ast.unparse(nodes[0]) if found.kind in ("name", "attribute") else ""
-    if "\n" in value or len(value) > 100:
-        value = ""
-    imports = [s for s in found.rest if isinstance(s, ast.Import | ast.ImportFrom)]
-    bound = sorted({_binds(a, isinstance(s, ast.Import)) for s in imports for a in s.names})
-    own = _own_lines(found, lines, first)
-    behaviour = _parts(found, stripped=True)
-    return Definition(found.name, found.kind, line, behaviour, full, own, signature, value,
-                      tuple(bound))
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
+from collections.abc import Iterator
 
 from litloom.diff.api import api_changes
 from litloom.diff.definitions import Definition
@@ -18,13 +21,23 @@ def python_changes(old: Project, new: Project) -> list[Change]:
     (`use_traces=False`)."""
     before, after = Side(old, "old"), Side(new, "new")
     changes: list[Change] = []
-    for name in sorted(before.modules.keys() | after.modules.keys()):
-        a, b = before.modules.get(name), after.modules.get(name)
-        if a is None or b is None or a.text != b.text:
-            changes += _module_changes(before, a, after, b)
-    if changes:
-        changes += api_changes(before, after)
+    with _without_cycle_collection():
+        for name in sorted(before.modules.keys() | after.modules.keys()):
+            a, b = before.modules.get(name), after.modules.get(name)
+            if a is None or b is None or a.text != b.text:
+                changes += _module_changes(before, a, after, b)
+        if changes:
+            changes += api_changes(before, after)
     return sorted(set(changes))
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _module_changes(
@@ -83,7 +96,7 @@ def _does_not_parse(side: Side, module: PythonModule, other: PythonModule | None
 def _compared(
     side: Side, module: PythonModule | None, a: Definition, b: Definition
 ) -> list[Change]:
-    if a.full == b.full and a.text == b.text:
+    if a.text == b.text:  # the same lines are the same tree
         return []
     line = _first_difference(a, b) if b.kind == "module" else b.line
     if a.behaviour == b.behaviour:
@@ -93,11 +106,11 @@ def _compared(
                          docstring=docstring)]
     old, new = dict(a.behaviour), dict(b.behaviour)
     parts = [p for p in dict.fromkeys([*new, *old]) if old.get(p) != new.get(p)]
-    signature = "signature" in parts and b.kind in ("function", "method")
+    signature = "signature" in parts and a.kind == b.kind in ("function", "method")
     kind = "signature-changed" if signature else "definition-changed"
     details, facts = _describe(a, b, parts)
-    if a.kind != b.kind:
-        details.insert(0, f"{a.kind} became {b.kind}")
+    if a.kind != b.kind:  # a function that became a name: its parts say nothing more
+        details, facts = [f"{a.kind} became {b.kind}"], [("old-definition", a.kind)]
     facts.append(("changed", ", ".join(parts)))
     return [_located(side, module, b, kind, "; ".join(details), line, facts=tuple(facts))]
 
