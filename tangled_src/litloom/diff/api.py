@@ -30,6 +30,8 @@ def api_changes(before: Side, after: Side) -> list[Change]:
             for breakage in griffe.find_breaking_changes(package, new[name]):
                 changes.append(_located(breakage, before, after))
     return sorted(set(changes))
+
+
 def _wanted(before: Side, after: Side) -> tuple[set[str], set[str]]:
     """The modules griffe is shown, and those among them that changed."""
     changed, wanted = set(), set()
@@ -84,10 +86,12 @@ def _located(breakage: griffe.Breakage, before: Side, after: Side) -> Change:
         module = module.parent
     ours = side.modules[module.path]
     name = blamed.path[len(module.path) + 1 :]
-    definition = ours.definitions.get(name)
     line = blamed.alias_lineno if blamed.is_alias else blamed.lineno
-    if definition is not None:
-        line = definition.line
+    known = name
+    while known not in ours.definitions and known:  # `D.__init__` that griffe made for `D`
+        known = known.rpartition(".")[0]
+    if known in ours.definitions and (known == name or not blamed.is_alias):
+        line = ours.definitions[known].line
     chapter, literate = side.locate(ours.path, line or ours.first)
     subject = f"{module.path}:{name}" if name else module.path
     detail, facts = _described(breakage)
@@ -98,8 +102,9 @@ def _package_removed(before: Side, name: str) -> Change:
     module = before.modules[name]
     chapter, literate = before.locate(module.path, module.first)
     facts = (("breakage", "OBJECT_REMOVED"),)
-    return Change(chapter, literate, "api-break", name, "old", "Public object was removed",
-                  facts=facts)
+    return Change(
+        chapter, literate, "api-break", name, "old", "Public object was removed", facts=facts
+    )
 
 
 _SHOWN = {

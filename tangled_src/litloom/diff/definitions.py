@@ -7,6 +7,7 @@ import ast
 import functools
 from dataclasses import dataclass, field
 
+
 @dataclass(frozen=True, eq=False)
 class Definition:
     """Something a module defines, as the diff compares it."""
@@ -53,7 +54,9 @@ class Definition:
     def imports(self) -> tuple[str, ...]:
         """The names that the imports of its body bind."""
         imports = [s for s in self.rest if isinstance(s, ast.Import | ast.ImportFrom)]
-        return tuple(sorted({_binds(a, isinstance(s, ast.Import)) for s in imports for a in s.names}))
+        return tuple(
+            sorted({_binds(a, isinstance(s, ast.Import)) for s in imports for a in s.names})
+        )
 
 
 def definitions_of(tree: ast.Module, lines: list[str], first: int) -> dict[str, Definition]:

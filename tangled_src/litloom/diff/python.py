@@ -29,6 +29,8 @@ def python_changes(old: Project, new: Project) -> list[Change]:
         if changes:
             changes += api_changes(before, after)
     return sorted(set(changes))
+
+
 @contextlib.contextmanager
 def _without_cycle_collection() -> Iterator[None]:
     enabled = gc.isenabled()
@@ -51,7 +53,9 @@ def _module_changes(
     changes = []
     for name in [*new, *(n for n in old if n not in new)]:
         if name not in old:
-            changes.append(_located(after, b, new[name], "definition-added", _said(new[name], "added")))
+            changes.append(
+                _located(after, b, new[name], "definition-added", _said(new[name], "added"))
+            )
         elif name not in new:
             detail = _said(old[name], "removed")
             changes.append(_located(before, a, old[name], "definition-removed", detail))
@@ -102,8 +106,11 @@ def _compared(
     if a.behaviour == b.behaviour:
         docstring = a.full != b.full
         how = "docstring only" if docstring else "formatting or comments only"
-        return [_located(side, module, b, "definition-changed", how, line, neutral=True,
-                         docstring=docstring)]
+        return [
+            _located(
+                side, module, b, "definition-changed", how, line, neutral=True, docstring=docstring
+            )
+        ]
     old, new = dict(a.behaviour), dict(b.behaviour)
     parts = [p for p in dict.fromkeys([*new, *old]) if old.get(p) != new.get(p)]
     signature = "signature" in parts and a.kind == b.kind in ("function", "method")
