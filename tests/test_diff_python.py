@@ -467,6 +467,34 @@ def test_a_removed_top_level_module_is_one_breakage_unless_private(tmp_path: Pat
     assert breaks(python_changes(before, after)) == [("OBJECT_REMOVED", "tool", "old", 2)]
 
 
+def test_aliases_in_a_circle_do_not_stop_the_comparison(tmp_path: Path) -> None:
+    """griffe 2.4.1 raises CyclicAliasError from find_breaking_changes on such aliases."""
+
+    def documents(extra: str) -> dict[str, str]:
+        a = chunk("python {file=pkg/a.py}", "from pkg.b import x", "", "__all__ = ['x']", extra)
+        b = chunk("python {file=pkg/b.py}", "from pkg.a import x", "", "__all__ = ['x']")
+        return {"literate/ab.md": a + b}
+
+    code = "def f(a):\n    pass\n"
+    before = make(tmp_path / "old", {MOD: chapter(code), **documents("")})
+    after = make(tmp_path / "new", {MOD: chapter(code.replace("a", "")), **documents("Y = 1")})
+    changes = python_changes(before, after)
+    assert breaks(changes) == [("PARAMETER_REMOVED", "pkg.mod:f", "new", at(1))]
+    assert ("definition-added", "pkg.a:Y") in [(c.kind, c.subject) for c in changes]
+
+
+def test_code_nested_deeper_than_python_recurses_is_compared(tmp_path: Path) -> None:
+    """Five hundred terms parse, but are deeper than `ast.dump` and `ast.unparse` can
+    recurse; the comparison walks them without recursing, and griffe copes."""
+    deep = "X = " + " + ".join(["1"] * 500) + "\n"
+    changes = diff(tmp_path, deep, deep[:-2] + "2\n")
+    assert python(changes) == [("definition-changed", "pkg.mod:X", "new", at(1), "value changed")]
+    shallow = "X = " + " + ".join(["1"] * 300) + "\n"
+    changes = diff(tmp_path / "again", shallow, deep)
+    assert python(changes) == [("definition-changed", "pkg.mod:X", "new", at(1), "value changed")]
+    assert breaks(changes) == []
+
+
 # Properties
 
 NAMES = st.sampled_from(["alpha", "beta", "gamma", "delta", "omega"])

@@ -22,6 +22,7 @@ def api_changes(before: Side, after: Side) -> list[Change]:
     changes = []
     with griffe.logger.disable():
         old, new = _load(before, wanted - skip), _load(after, wanted - skip)
+        _drop_cyclic_aliases(old, new)
         for name, package in old.items():
             if name not in new:
                 if not name.startswith("_"):
@@ -63,7 +64,7 @@ def _load(side: Side, wanted: set[str]) -> dict[str, griffe.Module]:
                 extensions=loader.extensions, lines_collection=loader.lines_collection,
                 modules_collection=loader.modules_collection,
             )  # fmt: skip
-        except (SyntaxError, ValueError, RecursionError):
+        except (SyntaxError, ValueError, RecursionError):  # as ast.parse fails: on both sides
             continue
         if parent is None:
             loader.modules_collection.set_member(name, visited)
@@ -78,6 +79,40 @@ def _load(side: Side, wanted: set[str]) -> dict[str, griffe.Module]:
     return tops
 
 
+def _drop_cyclic_aliases(*sides: dict[str, griffe.Module]) -> None:
+    """Remove, from every side, each alias that leads back to itself on any side."""
+    found = [_aliases(packages) for packages in sides]
+    cyclic = {path for aliases in found for path, (*_, circle) in aliases.items() if circle}
+    for aliases in found:
+        for path in cyclic & aliases.keys():
+            holder, name, _ = aliases[path]
+            holder.del_member(name)
+
+
+def _aliases(packages: dict[str, griffe.Module]) -> dict[str, tuple[griffe.Object, str, bool]]:
+    """Every alias in the packages by path: its holder, its name, and whether it is in a
+    circle."""
+    import griffe  # lazy: see api_changes
+
+    aliases = {}
+    todo: list[griffe.Object] = list(packages.values())
+    while todo:
+        holder = todo.pop()
+        for name, member in holder.members.items():
+            if not member.is_alias:
+                todo += [member] if member.is_module or member.is_class else []
+                continue
+            try:
+                member.resolve_target()
+            except griffe.CyclicAliasError:
+                aliases[member.path] = (holder, name, True)
+            except griffe.AliasResolutionError:
+                aliases[member.path] = (holder, name, False)
+            else:
+                aliases[member.path] = (holder, name, False)
+    return aliases
+
+
 def _located(breakage: griffe.Breakage, before: Side, after: Side) -> Change:
     side = before if breakage.kind.name == "OBJECT_REMOVED" else after
     blamed = breakage.obj
@@ -88,9 +123,9 @@ def _located(breakage: griffe.Breakage, before: Side, after: Side) -> Change:
     name = blamed.path[len(module.path) + 1 :]
     line = blamed.alias_lineno if blamed.is_alias else blamed.lineno
     known = name
-    while known not in ours.definitions and known:  # `D.__init__` that griffe made for `D`
+    while known and known not in ours.definitions:  # `D.__init__` that griffe made for `D`
         known = known.rpartition(".")[0]
-    if known in ours.definitions and (known == name or not blamed.is_alias):
+    if known == name or (known and not blamed.is_alias):
         line = ours.definitions[known].line
     chapter, literate = side.locate(ours.path, line or ours.first)
     subject = f"{module.path}:{name}" if name else module.path

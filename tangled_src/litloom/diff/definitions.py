@@ -47,8 +47,8 @@ class Definition:
         """A name's first statement as written, when it is one short line; else ""."""
         if self.kind not in ("name", "attribute"):
             return ""
-        value = ast.unparse(self.nodes[0])
-        return value if "\n" not in value and len(value) <= 100 else ""
+        value = _unparse(self.nodes[0])
+        return value if "\n" not in value and len(value) <= 100 and value != "..." else ""
 
     @functools.cached_property
     def imports(self) -> tuple[str, ...]:
@@ -154,16 +154,30 @@ def _parts(definition: Definition, stripped: bool) -> tuple[tuple[str, str], ...
     return tuple((part, "\n".join(dumps)) for part, dumps in parts.items())
 
 
+class _Mark(str):
+    """A bracket of the dump, told apart from a string value."""
+
+
 def _dump(node: object, stripped: bool) -> str:
     """The text of a tree, without positions, `pass`, a string's `u` prefix, and, when
     `stripped`, bare strings."""
-    if isinstance(node, ast.AST):
-        fields = (_dump(getattr(node, f, None), stripped) for f in node._fields if f != "kind")
-        return f"{type(node).__name__}({', '.join(fields)})"
-    if isinstance(node, list):
-        kept = (n for n in node if not _says_nothing(n, stripped))
-        return "[" + ", ".join(_dump(n, stripped) for n in kept) + "]"
-    return repr(node)
+    out: list[str] = []
+    todo: list[object] = [node]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, _Mark):
+            out.append(item)
+        elif isinstance(item, ast.AST):
+            fields = [getattr(item, f, None) for f in item._fields if f != "kind"]
+            out.append(type(item).__name__ + "(")
+            todo += [_Mark(")"), *reversed(fields)]
+        elif isinstance(item, list):
+            kept = [n for n in item if not _says_nothing(n, stripped)]
+            out.append("[")
+            todo += [_Mark("]"), *reversed(kept)]
+        else:
+            out.append(repr(item))
+    return ",".join(out)
 
 
 def _says_nothing(node: object, strings: bool) -> bool:
@@ -179,13 +193,21 @@ def _says_nothing(node: object, strings: bool) -> bool:
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    returns = f" -> {ast.unparse(node.returns)}" if node.returns is not None else ""
+    returns = f" -> {_unparse(node.returns)}" if node.returns is not None else ""
     prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
-    return f"{prefix}({ast.unparse(node.args)}){returns}"
+    return f"{prefix}({_unparse(node.args)}){returns}"
 
 
 def _bases(node: ast.ClassDef) -> str:
-    return "(" + ", ".join(ast.unparse(b) for b in [*node.bases, *node.keywords]) + ")"
+    return "(" + ", ".join(_unparse(b) for b in [*node.bases, *node.keywords]) + ")"
+
+
+def _unparse(node: ast.AST) -> str:
+    """The source of a tree; "..." for one nested too deep for `ast.unparse`."""
+    try:
+        return ast.unparse(node)
+    except RecursionError:
+        return "..."
 
 
 def _binds(alias: ast.alias, plain_import: bool) -> str:

@@ -147,7 +147,8 @@ def _describe(
             removed = [n for n in a.imports if n not in b.imports]
             said = [*(f"+{n}" for n in added), *(f"-{n}" for n in removed)]
             details.append("imports " + (" ".join(said) if said else "changed"))
-            facts += [("imports-added", ", ".join(added)), ("imports-removed", ", ".join(removed))]
+            facts += [(f"imports-{how}", ", ".join(names))
+                      for how, names in (("added", added), ("removed", removed)) if names]  # fmt: skip
         elif part == "body" and b.kind == "module":
             details.append("module-level code changed")
         else:
