@@ -427,6 +427,15 @@ def test_a_dataclass_field_removed_breaks_its_constructor(tmp_path: Path) -> Non
     assert ("PARAMETER_REMOVED", "pkg.mod:D.__init__", "new", at(5)) in breaks(changes)
 
 
+def test_an_object_the_definitions_do_not_hold_is_at_griffe_s_line(tmp_path: Path) -> None:
+    old = "import sys\n\nif sys.platform:\n\n    def f(a):\n        pass\n"
+    changes = diff(tmp_path, old, old.replace("f(a)", "f()"))
+    assert breaks(changes) == [("PARAMETER_REMOVED", "pkg.mod:f", "new", at(5))]
+    assert python(changes) == [
+        ("definition-changed", "pkg.mod", "new", at(5), "module-level code changed")
+    ]
+
+
 def test_a_re_export_removed_breaks_at_its_import_line(tmp_path: Path) -> None:
     code = "def f():\n    pass\n\n\ndef g():\n    pass\n"
     before = make(

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def api_changes(before: Side, after: Side) -> list[Change]:
     """Every breakage of the public API from `before` to `after`, at its literate line."""
-    import griffe  # lazy: a tenth of a second to import, needed only when Python changed
+    import griffe  # lazy: up to 0.1 s to import, needed only when Python changed
 
     wanted, changed = _wanted(before, after)
     skip = {n for s in (before, after) for n in changed & s.modules.keys() if s.modules[n].problem}
