@@ -61,6 +61,12 @@ class Layout:
         return self.work / "coverage"
 
     @property
+    def sides(self) -> Path:
+        """Where `loom diff` keeps a revision's files while it reads them: private folders,
+        removed when it ends (see [the sides of a diff](diff/sides.md))."""
+        return self.work / "diff"
+
+    @property
     def lock(self) -> Path:
         """The project lock, held by the command that writes the project."""
         return self.work / "lock"
