@@ -26,18 +26,37 @@ COLOURS = {
 
 @click.command()
 @click.argument("revisions", nargs=-1, metavar="[A] [B]")
-@click.option("--staged", "--cached", is_flag=True,
-              help="Compare the index with HEAD (or with A): what a commit would record.")
-@click.option("--proposal", metavar="DIR",
-              help="Compare the working tree (or A) with another copy of the project in DIR.")
+@click.option(
+    "--staged",
+    "--cached",
+    is_flag=True,
+    help="Compare the index with HEAD (or with A): what a commit would record.",
+)
+@click.option(
+    "--proposal",
+    metavar="DIR",
+    help="Compare the working tree (or A) with another copy of the project in DIR.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schema 1): --format json.")
-@click.option("--format", "form", type=click.Choice(FORMATS), default=None,
-              help="human (the default), json, github (workflow annotations for a pull "
-              "request) or markdown (a pull-request comment).")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="human (the default), json, github (workflow annotations for a pull "
+    "request) or markdown (a pull-request comment).",
+)
 @click.option("--fail-on-break", is_flag=True, help="Exit 1 if the public API broke.")
 @pass_invocation
-def diff(invocation: Invocation, revisions: tuple[str, ...], staged: bool,
-         proposal: str | None, as_json: bool, form: str | None, fail_on_break: bool) -> None:
+def diff(
+    invocation: Invocation,
+    revisions: tuple[str, ...],
+    staged: bool,
+    proposal: str | None,
+    as_json: bool,
+    form: str | None,
+    fail_on_break: bool,
+) -> None:
     """Show what a change means: chunks, prose, definitions, API breaks, at the literate line.
 
     \b

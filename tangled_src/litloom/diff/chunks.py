@@ -60,8 +60,10 @@ def document_changes(
         count = len(document.chunks)
         return f"{count} chunk{'s' * (count != 1)}"
 
-    changes = [Change(now, 1, "document-moved", now, detail=f"from {was}", facts=(("from", was),))
-               for was, now in renamed.items()]
+    changes = [
+        Change(now, 1, "document-moved", now, detail=f"from {was}", facts=(("from", was),))
+        for was, now in renamed.items()
+    ]
     for path in sorted(after.keys() - before.keys() - set(renamed.values())):
         changes.append(Change(path, 1, "document-added", path, detail=held(after[path])))
     for path in sorted(before.keys() - after.keys() - renamed.keys()):
@@ -87,11 +89,28 @@ class Matching:
         return old, new | {n.line for n in self.added if n.path == now}
 
     def changes(self) -> list[Change]:
-        found = [Change(n.path, n.line, "chunk-changed", _subject(n), detail=how(o, n),
-                        facts=_counts(o.lines, n.lines)) for o, n in self.changed]
+        found = [
+            Change(
+                n.path,
+                n.line,
+                "chunk-changed",
+                _subject(n),
+                detail=how(o, n),
+                facts=_counts(o.lines, n.lines),
+            )
+            for o, n in self.changed
+        ]
         for o, n in self.moved:
-            found.append(Change(n.path, n.line, "chunk-moved", _subject(n), detail=moved(o, n),
-                                facts=(("from", f"{o.path}:{o.line}"), ("old-name", o.key or ""))))
+            found.append(
+                Change(
+                    n.path,
+                    n.line,
+                    "chunk-moved",
+                    _subject(n),
+                    detail=moved(o, n),
+                    facts=(("from", f"{o.path}:{o.line}"), ("old-name", o.key or "")),
+                )
+            )
         found += [Change(o.path, o.line, "chunk-removed", _subject(o), "old") for o in self.removed]
         return found + [Change(n.path, n.line, "chunk-added", _subject(n)) for n in self.added]
 
@@ -128,9 +147,7 @@ def match_group(olds: list[Chunk], news: list[Chunk], named: bool, matching: Mat
             olds.remove(equal)
             news.remove(chunk)
     scored = sorted(
-        (-_alike(o.lines, n.lines), i, j)
-        for i, o in enumerate(olds)
-        for j, n in enumerate(news)
+        (-_alike(o.lines, n.lines), i, j) for i, o in enumerate(olds) for j, n in enumerate(news)
     )
     paired_old, paired_new = set(), set()
     for score, i, j in scored:
@@ -202,4 +219,3 @@ def moved(old: Chunk, new: Chunk) -> str:
     if _looks(old) != _looks(new):
         said.append(f"and changed: {how(old, new)}")
     return ", ".join(said)
-

@@ -35,8 +35,15 @@ class Repository:
 
     def tree(self, revision: str) -> str:
         """The id of `revision`'s tree; UserError if git knows no such revision."""
-        found = run(self.top, "rev-parse", "--verify", "--quiet", "--end-of-options",
-                    f"{revision}^{{tree}}", check=False)
+        found = run(
+            self.top,
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{revision}^{{tree}}",
+            check=False,
+        )
         if found.returncode != 0:
             message = "unknown revision: no commit, branch or tag of that name in this repository"
             raise UserError([Diagnostic(Location(revision), message)])
@@ -46,8 +53,14 @@ class Repository:
         """Every file of the project's folder at `revision`, by project-relative path."""
         tree = self.tree(revision)
         if self.prefix:
-            folder = run(self.top, "rev-parse", "--verify", "--quiet",
-                         f"{tree}:{self.prefix.rstrip('/')}", check=False)
+            folder = run(
+                self.top,
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                f"{tree}:{self.prefix.rstrip('/')}",
+                check=False,
+            )
             if folder.returncode != 0:
                 return {}
             tree = folder.stdout.decode().strip()

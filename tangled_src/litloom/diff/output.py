@@ -35,8 +35,12 @@ def plain(text: str, role: str) -> str:
     return text
 
 
-NOUNS = (("documents", "document"), ("chunks", "chunk"), ("definitions", "definition"),
-         ("files", "other file"))
+NOUNS = (
+    ("documents", "document"),
+    ("chunks", "chunk"),
+    ("definitions", "definition"),
+    ("files", "other file"),
+)
 
 
 def summary(report: DiffReport) -> str:
@@ -74,8 +78,11 @@ def _place(report: DiffReport, change: Change) -> str:
 
 
 def _what(change: Change) -> str:
-    marks = [m for m, on in (("behaviour unchanged", change.neutral),
-                             ("docstring only", change.docstring)) if on]
+    marks = [
+        m
+        for m, on in (("behaviour unchanged", change.neutral), ("docstring only", change.docstring))
+        if on
+    ]
     detail = "; ".join([change.detail, *marks] if change.detail else marks)
     return f"{change.subject} ({detail})" if detail else change.subject
 
@@ -97,8 +104,13 @@ def as_json(report: DiffReport) -> str:
         }
         for c in report.changes
     ]
-    document = {"schema": SCHEMA, "old": report.old, "new": report.new,
-                "summary": report.summary(), "changes": changes}
+    document = {
+        "schema": SCHEMA,
+        "old": report.old,
+        "new": report.new,
+        "summary": report.summary(),
+        "changes": changes,
+    }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

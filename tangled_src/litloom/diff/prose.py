@@ -88,11 +88,20 @@ def section_changes(
     changes = []
     for was, now in pair_sections(sections(before, old_text), sections(after, new_text)):
         if was is None and now is not None:
-            changes.append(Change(after.path, now.line, "prose-changed", now.title,
-                                  detail="a new section"))
+            changes.append(
+                Change(after.path, now.line, "prose-changed", now.title, detail="a new section")
+            )
         elif now is None and was is not None:
-            changes.append(Change(before.path, was.line, "prose-changed", was.title, "old",
-                                  detail="section removed"))
+            changes.append(
+                Change(
+                    before.path,
+                    was.line,
+                    "prose-changed",
+                    was.title,
+                    "old",
+                    detail="section removed",
+                )
+            )
         elif was is not None and now is not None:
             code = (
                 any(was.holds(line) for line in touched[0]),

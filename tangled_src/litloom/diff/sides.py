@@ -147,7 +147,7 @@ def read_side(project: Project) -> None:
     binary = [d for d in map(functools.partial(_binary, project), project.sources) if d]
     problems = list(binary)
     try:
-        project.tangled
+        project.tangled  # noqa: B018 (read and tangled now: its problems, now)
     except UserError as error:
         named = {d.location.path for d in binary}
         problems += [d for d in error.diagnostics if d.location.path not in named]

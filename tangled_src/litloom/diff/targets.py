@@ -25,7 +25,14 @@ def target_changes(old: Project, new: Project) -> list[Change]:
         detail = counted(added, removed) + ("" if was is not None else "; a new file")
         detail += "" if now is not None else "; no longer made"
         changes.append(
-            Change(where.path, where.line, "lines-changed", project.config.tangled(path), side,
-                   detail, facts=(("added", str(added)), ("removed", str(removed))))
+            Change(
+                where.path,
+                where.line,
+                "lines-changed",
+                project.config.tangled(path),
+                side,
+                detail,
+                facts=(("added", str(added)), ("removed", str(removed))),
+            )
         )
     return changes
