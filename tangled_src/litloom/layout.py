@@ -61,12 +61,6 @@ class Layout:
         return self.work / "coverage"
 
     @property
-    def sides(self) -> Path:
-        """Where `loom diff` keeps a revision's files while it reads them: private folders,
-        removed when it ends (see [the sides of a diff](diff/sides.md))."""
-        return self.work / "diff"
-
-    @property
     def lock(self) -> Path:
         """The project lock, held by the command that writes the project."""
         return self.work / "lock"
@@ -75,6 +69,11 @@ class Layout:
     def journal(self) -> Path:
         """The journal of a commit under way, which the next command settles if it was killed."""
         return self.work / "journal.json"
+
+    @property
+    def sides(self) -> Path:
+        """Where `loom diff` keeps a revision's files while it reads them."""
+        return self.work / "diff"
 
     @property
     def docs(self) -> Path:
