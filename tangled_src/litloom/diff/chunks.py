@@ -180,6 +180,18 @@ def find_moves(matching: Matching) -> None:
         if chunk.key:
             by_name[chunk.key].append(chunk)
     _pair(matching, lambda chunk: by_name.get(chunk.key or ""))
+    _pair(matching, lambda chunk: _renamed(matching.removed, chunk))
+
+
+def _renamed(removed: list[Chunk], chunk: Chunk) -> list[Chunk]:
+    """The removed chunks of `chunk`'s document and language, at least half like it, the most
+    alike first."""
+    alike = [
+        (_alike(c.lines, chunk.lines), c)
+        for c in removed
+        if (c.path, c.language) == (chunk.path, chunk.language)
+    ]
+    return [c for score, c in sorted(alike, key=lambda pair: -pair[0]) if score >= 0.5]
 
 
 def _pair(matching: Matching, candidates) -> None:

@@ -151,7 +151,7 @@ def markdown(report: DiffReport) -> str:
             line = str(change.line) + ("" if change.side == "new" else f" ({report.old})")
             what = f"`{change.subject}`" if "`" not in change.subject else change.subject
             if change.detail or change.neutral or change.docstring:
-                what += " " + _what(change)[len(change.subject) :]
+                what += _what(change)[len(change.subject) :]
             lines.append(f"| {line} | {title(change)} | {_cell(what)} |")
     return "\n".join(lines) + "\n"
 
