@@ -81,6 +81,7 @@ def open_sides(
 class _Reading:
     def __init__(self, root: Path, start: Path, strict: bool) -> None:
         self.root, self.start, self.strict = root, start, strict
+        self.shared: dict = {}  # the documents both sides read, read once
 
     @functools.cached_property
     def repository(self) -> git.Repository:
@@ -118,7 +119,8 @@ class _Reading:
         top = {m: settings[files[m].oid] for m in MARKERS if m in files}
         private_tree(scratch, top)
         config = self.config(scratch, where)
-        wanted = {p: e for p, e in files.items() if p not in top and _is_source(config, p)}
+        build = Layout.of(config).build.relative_to(config.root).as_posix()
+        wanted = {p: e for p, e in files.items() if p not in top and _is_source(config, build, p)}
         blobs = repository.blobs(e.oid for e in wanted.values())
         private_tree(scratch, {p: blobs[e.oid] for p, e in wanted.items() if e.oid in blobs})
         project = self.open(config, where, top.get("pyproject.toml", b""))
@@ -135,7 +137,7 @@ class _Reading:
         if not _configured(config, pyproject):
             raise UserError([Diagnostic(Location(f"{where}pyproject.toml"), _NO_PROJECT)])
         try:
-            project = Project(config, use_traces=False)
+            project = Project(config, use_traces=False, shared=self.shared)
             read_side(project)
         except UserError as error:
             raise UserError(_relocated(error.diagnostics, where)) from None
@@ -191,10 +193,10 @@ def _configured(config: Config, pyproject: bytes) -> bool:
     return "litloom" in data.get("tool", {})
 
 
-def _is_source(config: Config, path: str) -> bool:
+def _is_source(config: Config, build: str, path: str) -> bool:
     """Whether the walk of the sources would look at `path`: under the source folder, in no
     hidden folder, not in the build folder."""
-    source, build = config.source, Layout.of(config).build.relative_to(config.root).as_posix()
+    source = config.source
     inside = source == "." or path.startswith(source + "/")
     hidden = any(part.startswith(".") for part in path.split("/")[:-1])
     return inside and not hidden and not path.startswith(build + "/")
