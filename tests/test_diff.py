@@ -709,3 +709,22 @@ def test_any_project_compared_with_itself_reports_nothing(tmp_path: Path, docume
     texts = {f"literate/d{i}.md": document(d) for i, d in enumerate(documents)}
     Project(root).write({"pyproject.toml": PYPROJECT, **texts})
     assert diff(tmp_path, folder("same"), folder("same")).changes == ()
+
+
+@settings(
+    max_examples=12,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.lists(SECTION, max_size=3), min_size=1, max_size=3))
+def test_any_revision_compared_with_itself_reports_nothing(repo: Repo, documents: list) -> None:
+    """Committed, the documents read from git (HEAD, the index) are what the working tree
+    holds: nothing changed, whichever way it is read."""
+    texts = {f"literate/d{i}.md": document(d) for i, d in enumerate(documents)}
+    repo.commit(texts)
+    assert repo.json()["changes"] == []
+    assert repo.json("HEAD", "HEAD")["changes"] == []
+    assert repo.json("--staged")["changes"] == []
+    repo.commit(remove=tuple(texts))
