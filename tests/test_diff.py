@@ -728,3 +728,33 @@ def test_any_revision_compared_with_itself_reports_nothing(repo: Repo, documents
     assert repo.json("HEAD", "HEAD")["changes"] == []
     assert repo.json("--staged")["changes"] == []
     repo.commit(remove=tuple(texts))
+
+
+def test_a_document_linked_inside_the_project_is_read_from_git(repo: Repo) -> None:
+    repo.write({"docs/shared.md": OTHER})
+    os.symlink("../docs/shared.md", repo.root / "literate" / "shared.md")
+    os.symlink("/etc/passwd", repo.root / "outside.md")  # not a source: never followed
+    repo.commit()
+    assert repo.json()["changes"] == []  # read from git as the working tree reads it
+    repo.commit({"docs/shared.md": OTHER.replace("goodbye", "farewell")})
+    assert kinds(repo.json("HEAD~1", "HEAD")) == [
+        ("rationale-only", "literate/shared.md", 3, "new", "Other")
+    ]
+
+
+def test_help_imports_no_project(repo: Repo) -> None:
+    code = (
+        "import sys\n"
+        "from litloom.cli import main\n"
+        "sys.argv = ['loom', 'diff', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('litloom.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.splitlines()[-1] == (
+        "['litloom.cli', 'litloom.commands', 'litloom.commands.common', "
+        "'litloom.commands.diff', 'litloom.errors']"
+    )

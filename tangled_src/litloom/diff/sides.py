@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import posixpath
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -113,7 +114,7 @@ class _Reading:
             where, entries = f"{spec.name}:{repository.prefix}", repository.files_at(spec.name)
         else:
             where, entries = f":{repository.prefix}", repository.staged()
-        files = {path: entry for path, entry in entries.items() if entry.is_file}
+        files = {p: e for p, e in entries.items() if e.is_file} | _followed(repository, entries)
         scratch = stack.enter_context(private_folder("side-", self.scratch))
         settings = repository.blobs(files[m].oid for m in MARKERS if m in files)
         top = {m: settings[files[m].oid] for m in MARKERS if m in files}
@@ -175,6 +176,19 @@ def _relocated(diagnostics: tuple[Diagnostic, ...], where: str) -> list[Diagnost
         Diagnostic(Location(f"{where}{d.location.path}", d.location.line), d.message)
         for d in diagnostics
     ]
+
+
+def _followed(repository: git.Repository, entries: dict[str, git.Entry]) -> dict[str, git.Entry]:
+    """The symbolic links among `entries` that lead to a file among them, as that file."""
+    links = {path: entry for path, entry in entries.items() if entry.mode == "120000"}
+    held = repository.blobs(entry.oid for entry in links.values())
+    found = {}
+    for path, entry in links.items():
+        target = held.get(entry.oid, b"").decode("utf-8", "surrogateescape")
+        led = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if led in entries and entries[led].is_file:
+            found[path] = entries[led]
+    return found
 
 
 _NO_PROJECT = (
