@@ -237,7 +237,8 @@ def _wait_for_scratch(before: set[Path], text: str) -> Path:
 
 def test_a_secret_typed_at_the_prompt_on_a_terminal(project: Project) -> None:
     """On a terminal: the secret is typed at the prompt (no LOOM_SECRET_ variable at all), and
-    the filter is a pseudo-terminal, so papermill still draws its progress bar."""
+    the filter is a pseudo-terminal, so papermill still draws its progress bar (asked for with
+    --no-log-output: on a terminal, the steps' own output is shown instead)."""
     import fcntl
     import pty
     import struct
@@ -249,8 +250,8 @@ def test_a_secret_typed_at_the_prompt_on_a_terminal(project: Project) -> None:
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs width
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LOOM_SECRET_")}
-    process = subprocess.Popen([str(loom), "run", "tty"], cwd=project.root, stdin=child,
-                               stdout=child, stderr=child, env=environment,
+    process = subprocess.Popen([str(loom), "run", "tty", "--no-log-output"], cwd=project.root,
+                               stdin=child, stdout=child, stderr=child, env=environment,
                                start_new_session=True,  # the pseudo-terminal becomes its /dev/tty
                                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
     os.close(child)
@@ -290,31 +291,42 @@ def test_every_runbook_at_once(project: Project) -> None:
 
 DEPLOY = ("---\nrunbook: true\n---\n\n# Deploy\n\n" + chunk(" {.python .parameters}", "x = 1")
           + "\n" + chunk("python", "print(x)"))
+GIVEN = "literate/deploy.md:7: parameter"  # where a -p value's problem is: the parameters chunk
 LAUGHS = "[" + ", ".join(["&a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
                          + [f"&{c} [" + ", ".join([f"*{p}"] * 10) + "]"
                             for p, c in zip("abcdefgh", "bcdefghi", strict=True)]) + "]"
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["-p", "x", '"unterminated'], "-p x: not a YAML value (found unexpected end of stream)"),
-    (["-p", "x", "[" * 2000 + "]" * 2000], "-p x: not a YAML value (nested too deep)"),
-    (["-p", "x", "{a: [b, 'c"], "-p x: not a YAML value"),
+    (["-p", "x", '"unterminated'], "literate/deploy.md:7: parameter 'x' given with -p: not a YAML "
+                                   "value (found unexpected end of stream)"),
+    (["-p", "x", "[" * 2000 + "]" * 2000],
+     "literate/deploy.md:7: parameter 'x' given with -p: not a YAML value (nested too deep)"),
+    (["-p", "x", "{a: [b, 'c"], "literate/deploy.md:7: parameter 'x' given with -p: not a YAML"),
 ])
 def test_a_parameter_value_yaml_cannot_read(project: Project, args: list[str],
                                             message: str) -> None:
+    """Located at the runbook's parameters chunk, and recorded as a rejected run, as typed."""
     project.write({"literate/deploy.md": DEPLOY})
     before = project.snapshot()
     run = loom_process("run", "deploy", *args, cwd=project.root)
     assert run.exit_code == 2 and run.stderr.startswith(message), run.stderr
-    assert "Traceback" not in run.stderr and project.snapshot() == before
+    assert "Traceback" not in run.stderr and "a bug in litloom" not in run.stderr
+    [path] = (project.root / "build/runs/deploy").glob("*.json")
+    record = json.loads(path.read_text())
+    assert record["status"] == "rejected" and record["parameters"] == {"x": args[2]}
+    assert record["error"]["literate"] == "literate/deploy.md:7"
+    assert message in record["error"]["value"]
+    written = {k: v for k, v in project.snapshot().items() if not k.startswith("build/runs/")}
+    assert written == before
 
 
 @pytest.mark.parametrize(("args", "files", "message"), [
-    (["-p", "x", "&a [*a]"], {}, "-p x: parameter 'x': it contains itself"),
-    (["-p", "x", LAUGHS], {}, "-p x: parameter 'x': more than 100,000 values"),
-    (["-p", "x", "[" * 150 + "]" * 150], {}, "-p x: parameter 'x': nested more than 100 deep"),
-    (["-p", "a b", "1", "--allow-unknown"], {}, "-p a b: parameter 'a b': not a Python identifier"),
-    (["-p", "class", "1", "--allow-unknown"], {}, "-p class: parameter 'class': not a Python"),
+    (["-p", "x", "&a [*a]"], {}, f"{GIVEN} 'x' given with -p: it contains itself"),
+    (["-p", "x", LAUGHS], {}, f"{GIVEN} 'x' given with -p: more than 100,000 values"),
+    (["-p", "x", "[" * 150 + "]" * 150], {}, f"{GIVEN} 'x' given with -p: nested more than 100"),
+    (["-p", "a b", "1", "--allow-unknown"], {}, f"{GIVEN} 'a b' given with -p: not a Python"),
+    (["-p", "class", "1", "--allow-unknown"], {}, f"{GIVEN} 'class' given with -p: not a Python"),
     (["-f", "p.yaml"], {"p.yaml": "1: one\nx: 2\n"}, "p.yaml: a params file must be a YAML mapping"),
     (["-f", "p.yaml"], {"p.yaml": "x: &a {k: *a}\n"}, "p.yaml: parameter 'x': it contains itself"),
     (["-f", "p.yaml"], {"p.yaml": "x: " + "[" * 2000 + "]" * 2000 + "\n"},

@@ -417,3 +417,73 @@ def test_serve_answers_its_own_host(served: int, host: str) -> None:
     answer = _raw(served, host.format(port=served))
     assert " 200 " in answer.split("\r\n", 1)[0], answer[:80]
     assert "private" in answer
+
+
+# ---------------------------------------------------------------------------------------------
+# `loom serve` on a port it cannot have, or on any free port.
+
+
+def test_serve_on_a_port_in_use_says_so_and_how_to_choose(project: Project) -> None:
+    """Said before any build (nothing is written), as a located user error, not an OSError."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        before = project.snapshot()
+        run = loom_process("serve", "--port", str(port), cwd=project.root)
+    assert run.exit_code == 2, run.stderr
+    assert run.stderr.startswith(
+        f"loom serve --port {port}: cannot listen on 127.0.0.1:{port}: the port is in use (by "
+        "another loom serve, or another server); choose another port with --port N, or --port 0 "
+        "for any free one\n"), run.stderr
+    assert "Traceback" not in run.stderr and "bug" not in run.stderr
+    assert project.snapshot() == before
+
+
+@pytest.mark.parametrize("port", ["65536", "-1", "http"])
+def test_serve_refuses_a_port_that_is_none(project: Project, port: str) -> None:
+    run = loom_process("serve", "--port", port, cwd=project.root)
+    assert run.exit_code == 2 and "Invalid value for '--port'" in run.stderr, run.stderr
+
+
+def test_serve_answers_503_until_the_first_build(tmp_path: Path) -> None:
+    from litloom.weave.serve import make_server
+
+    (tmp_path / "index.html").write_text("<body>built</body>")
+    server = make_server(None, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        assert " 503 " in _raw(port, f"127.0.0.1:{port}").split("\r\n", 1)[0]
+        assert " 403 " in _raw(port, f"evil.example:{port}").split("\r\n", 1)[0]  # Host first
+        server.site = tmp_path
+        answer = _raw(port, f"127.0.0.1:{port}")
+        assert " 200 " in answer.split("\r\n", 1)[0] and "built" in answer
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@needs_site
+def test_serve_on_port_0_says_the_port_it_got(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    Project(root).write({"literate/index.md": "# Home\n\nanywhere\n", "mkdocs.yml": MKDOCS,
+                         "pyproject.toml": PYPROJECT})
+    os.symlink(REPO / "node_modules", root / "node_modules")
+    loom = Path(sys.executable).with_name("loom")
+    server = subprocess.Popen([str(loom), "serve", "--port", "0"], cwd=root,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        said = ""
+        while "http://" not in said:
+            line = server.stderr.readline()
+            assert line, f"loom serve ended: {said}"
+            said += line
+        port = int(said.split("http://127.0.0.1:")[1].split("/")[0])
+        assert port > 0
+        answer = _raw(port, f"127.0.0.1:{port}")
+        assert " 200 " in answer.split("\r\n", 1)[0] and "anywhere" in answer
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -120,6 +120,14 @@ def test_prose_doctests_run(demo: Project) -> None:
     assert f"tests.md:{start + 4}: DocTestFailure" in run.stdout
 
 
+def test_pycon_fences_run_as_doctests_without_their_fence_lines(demo: Project) -> None:
+    add(demo, "A session:\n\n" + chunk("pycon", ">>> 1 + 1", "2") + "\nMore prose.\n\n")
+    assert "1 passed" in pytest_in(demo, "-q").stdout  # the closing fence is no output
+    start = add(demo, chunk("pycon", ">>> 2 * 2", "5"))
+    run = pytest_in(demo, "-q")
+    assert f"tests.md:{start + 1}: DocTestFailure" in run.stdout  # still located
+
+
 def test_xdist_and_last_failed(demo: Project) -> None:
     for i in range(6):
         add(demo, chunk(f" {{.python .test #t{i}}}", f"assert {i} != 3"))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -85,13 +87,14 @@ def test_an_exception_in_the_third_step_is_located(ops: Project) -> None:
     run = loom_process("run", "deploy", "-p", "region", "eu", "-p", "retries", "9",
                        cwd=ops.root, env=ENV)
     assert run.exit_code == 1
-    assert f"literate/deploy.md:{THIRD}: AssertionError: too many retries" in run.stderr
+    raised = f"literate/deploy.md:{THIRD + 1}"  # the assert, the step's first line
+    assert f"{raised}: AssertionError: too many retries" in run.stderr
     first, second = records(ops)
     assert first["status"] == "succeeded"  # earlier runs untouched
     assert second["status"] == "failed" and second["parameters"]["retries"] == 9
     assert second["error"] == {"name": "AssertionError", "value": "too many retries",
-                               "cell": second["error"]["cell"],
-                               "literate": f"literate/deploy.md:{THIRD}"}
+                               "cell": second["error"]["cell"], "literate": raised,
+                               "traceback": [raised]}
 
 
 def test_a_timeout_is_its_own_status(ops: Project) -> None:
@@ -193,7 +196,7 @@ def test_runs_show_in_the_site(ops: Project) -> None:
     assert "| deploy |" in index and "loom-status-failed" in index
     [page] = (ops.root / "build/docs/runs/deploy").glob("*.md")
     text = page.read_text()
-    assert "AssertionError" in text and f"literate/deploy.md:{THIRD}" in text
+    assert "AssertionError" in text and f"(at <code>literate/deploy.md:{THIRD + 1}</code>)" in text
     assert "token is ****" in text and "s3cr3t" not in text
     assert "loom-failed" in text and "\x1b[" not in text
     assert json.loads(ops.read("build/litloom/nav.json"))[-3] == {"Runs": "runs/index.md"}
@@ -267,3 +270,252 @@ def test_run_pages_show_paths_relative_to_the_project_and_rank_low(project: Proj
     assert "RuntimeError" in searched and "notes.txt" not in searched  # outputs left out
     chapter = next(e for e in index["docs"] if e["location"] == "where.html")
     assert "boost" not in chapter
+
+
+# ---------------------------------------------------------------------------------------------
+# A runbook with a typed parameter, a helper defined in one step and called in a later one.
+
+CALC = ("---\nrunbook: true\n---\n\n# Calc\n\n"
+        + chunk(" {.python .parameters}", "numbers: list = [1, 2]", "pause: float = 0.0",
+                "label: str = 'x'")
+        + "\nA helper:\n\n" + chunk("python", "def average(xs):", "    return sum(xs) / len(xs)")
+        + "\nUse it:\n\n" + chunk("python", "import time", "print(label, average(numbers))",
+                                   "time.sleep(pause)"))
+
+
+def line_of(text: str, needle: str) -> int:
+    """The line of `text` (from 1) that holds `needle`."""
+    return next(n for n, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+PARAMETERS = line_of(CALC, ".parameters")
+RAISES = line_of(CALC, "return sum(xs)")
+CALLS = line_of(CALC, "print(label, average")
+STEP = CALLS - 2  # the fence of the step that calls it
+GIVEN = f"literate/calc.md:{PARAMETERS}: parameter"  # where a -p value's problem is
+
+
+@pytest.fixture
+def calc(project: Project) -> Project:
+    return project.write({"literate/calc.md": CALC})
+
+
+def test_a_value_yaml_cannot_read_is_a_located_rejected_run(calc: Project) -> None:
+    """The issue's `-p numbers '[1'`: not a YAML parser's traceback and exit 3."""
+    run = loom_process("run", "calc", "-p", "numbers", "[1", cwd=calc.root)
+    message = (f"literate/calc.md:{PARAMETERS}: parameter 'numbers' given with -p: not a YAML "
+               "value (expected ',' or ']', but got '<stream end>')")
+    assert run.exit_code == 2 and run.stderr.startswith(message), run.stderr
+    assert "Traceback" not in run.stderr and "bug" not in run.stderr
+    [record] = records(calc, "calc")
+    assert record["status"] == "rejected" and record["parameters"] == {"numbers": "[1"}
+    assert record["error"]["literate"] == f"literate/calc.md:{PARAMETERS}"
+    assert not list((calc.root / "build/runs/calc").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize(("args", "files", "message"), [
+    (["-f", "gone.yaml"], {}, "gone.yaml: cannot read: No such file or directory"),
+    (["-f", "folder"], {"folder/x": ""}, "folder: cannot read: Is a directory"),
+    (["-f", "p.yaml"], {"p.yaml": "numbers: [1\n"}, "p.yaml:2: malformed params file"),
+    (["-f", "p.yaml"], {"p.yaml": "- 1\n"}, "p.yaml: a params file must be a YAML mapping"),
+    (["-f", "p.yaml"], {"p.yaml": "pause: [1]\n"},
+     "p.yaml: parameter 'pause': expected float, not list"),
+    (["-p", "pause", "soon"], {}, f"{GIVEN} 'pause' given with -p: expected float, not str"),
+    (["-p", "pause", "true"], {}, f"{GIVEN} 'pause' given with -p: expected float, not bool"),
+    (["-p", "label", "3"], {}, f"{GIVEN} 'label' given with -p: expected str, not int; to pass "
+                               "it as text, put it in single quotes"),
+    (["-p", "numbers", "{a: 1}"], {}, f"{GIVEN} 'numbers' given with -p: expected list, not dict"),
+])
+def test_a_malformed_parameter_is_a_located_rejected_run(calc: Project, args: list[str],
+                                                         files: dict[str, str],
+                                                         message: str) -> None:
+    calc.write(files)
+    run = loom_process("run", "calc", *args, cwd=calc.root)
+    assert run.exit_code == 2 and run.stderr.startswith(message), run.stderr
+    assert "Traceback" not in run.stderr
+    [record] = records(calc, "calc")
+    assert record["status"] == "rejected" and message in record["error"]["value"]
+    assert record["error"]["literate"] == message.split(": ")[0]
+    assert not list((calc.root / "build/runs/calc").glob("*.ipynb"))
+
+
+def test_values_of_the_declared_types_pass(calc: Project) -> None:
+    (calc.root / "p.yaml").write_text("label: mean\n")
+    run = loom_process("run", "calc", "-f", "p.yaml", "-p", "pause", "0", "-p", "numbers",
+                       "[3, 4]", cwd=calc.root)
+    assert run.exit_code == 0, run.stderr
+    assert records(calc, "calc")[0]["parameters"] == {"label": "mean", "pause": 0,
+                                                      "numbers": [3, 4]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeouts in seconds with fractions; a run that makes no noise and opens no port.
+
+def test_a_timeout_with_a_fraction_of_a_second(calc: Project) -> None:
+    run = loom_process("run", "calc", "--timeout", "1.5", cwd=calc.root)
+    assert run.exit_code == 0, run.stderr
+    started = time.monotonic()
+    run = loom_process("run", "calc", "-p", "pause", "30", "--timeout", "0.5", cwd=calc.root)
+    assert run.exit_code == 1 and time.monotonic() - started < 20
+    assert "after 0.5 seconds" in run.stderr
+    record = records(calc, "calc")[1]
+    assert record["status"] == "timeout"
+    assert record["error"]["literate"] == f"literate/calc.md:{STEP}"
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "soon"])
+def test_a_timeout_must_be_a_positive_number(calc: Project, seconds: str) -> None:
+    before = calc.snapshot()
+    run = loom_process("run", "calc", "--timeout", seconds, cwd=calc.root)
+    assert run.exit_code == 2 and "Invalid value for '--timeout'" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and calc.snapshot() == before
+
+
+NOISE = ("TCP", "without encryption", "KeyboardInterrupt", "ZMQError", "Traceback",
+         "Timeout waiting", "WARNING", "ERROR")
+
+NO_PORT = chunk(
+    "python",
+    "import json, os, re, stat",
+    "from ipykernel import get_connection_file",
+    "sockets = set()",
+    "for fd in os.listdir('/proc/self/fd'):",
+    "    try:",
+    "        found = re.fullmatch(r'socket:\\[(\\d+)\\]', os.readlink(f'/proc/self/fd/{fd}'))",
+    "    except OSError:",
+    "        continue",
+    "    sockets.update([found[1]] if found else [])",
+    "rows = [row.split() for name in ('tcp', 'tcp6') if os.path.exists(f'/proc/net/{name}')",
+    "        for row in open(f'/proc/net/{name}').read().splitlines()[1:]]",
+    "ports = {int(row[1].split(':')[1], 16) for row in rows if row[3] == '0A' and row[9] in sockets}",
+    "pipe = getattr(get_ipython().kernel.iopub_thread, '_pipe_port', None)",
+    "assert sockets and ports <= {pipe}, f'the kernel listens on TCP: {ports}'",
+    "connection = get_connection_file()",
+    "assert json.load(open(connection))['transport'] == 'ipc'",
+    "private = os.stat(os.path.dirname(os.path.dirname(connection))).st_mode",
+    "assert stat.S_IMODE(private) == 0o700, oct(private)  # the run's scratch folder",
+    "print('no port')",
+)
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc")
+def test_the_kernel_talks_over_private_unix_sockets_and_says_nothing(project: Project) -> None:
+    """None of the kernel's five channels listens on TCP (over TCP, each would). ipykernel's own
+    pipe for the output of forked subprocesses is the one port left: it always binds it."""
+    project.write({"literate/ports.md": "---\nrunbook: true\n---\n\n" + NO_PORT})
+    run = loom_process("run", "ports", "--log-output", cwd=project.root)
+    assert run.exit_code == 0, run.stderr
+    assert "no port" in run.stdout
+    assert [word for word in NOISE if word in run.stderr] == [], run.stderr
+
+
+def test_failures_and_timeouts_say_nothing_but_how_they_ended(calc: Project) -> None:
+    failed = loom_process("run", "calc", "-p", "numbers", "[]", cwd=calc.root)
+    timed_out = loom_process("run", "calc", "-p", "pause", "30", "--timeout", "1", cwd=calc.root)
+    assert failed.exit_code == timed_out.exit_code == 1
+    for run in (failed, timed_out):
+        assert [word for word in NOISE if word in run.stderr] == [], run.stderr
+        assert run.stderr.startswith("loom run: calc "), run.stderr
+    assert [r["status"] for r in records(calc, "calc")] == ["failed", "timeout"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the steps print, as they run.
+
+def test_log_output_shows_what_the_steps_print(calc: Project) -> None:
+    shown = loom_process("run", "calc", "--log-output", cwd=calc.root)
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout == "x 1.5\n"
+    assert f"loom run: step at literate/calc.md:{STEP}" in shown.stderr
+    for args in (["--no-log-output"], []):  # off by default when stderr is not a terminal
+        quiet = loom_process("run", "calc", *args, cwd=calc.root)
+        assert quiet.exit_code == 0 and quiet.stdout == "", quiet.stdout
+        assert "step at" not in quiet.stderr
+
+
+def run_on_a_terminal(root: Path, *args: str) -> str:
+    """What `loom run ARGS` shows on a (pseudo-)terminal: its stdout and stderr both."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    loom = Path(sys.executable).with_name("loom")
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs width
+    process = subprocess.Popen([str(loom), "run", *args], cwd=root, stdin=subprocess.DEVNULL,
+                               stdout=child, stderr=child)
+    os.close(child)
+    shown, deadline = b"", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not select.select([main], [], [], 1)[0]:
+            continue
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # every writer is gone
+            break
+        if not data:
+            break
+        shown += data
+    process.wait(timeout=10)
+    os.close(main)
+    assert process.returncode == 0, shown
+    return shown.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_the_steps_output_shows_by_default(calc: Project) -> None:
+    shown = run_on_a_terminal(calc.root, "calc")
+    assert "x 1.5" in shown and f"step at literate/calc.md:{STEP}" in shown
+    assert "Executing" not in shown  # no progress bar across the steps' output
+    hidden = run_on_a_terminal(calc.root, "calc", "--no-log-output")
+    assert "x 1.5" not in hidden and "Executing" in hidden
+
+
+# ---------------------------------------------------------------------------------------------
+# A failure is located at the line that raised, its traceback at literate lines.
+
+def test_a_failure_is_located_at_the_line_that_raised(calc: Project) -> None:
+    run = loom_process("run", "calc", "-p", "numbers", "[]", cwd=calc.root)
+    assert run.exit_code == 1
+    lines = run.stderr.splitlines()
+    assert lines[1:] == [f"literate/calc.md:{RAISES}: ZeroDivisionError: division by zero",
+                         f"  literate/calc.md:{CALLS}",
+                         f"  literate/calc.md:{RAISES}: in average"], run.stderr
+    [record] = records(calc, "calc")
+    assert record["error"]["literate"] == f"literate/calc.md:{RAISES}"
+    assert record["error"]["traceback"] == [f"literate/calc.md:{CALLS}",
+                                            f"literate/calc.md:{RAISES}: in average"]
+
+
+LIB = ("# Lib\n\n" + chunk("python {file=demo/lib.py}", "def check(value):",
+                            "    if value < 0:", "        raise ValueError('negative')",
+                            "    return value")
+       + "\n" + chunk("python {#prepare}", "import json", "", "def parse(text):",
+                      "    return json.loads(text)"))
+CHAIN = ("---\nrunbook: true\n---\n\n# Chain\n\n"
+         + chunk("python", "<<prepare>>", "from demo.lib import check")
+         + "\n" + chunk("python", "try:", "    parse('{')", "except ValueError as error:",
+                        "    raise RuntimeError('no config') from error")
+         + "\n" + chunk("python", "print(check(1))"))
+
+
+def test_a_chain_through_a_reference_and_the_tangled_package(project: Project) -> None:
+    project.write({"literate/lib.md": LIB, "literate/chain.md": CHAIN})
+    assert project.loom("tangle").exit_code == 0
+    run = loom_process("run", "chain", cwd=project.root)
+    assert run.exit_code == 1
+    parse, handler = line_of(LIB, "json.loads"), line_of(CHAIN, "raise RuntimeError")
+    assert f"literate/chain.md:{handler}: RuntimeError: no config" in run.stderr
+    [record] = records(project, "chain")
+    frames = record["error"]["traceback"]
+    assert frames[0].startswith("literate/chain.md:")  # IPython names the cell's current line
+    assert f"literate/lib.md:{parse}: in parse" in frames  # through the reference
+    assert "The above exception was the direct cause of the following exception:" in frames
+    assert frames[-1] == f"literate/chain.md:{handler}"
+    assert not any("tangled_src" in frame for frame in frames)
+    project.write({"literate/chain.md": CHAIN.replace("check(1)", "check(-1)").replace(
+        "parse('{')", "parse('{}')")})
+    run = loom_process("run", "chain", cwd=project.root)
+    raised = line_of(LIB, "raise ValueError")
+    assert f"literate/lib.md:{raised}: ValueError: negative" in run.stderr, run.stderr
+    assert f"  literate/lib.md:{raised}: in check   [tangled_src/demo/lib.py:" in run.stderr

@@ -96,11 +96,11 @@ class Document:
         language of `keep`), line for line."""
         prose = list(lines)
         for chunk in self.chunks:
-            if chunk.language.lower() in keep:
-                continue
             last = chunk.line_numbers[-1] + 1 if chunk.line_numbers else chunk.line + 1
-            for number in range(chunk.line, min(last, len(prose)) + 1):
-                prose[number - 1] = ""
+            kept = chunk.language.lower() in keep
+            for number in (chunk.line, last) if kept else range(chunk.line, last + 1):
+                if number <= len(prose):
+                    prose[number - 1] = ""
         return prose
 
 

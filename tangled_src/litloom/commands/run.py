@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from litloom.commands.common import Invocation, pass_invocation
+
+if TYPE_CHECKING:  # for the annotation only: --help must not import the runner
+    from litloom.runbooks.record import RunRecord
 
 
 @click.command()
@@ -58,10 +62,14 @@ def notebooks(invocation: Invocation) -> None:
     "-f",
     "--parameters-file",
     "file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="A YAML file of parameters.",
 )
-@click.option("--timeout", type=float, help="Fail a cell that runs longer (seconds).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Fail a cell that runs longer (seconds, more than 0).",
+)
 @click.option("--prepare-only", is_flag=True, help="Inject the parameters; run nothing.")
 @click.option(
     "--cwd",
@@ -74,6 +82,11 @@ def notebooks(invocation: Invocation) -> None:
     "confine",
     default=None,
     help='Run the kernel in the sandbox (default: with [tool.litloom] sandbox = "bwrap").',
+)
+@click.option(
+    "--log-output/--no-log-output",
+    default=None,
+    help="Show what the steps print as they run (default: when stderr is a terminal).",
 )
 @pass_invocation
 def run(
@@ -88,6 +101,7 @@ def run(
     cwd: Path | None,
     allow_unknown: bool,
     confine: bool | None,
+    log_output: bool | None,
 ) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     from litloom.runbooks import run as runner  # lazy: not for --help
@@ -97,9 +111,15 @@ def run(
         sys.exit(runner.run_all(project, jobs, timeout, confine))
     if name is None:
         raise click.UsageError("give a runbook NAME, or --all")
-    values = runner.command_line_parameters(parameters)
-    request = runner.Request(name, values, file, timeout, prepare_only, cwd, allow_unknown, confine)
+    shown = sys.stderr.isatty() if log_output is None else log_output
+    request = runner.Request(
+        name, dict(parameters), file, timeout, prepare_only, cwd, allow_unknown, confine, shown
+    )
     record = runner.run(project, request)
+    _say_how_it_ended(name, record)
+
+
+def _say_how_it_ended(name: str, record: RunRecord) -> None:
     click.echo(
         f"loom run: {name} {record.status} in {record.duration} s "
         f"(build/runs/{name}/{record.notebook})",
@@ -108,6 +128,8 @@ def run(
     if record.error is not None:
         first = str(record.error.value).strip().split("\n")[0]
         click.echo(f"{record.error.literate or name}: {record.error.name}: {first}", err=True)
+        for frame in record.error.traceback:
+            click.echo(f"  {frame}", err=True)
         sys.exit(1)
 
 

@@ -9,7 +9,13 @@ from litloom.commands.common import Invocation, pass_invocation
 
 
 @click.command()
-@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port on 127.0.0.1 (0: any free port).",
+)
 @click.option(
     "--allow-host",
     "names",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.model import Chunk, Document
 from litloom.readers.markdown import split_front_matter
-from litloom.tangle.expand import Expander
+from litloom.tangle.expand import Expander, Line
 
 KERNEL = {"name": "litloom-python", "display_name": "Python (litloom)", "language": "python"}
 PYTHON = ("python", "py", "python3")
@@ -139,8 +139,9 @@ def to_notebook(book: Runbook, text: str, expander: Expander) -> Any:
         prose = lines[cursor : chunk.line - 1]
         if any(line.strip() for line in prose):
             cells.append(_cell(v4.new_markdown_cell, prose, "md", path, cursor + 1))
-        code = [line for line, *_ in expander.expand_chunk(chunk, chunk.key or f"L{chunk.line}")]
-        cell = _cell(v4.new_code_cell, code, "code", path, chunk.line)
+        expanded = expander.expand_chunk(chunk, chunk.key or f"L{chunk.line}")
+        cell = _cell(v4.new_code_cell, [text for text, *_ in expanded], "code", path, chunk.line)
+        cell.metadata["litloom"]["lines"] = line_map(expanded)
         if is_parameters(chunk):
             cell.metadata["tags"] = ["parameters"]
             cells.append(cell)
@@ -175,6 +176,17 @@ def _cell(make: Any, lines: list[str], kind: str, path: str, line: int) -> Any:
     return cell
 
 
+def line_map(lines: Iterable[Line]) -> list[list[Any]]:
+    """Where each line of a cell comes from, as runs `[path, first line, count]`."""
+    runs: list[list[Any]] = []
+    for _, path, number, _ in lines:
+        if runs and runs[-1][0] == path and runs[-1][1] + runs[-1][2] == number:
+            runs[-1][2] += 1
+        else:
+            runs.append([path, number, 1])
+    return runs
+
+
 def _secrets_cell(book: Runbook, line: int) -> Any:
     import nbformat.v4 as v4
 
@@ -194,18 +206,43 @@ def _body_start(path: str, lines: list[str]) -> int:
     return split_front_matter(path, "\n".join(lines))[2] - 1
 
 
-def declared_parameters(chunk: Chunk | None) -> tuple[dict[str, bool], str | None]:
-    """{name: required} of the parameters chunk, or a problem with it."""
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter the parameters chunk declares."""
+
+    required: bool  # declared by an annotation alone, with no default
+    types: tuple[str, ...] = ()  # the builtin types its annotation names, if it names only those
+
+
+def declared_parameters(chunk: Chunk | None) -> tuple[dict[str, Parameter], str | None]:
+    """The parameters the parameters chunk declares, by name, or a problem with it."""
     if chunk is None:
         return {}, None
     try:
         tree = ast.parse("\n".join(chunk.lines))
     except SyntaxError as error:
         return {}, f"the parameters chunk is not valid Python: {error.msg}"
-    names: dict[str, bool] = {}
+    names: dict[str, Parameter] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
-            names.update((t.id, False) for t in node.targets if isinstance(t, ast.Name))
+            names.update((t.id, Parameter(False)) for t in node.targets if isinstance(t, ast.Name))
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names[node.target.id] = node.value is None
+            names[node.target.id] = Parameter(node.value is None, _types(node.annotation))
     return names, None
+
+
+TYPES = ("str", "int", "float", "bool", "list", "dict", "None")
+
+
+def _types(annotation: ast.expr) -> tuple[str, ...]:
+    """The builtin types `annotation` names, or () if it names any other."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = _types(annotation.left), _types(annotation.right)
+        return left + right if left and right else ()
+    if isinstance(annotation, ast.Subscript):
+        annotation = annotation.value
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return ("None",)
+    if isinstance(annotation, ast.Name) and annotation.id in TYPES:
+        return (annotation.id,)
+    return ()

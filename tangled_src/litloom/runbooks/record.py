@@ -11,12 +11,14 @@ from typing import Any
 
 @dataclass(frozen=True)
 class RunError:
-    """How a run failed: the exception, the notebook cell, and its literate `file:line`."""
+    """How a run failed: the exception, the notebook cell, the literate `file:line` that
+    raised it, and its traceback at literate lines."""
 
     name: str
     value: str
     cell: int | None = None
     literate: str | None = None
+    traceback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class RunRecord:
         if self.notebook is not None:
             data["notebook"] = self.notebook
         if self.error is not None:
-            data["error"] = vars(self.error)
+            data["error"] = {k: v for k, v in vars(self.error).items() if v or k != "traceback"}
         return (json.dumps(data, indent=2, sort_keys=True, default=str) + "\n").encode()
 
     @classmethod
@@ -64,7 +66,9 @@ class RunRecord:
                 end=str(data.get("end", "")),
                 duration=float(data.get("duration") or 0),
                 notebook=data.get("notebook"),
-                error=RunError(**error) if error else None,
+                error=RunError(**{**error, "traceback": tuple(error.get("traceback", ()))})
+                if error
+                else None,
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a run record: {exc}") from None

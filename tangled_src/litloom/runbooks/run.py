@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from litloom import sandbox
+from litloom.diagnostics.tracebacks import SourceMaps
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
+from litloom.runbooks.failures import locate
 from litloom.runbooks.notebook import (
     KERNEL,
+    Parameter,
     Runbook,
     declared_parameters,
     index_runbooks,
@@ -35,35 +38,29 @@ class Request:
     """What the command line asked for."""
 
     name: str
-    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)  # -p NAME TEXT, as typed
     file: Path | None = None
     timeout: float | None = None
     prepare_only: bool = False
     cwd: Path | None = None
     allow_unknown: bool = False
     sandbox: bool | None = None  # --sandbox, --no-sandbox, or the project's setting
+    log_output: bool = False  # show what the steps print as they run
 
 
-def command_line_parameters(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    """The `-p KEY VALUE` pairs, each value read as YAML; UserError for each it cannot read."""
+def read_value(text: str) -> tuple[Any, str | None]:
+    """A `-p` value read as YAML, or why it cannot be."""
     import yaml
 
-    values, problems = {}, []
-    for key, text in pairs:
-        try:
-            values[key] = yaml.safe_load(text)
-        except (yaml.YAMLError, RecursionError) as error:
-            reason = getattr(error, "problem", None) or "nested too deep"
-            problems.append(
-                Diagnostic(
-                    Location(f"-p {key}"),
-                    f"not a YAML value ({reason}); to pass it as text, put it in single "
-                    "quotes (and double each single quote in it)",
-                )
-            )
-    if problems:
-        raise UserError(Masker.of().deep(problems))  # a key typed may be a secret
-    return values
+    try:
+        return yaml.safe_load(text), None
+    except (yaml.YAMLError, RecursionError) as error:
+        deep = isinstance(error, RecursionError)
+        reason = "nested too deep" if deep else getattr(error, "problem", None) or "not YAML"
+        return None, (
+            f"not a YAML value ({reason}); to pass it as text, put it in single "
+            "quotes (and double each single quote in it)"
+        )
 
 
 def runbooks(project: Project) -> dict[str, Runbook]:
@@ -91,20 +88,19 @@ def notebook_for(project: Project, name: str) -> tuple[Runbook, Any]:
 
 def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
     """The parameters to inject; UserError for every problem with them."""
-    given = dict(_params_file(request.file)) if request.file else {}
-    given.update(request.parameters)
     chunk = book.parameters
     where = Location(book.document.path, chunk.line if chunk else 1)
     declared, problem = declared_parameters(chunk)
     problems = [Diagnostic(where, problem)] if problem else []
+    given = _given(request, where, problems)
     for name, value in given.items():
-        origin = (
-            Location(f"-p {name}") if name in request.parameters else Location(str(request.file))
-        )
+        typed = name in request.parameters
+        origin = where if typed else Location(str(request.file))
         why = None if is_variable_name(name) else "not a Python identifier"
-        why = why or _not_plain(value)
+        why = why or _not_plain(value) or _wrong_type(value, declared.get(name))
         if why:
-            problems.append(Diagnostic(origin, f"parameter {name!r}: {why}"))
+            shown = f"parameter {name!r}" + (" given with -p" if typed else "")
+            problems.append(Diagnostic(origin, f"{shown}: {why}"))
     if given and chunk is None:
         problems.append(
             Diagnostic(
@@ -124,12 +120,32 @@ def check_parameters(book: Runbook, request: Request) -> dict[str, Any]:
                     "--allow-unknown passes it anyway",
                 )
             )
-    for name in sorted(n for n, required in declared.items() if required and n not in given):
+    offered = given.keys() | request.parameters.keys()
+    for name in sorted(n for n, p in declared.items() if p.required and n not in offered):
         problems.append(
             Diagnostic(where, f"missing parameter {name!r}: give it with -p {name} VALUE")
         )
     if problems:
         raise UserError(problems)
+    return given
+
+
+def _given(request: Request, where: Location, problems: list[Diagnostic]) -> dict[str, Any]:
+    """The params file's parameters overridden by the `-p` ones; each problem added to
+    `problems`."""
+    given: dict[str, Any] = {}
+    if request.file:
+        try:
+            given.update(_params_file(request.file))
+        except UserError as error:
+            problems.extend(error.diagnostics)
+    for name, text in request.parameters.items():
+        value, why = read_value(text)
+        if why:
+            given.pop(name, None)
+            problems.append(Diagnostic(where, f"parameter {name!r} given with -p: {why}"))
+        else:
+            given[name] = value
     return given
 
 
@@ -177,6 +193,28 @@ def _not_plain(value: Any) -> str | None:
     return None
 
 
+_TYPES: dict[str, Any] = {
+    "str": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "list": list,
+    "dict": dict,
+    "None": type(None),
+}
+
+
+def _wrong_type(value: Any, parameter: Parameter | None) -> str | None:
+    """Why `value` is not of a type the parameter's annotation names, or None."""
+    if parameter is None or not parameter.types:
+        return None
+    for kind in parameter.types:
+        if isinstance(value, _TYPES[kind]) and (kind == "bool") == isinstance(value, bool):
+            return None
+    hint = "; to pass it as text, put it in single quotes" if "str" in parameter.types else ""
+    return f"expected {' or '.join(parameter.types)}, not {type(value).__name__}{hint}"
+
+
 def read_secrets(book: Runbook) -> dict[str, str]:
     """The value of each secret: from LOOM_SECRET_<NAME>, or a prompt on a terminal."""
     import getpass
@@ -221,7 +259,7 @@ def run(project: Project, request: Request) -> RunRecord:
             private_file(output)
             error = _papermill(project, source, output, parameters, secrets, request)
             executed = nbformat.read(output, as_version=4) if output.stat().st_size else notebook
-    status, failure = _outcome(executed, error, request)
+    status, failure = _outcome(project, executed, error, request)
     duration = round(time.monotonic() - started, 3)
     record = RunRecord(book.name, book.document.path, status, start, parameters)
     record = replace(record, end=_now(), duration=duration, notebook=f"{stamp}.ipynb")
@@ -240,9 +278,14 @@ def _reject(folder: Path, book: Runbook, request: Request, error: UserError) -> 
     value = "\n".join(map(str, error.diagnostics))
     failure = RunError("UserError", value, None, str(first.location))
     now = _now()
-    given = {k: "(refused)" if _not_plain(v) else v for k, v in request.parameters.items()}
+    given = {name: _as_given(text) for name, text in request.parameters.items()}
     record = RunRecord(book.name, book.document.path, "rejected", now, given, now, 0, None, failure)
     write_file(folder / f"{_stamp(folder)}.json", Masker.of().deep(record).to_json())
+
+
+def _as_given(text: str) -> Any:
+    value, why = read_value(text)
+    return text if why else "(refused)" if _not_plain(value) else value
 
 
 def _papermill(
@@ -258,16 +301,18 @@ def _papermill(
 
     import papermill
 
-    logging.getLogger("papermill").setLevel(logging.ERROR)  # its notes would bury the progress
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)  # failures come back as values
     config, kernels = project.config, project.layout.kernels
-    engine: dict[str, Any] = {}
-    if sandbox.confines_tools(config.sandbox, request.sandbox):
-        if problem := sandbox.missing():
-            where = Location("loom run --sandbox" if request.sandbox else "pyproject.toml")
-            raise UserError([Diagnostic(where, f"{problem}; or give --no-sandbox")])
-        folder = source.parent / "kernel"
-        make_folder(folder)
-        engine["kernel_manager_class"] = sandboxed_kernel(project, secrets, folder)
+    confined = sandbox.confines_tools(config.sandbox, request.sandbox)
+    if confined and (problem := sandbox.missing()):
+        where = Location("loom run --sandbox" if request.sandbox else "pyproject.toml")
+        raise UserError([Diagnostic(where, f"{problem}; or give --no-sandbox")])
+    folder = source.parent / "kernel"
+    make_folder(folder)
+    steps = Steps(project.reporter if request.log_output else None)
+    manager = kernel_manager(folder, steps)
+    if confined:
+        manager = sandboxed_kernel(project, secrets, folder, manager)
     spec = {
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": KERNEL["display_name"],
@@ -289,11 +334,14 @@ def _papermill(
             parameters=parameters,
             kernel_name=KERNEL["name"],
             prepare_only=request.prepare_only,
-            execution_timeout=request.timeout,
+            timeout_func=lambda cell: request.timeout,
             cwd=str(request.cwd or config.root),
-            progress_bar=sys.stderr.isatty(),
-            log_output=False,
-            **engine,
+            progress_bar=sys.stderr.isatty() and not request.log_output,
+            stdout_file=sys.stdout if request.log_output else None,
+            stderr_file=sys.stderr if request.log_output else None,
+            kernel_manager_class=manager,
+            on_cell_execute=steps.started,
+            on_cell_executed=steps.ended,
         )
     except Exception as error:  # the run's failure, recorded; not litloom's
         return error
@@ -306,23 +354,54 @@ def _papermill(
     return None
 
 
-def sandboxed_kernel(project: Project, secrets: dict[str, str], folder: Path) -> type:
-    """A kernel manager whose kernel runs in the sandbox, talking through `folder`."""
+class Steps:
+    """Whether a cell is running (from nbclient's hooks); each step named as it starts."""
+
+    def __init__(self, reporter: Any = None) -> None:
+        self.reporter, self.running = reporter, False
+
+    def started(self, cell: Any, **_: Any) -> None:
+        self.running = True
+        source = cell.get("metadata", {}).get("litloom", {}).get("source")
+        secrets = "litloom-secrets" in cell.get("metadata", {}).get("tags", [])
+        if self.reporter is not None and source and not secrets:
+            self.reporter.stage(f"step at {source}")
+
+    def ended(self, **_: Any) -> None:
+        self.running = False
+
+
+def kernel_manager(folder: Path, steps: Steps) -> type:
+    """A kernel manager whose kernel talks through Unix sockets in `folder`, is shut down
+    without an interrupt, and is killed if a cell is still running."""
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
 
+    class Kernel(AsyncKernelManager):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.connection_file = str(folder / f"kernel-{uuid.uuid4().hex[:8]}.json")
+
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:  # jupyter_client's interrupt before every shutdown
+                await super()._async_interrupt_kernel()
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            await super().shutdown_kernel(now=now or steps.running, restart=restart)
+
+    return Kernel
+
+
+def sandboxed_kernel(project: Project, secrets: dict[str, str], folder: Path, base: type) -> type:
+    """A kernel manager like `base` whose kernel runs in the sandbox, talking through `folder`."""
     root = project.config.root
     variables = {"PYTHONPATH": str(project.layout.tangle_root), "JPY_PARENT_PID": "1"}
     variables.update({secret_variable(name): value for name, value in secrets.items()})
     sandbox.hand_over(folder)
 
-    class SandboxedKernel(AsyncKernelManager):  # type: ignore[misc]
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.connection_file = str(folder / f"kernel-{uuid.uuid4().hex}.json")
-
+    class SandboxedKernel(base):  # type: ignore[misc, valid-type]
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
             sandbox.hand_over(Path(self.connection_file))  # written private, before the start
             cwd = Path(kw.get("cwd") or root).resolve()
@@ -336,7 +415,7 @@ def sandboxed_kernel(project: Project, secrets: dict[str, str], folder: Path) ->
 
 
 def _outcome(
-    notebook: Any, error: BaseException | None, request: Request
+    project: Project, notebook: Any, error: BaseException | None, request: Request
 ) -> tuple[str, RunError | None]:
     """The run's status, and how it failed."""
     if error is None:
@@ -348,10 +427,13 @@ def _outcome(
         index = _cell_with_status(notebook, "running")
     if index is None:  # papermill marks a timed-out cell completed: the last one started
         index = _last_started(notebook)
-    cell = notebook.cells[index] if index is not None else None
-    source = cell.metadata.get("litloom", {}).get("source") if cell is not None else None
     name, value = getattr(error, "ename", kind), str(getattr(error, "evalue", error))
-    return status, RunError(name, value, index, source)
+    if index is None:
+        return status, RunError(name, value)
+    cell = notebook.cells[index]
+    raised, traceback = locate(notebook, cell, SourceMaps(project))
+    source = raised or cell.metadata.get("litloom", {}).get("source")
+    return status, RunError(name, value, index, source, traceback)
 
 
 def _cell_with_status(notebook: Any, status: str) -> int | None:
@@ -399,8 +481,9 @@ def run_all(project: Project, jobs: int, timeout: float | None, confine: bool | 
 
     def one(name: str) -> int:
         result = subprocess.run([*loom, name, *extra], capture_output=True, text=True)
-        if result.stderr:
-            project.reporter.summary(result.stderr.splitlines()[-1])
+        said = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
+        if said:
+            project.reporter.summary(said[-1])
         return result.returncode
 
     with ThreadPoolExecutor(max(jobs, 1)) as pool:

@@ -128,7 +128,7 @@ def _unlink(path: Path) -> None:
 def _create(path: Path, record: bytes) -> None:
     if not path.parent.is_dir():
         try:
-            path.parent.mkdir(parents=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError:  # a file or a dangling link where the folder goes
             raise NotADirectoryError(20, "a file stands where its folder goes") from None
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -11,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from litloom.errors import UserError
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 
 RELOAD = (
@@ -25,14 +24,20 @@ RELOAD = (
 class _Handler(SimpleHTTPRequestHandler):
     generation = [0]
 
+    def __init__(self, request: Any, address: Any, server: Any) -> None:
+        super().__init__(request, address, server, directory=str(server.site or "."))
+
     def parse_request(self) -> bool:
         if not super().parse_request():
             return False
         hosts = self.headers.get_all("Host") or []
         if len(hosts) != 1 or not host_allowed(hosts[0], self.server):
             self.send_error(403, "Forbidden", "this server answers only for its own host name")
-            return False
-        return True
+        elif self.server.site is None:
+            self.send_error(503, "Service Unavailable", "the site is being built")
+        else:
+            return True
+        return False
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         if self.path == "/__loom/generation":
@@ -64,12 +69,19 @@ LOCAL_NAMES = ("127.0.0.1", "localhost")
 
 class _Server(ThreadingHTTPServer):
     names: frozenset[str] = frozenset(LOCAL_NAMES)
+    site: Path | None = None
 
 
-def make_server(site: Path, port: int, names: Iterable[str] = ()) -> ThreadingHTTPServer:
-    """A server of `site` on 127.0.0.1:`port`, answering for its local names and `names`."""
-    server = _Server(("127.0.0.1", port), functools.partial(_Handler, directory=str(site)))
+def make_server(site: Path | None, port: int, names: Iterable[str] = ()) -> _Server:
+    """A server of `site` on 127.0.0.1:`port`, answering for its local names and `names`;
+    UserError if it cannot listen there."""
+    try:
+        server = _Server(("127.0.0.1", port), _Handler)
+    except OSError as error:
+        where = Location(f"loom serve --port {port}")
+        raise UserError([Diagnostic(where, _refused(port, error))]) from None
     server.names = frozenset([*LOCAL_NAMES, *(name.lower() for name in names)])
+    server.site = site
     return server
 
 
@@ -84,36 +96,58 @@ def host_allowed(host: str | None, server: Any) -> bool:
     return name in getattr(server, "names", LOCAL_NAMES) and given == str(port)
 
 
+def _refused(port: int, error: OSError) -> str:
+    """Why the server cannot listen on `port`, and what to do instead."""
+    import errno
+
+    why = {
+        errno.EADDRINUSE: "the port is in use (by another loom serve, or another server)",
+        errno.EACCES: "permission denied (a port below 1024 needs privileges)",
+    }.get(error.errno or 0, error.strerror or str(error))
+    return (
+        f"cannot listen on 127.0.0.1:{port}: {why}; choose another port with --port N, "
+        "or --port 0 for any free one"
+    )
+
+
 def serve(
     rebuild: Callable[[], Project], port: int, poll: float = 0.5, names: Iterable[str] = ()
 ) -> None:
     """Build, serve, and rebuild on change until interrupted."""
-    project = rebuild()
+    server = make_server(None, port, names)  # first: a port in use is said before any build
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        project = rebuild()
+        server.site = project.layout.site
+        address = f"http://127.0.0.1:{server.server_address[1]}/"
+        project.reporter.summary(f"loom serve: {address} (Ctrl-C to stop)")
+        _watch(rebuild, project, poll)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _watch(rebuild: Callable[[], Project], project: Project, poll: float) -> None:
+    """Rebuild whenever the sources or mkdocs.yml change, until interrupted."""
     reporter, layout = project.reporter, project.layout
 
     def fingerprint() -> object:
         mkdocs = (layout.root / "mkdocs.yml").stat().st_mtime_ns
         return (tuple(Project(project.config).sources.items()), mkdocs)
 
-    server = make_server(layout.site, port, names)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    reporter.summary(f"loom serve: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
     seen = fingerprint()
-    try:
-        while True:
-            time.sleep(poll)
-            now = fingerprint()
-            if now == seen:
-                continue
-            seen = now
-            try:
-                rebuild()
-                _Handler.generation[0] += 1
-                reporter.summary("loom serve: rebuilt")
-            except UserError as error:
-                for diagnostic in error.diagnostics:
-                    reporter.problem(diagnostic)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    while True:
+        time.sleep(poll)
+        now = fingerprint()
+        if now == seen:
+            continue
+        seen = now
+        try:
+            rebuild()
+            _Handler.generation[0] += 1
+            reporter.summary("loom serve: rebuilt")
+        except UserError as error:
+            for diagnostic in error.diagnostics:
+                reporter.problem(diagnostic)
