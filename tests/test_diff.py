@@ -758,3 +758,20 @@ def test_help_imports_no_project(repo: Repo) -> None:
         "['litloom.cli', 'litloom.commands', 'litloom.commands.common', "
         "'litloom.commands.diff', 'litloom.errors']"
     )
+
+
+def test_strict_makes_warnings_errors_on_either_side(repo: Repo) -> None:
+    repo.write({"literate/other.md": OTHER.replace("{#bye}", "{#bye tset=1}")})
+    assert repo.diff()[0] == 0  # a warning is loom lint's to report, not the diff's
+    before = repo.state()
+    run = repo.loom("--strict", "diff")
+    assert run.exit_code == 2 and repo.state() == before
+    assert run.stderr.startswith("literate/other.md:5: unknown option 'tset'"), run.stderr
+
+
+def test_settings_that_do_not_read_are_located_on_their_side(repo: Repo) -> None:
+    repo.commit({"pyproject.toml": PYPROJECT + 'source = "literate"\nsauce = 1\n'})
+    lines = error_of(repo, "HEAD~1", "HEAD")
+    assert lines[0].startswith("HEAD:pyproject.toml:6: [tool.litloom] unknown key 'sauce'")
+    repo.commit({"pyproject.toml": "[tool.litloom\n"})
+    assert error_of(repo, "HEAD~2", "HEAD")[0].startswith("HEAD:pyproject.toml:1: ")
