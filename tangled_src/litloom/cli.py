@@ -38,6 +38,9 @@ GROUPS = {
         "test": "litloom.commands.test:test",
         "exec": "litloom.commands.exec:exec_",
     },
+    "Review": {
+        "diff": "litloom.commands.diff:diff",
+    },
     "Run": {
         "run": "litloom.commands.run:run",
         "runs": "litloom.commands.run:runs",

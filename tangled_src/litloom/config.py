@@ -65,14 +65,14 @@ class Config:
         return path if self.tangle_root == "." else f"{self.tangle_root}/{path}"
 
 
-_MARKERS = ("pyproject.toml", "entangled.toml", "settings.ini")
+MARKERS = ("pyproject.toml", "entangled.toml", "settings.ini")  # whose settings a project has
 
 
 def find_project_root(start: Path) -> Path:
     """The nearest folder from `start` upwards holding a pyproject.toml, else `start`."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if any((folder / name).is_file() for name in _MARKERS):
+        if any((folder / name).is_file() for name in MARKERS):
             return folder
     return start
 

@@ -71,6 +71,11 @@ class Layout:
         return self.work / "journal.json"
 
     @property
+    def sides(self) -> Path:
+        """Where `loom diff` keeps a revision's files while it reads them."""
+        return self.work / "diff"
+
+    @property
     def docs(self) -> Path:
         return self.build / "docs"
 

@@ -49,6 +49,7 @@ class Project:
         reporter: Reporter | None = None,
         use_traces: bool = True,
         texts: Mapping[str, str] | None = None,
+        shared: dict[tuple[object, ...], tuple[Document, tuple[Diagnostic, ...]]] | None = None,
     ) -> None:
         self.config = config
         self.layout = Layout.of(config)
@@ -60,6 +61,7 @@ class Project:
         self._texts: dict[str, str] = dict(texts or {})
         self._edited = frozenset(self._texts)
         self._warned = False
+        self._shared = shared
 
     @property
     def trace_key(self) -> tuple[object, ...]:
@@ -126,11 +128,17 @@ class Project:
         except UserError as error:
             problems.extend(error.diagnostics)
             return None
-        reader = self.reader(path)
-        assert reader is not None, path
-        document, found = reader(path, text)
-        problems.extend(found)
-        return self.dialect.transform(self.config, document)
+        key = (self.trace_key, path, text)
+        read = self._shared.get(key) if self._shared is not None else None
+        if read is None:
+            reader = self.reader(path)
+            assert reader is not None, path
+            document, found = reader(path, text)
+            read = (self.dialect.transform(self.config, document), tuple(found))
+            if self._shared is not None:
+                self._shared[key] = read
+        problems.extend(read[1])
+        return read[0]
 
     @property
     def documents(self) -> list[Document]:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 KINDS: dict[str, str] = {
@@ -14,6 +16,7 @@ KINDS: dict[str, str] = {
     "chunk-moved": "chunk",  # another document or another name, the same body
     "document-added": "chunk",
     "document-removed": "chunk",
+    "document-moved": "chunk",  # renamed, its text mostly the same
     "prose-changed": "prose",  # per section
     "rationale-only": "prose",  # rationale changed, code unchanged
     "code-only": "prose",  # code changed, rationale unchanged
@@ -83,3 +86,16 @@ class DiffReport:
             "neutral": sum(c.neutral for c in self.changes),
             "files": levels["file"],
         }
+
+
+def line_counts(old: Sequence[str], new: Sequence[str]) -> tuple[int, int]:
+    """(lines added, lines removed) from `old` to `new`."""
+    added = removed = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, False).get_opcodes():
+        if tag != "equal":
+            added, removed = added + j2 - j1, removed + i2 - i1
+    return added, removed
+
+
+def counted(added: int, removed: int) -> str:
+    return f"{added} line{'s' * (added != 1)} added, {removed} removed"

@@ -8,7 +8,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,8 @@ def private_folder(prefix: str, parent: Path | None = None) -> Iterator[Path]:
     parent = parent or _parent()
     sweep(parent, prefix)
     try:
+        if not parent.exists():
+            parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     except OSError as error:
         problem = f"cannot write: {error.strerror}"
@@ -74,6 +76,21 @@ def private_file(path: Path, data: bytes = b"") -> None:
     except OSError as error:
         problem = f"cannot write: {error.strerror}"
         raise UserError([Diagnostic(Location(str(path)), problem)]) from None
+
+
+def private_tree(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write each file (`a/b.md`: its bytes) under `folder`, making its folders (0700)."""
+    for name, data in files.items():
+        parts = name.split("/")
+        if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise UserError([Diagnostic(Location(name), "not a path inside the folder")])
+        path = folder.joinpath(*parts)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            problem = f"cannot make the folder: {error.strerror}"
+            raise UserError([Diagnostic(Location(str(path.parent)), problem)]) from None
+        private_file(path, data)
 
 
 def sweep(parent: Path, prefix: str) -> list[Path]:
