@@ -82,7 +82,7 @@ def test_a_month_spending_counts_superseded_and_rejected_runs() -> None:
         ("version = 2\n", "literate/regen.lock:1: 'version' must be 1, not 2"),
         ("version = 1\ntotal = 3\n", "literate/regen.lock:2: unknown key 'total'"),
         (
-            "version = 1\n\n[[record]]\nchunk = \"a\"\n",
+            'version = 1\n\n[[record]]\nchunk = "a"\n',
             "literate/regen.lock:3: record 'a': 'document' is missing",
         ),
     ],
@@ -150,7 +150,10 @@ def test_two_branches_regenerating_different_chunks_merge_cleanly(tmp_path: Path
     assert problems == []
     assert sorted(merged) == ["alpha", "beta", "delta", "gamma", "omega"]
     assert {n for n, r in merged.items() if r.output_hash.endswith("f" * 64)} == {
-        "alpha", "beta", "delta", "omega"
+        "alpha",
+        "beta",
+        "delta",
+        "omega",
     }
     assert merged["gamma"] == base["gamma"]
     assert month_spend(merged, "2025-06") == pytest.approx(4 * 0.5 + 4 * 0.25)
