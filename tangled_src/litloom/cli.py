@@ -49,6 +49,9 @@ GROUPS = {
     "Convert": {
         "import": "litloom.commands.imports:import_",
     },
+    "Regenerate": {
+        "gate": "litloom.commands.gate:gate",
+    },
 }
 COMMANDS = {name: target for group in GROUPS.values() for name, target in group.items()}
 
