@@ -70,7 +70,7 @@ def call(model: Any, prompt: str, *, temperature: float, max_tokens: int, tokens
         request_limit=1, output_tokens_limit=max_tokens, total_tokens_limit=tokens_left
     )
     usage = RunUsage()
-    agent = Agent(model, output_type=str, instructions=INSTRUCTIONS)
+    agent = Agent(_chat(model), output_type=str, instructions=INSTRUCTIONS)
     settings = {"temperature": temperature, "max_tokens": max_tokens}
     try:
         result = agent.run_sync(prompt, model_settings=settings, usage_limits=limits, usage=usage)
@@ -84,6 +84,14 @@ def call(model: Any, prompt: str, *, temperature: float, max_tokens: int, tokens
 
 class CallFailed(Exception):
     """The model could not be called; the message names it (and never a key)."""
+
+
+def _chat(model: Any) -> Any:
+    """OpenAI models are called through Chat Completions, which every OpenAI-compatible server
+    (llama.cpp, vLLM, ollama) speaks; pydantic-ai's `openai:` means the Responses API."""
+    if isinstance(model, str) and model.startswith("openai:"):
+        return "openai-chat:" + model.removeprefix("openai:")
+    return model
 
 
 def _name(model: Any) -> str:
