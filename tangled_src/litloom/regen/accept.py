@@ -51,7 +51,7 @@ def stage(project: Project, texts: Mapping[str, str], folder: Path, deny: tuple[
         folders[:] = [f for f in folders if f not in SKIPPED and Path(top, f) != build]
         for name in files:
             relative = Path(top, name).relative_to(root).as_posix()
-            if not denied(relative, deny) and relative not in texts:
+            if not denied(relative, tuple(deny)) and relative not in texts:
                 writes.write(folder / relative, Path(top, name).read_bytes())
     for relative, text in texts.items():
         writes.write(folder / relative, text.encode("utf-8"))

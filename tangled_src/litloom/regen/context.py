@@ -43,7 +43,8 @@ class Context:
     hashes: tuple[str, ...]  # every candidate's digest, sorted: what staleness compares
 
 
-def denied(path: str, patterns: Iterable[str]) -> bool:
+@functools.lru_cache(maxsize=4096)
+def denied(path: str, patterns: tuple[str, ...]) -> bool:
     """Whether a path matches a deny pattern, as a whole or by its file name."""
     name = path.rsplit("/", 1)[-1]
     return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(name, p) for p in patterns)
@@ -62,13 +63,14 @@ class Book:
         self.project, self.deny = project, tuple(deny)
         self.masker = masker if masker is not None else Masker.of()
         self.referrers: dict[str, list[Chunk]] = {}
-        self.tests: list[tuple[Chunk, set[str]]] = []
+        self.tests: dict[str, list[Chunk]] = {}  # by document, and by each module imported
         for document in project.documents:
             for chunk in document.chunks:
                 for name in references(chunk):
                     self.referrers.setdefault(name, []).append(chunk)
                 if chunk.is_test:
-                    self.tests.append((chunk, imports(chunk)))
+                    for key in {chunk.path, *(f"module:{m}" for m in imports(chunk))}:
+                        self.tests.setdefault(key, []).append(chunk)
         self._targets: dict[str | None, str | None] = {}
         self._candidates: dict[tuple[str, int], list[Item]] = {}
         self.providers: tuple[dict, dict] | None = None  # the plan's index of generated chunks
@@ -118,8 +120,9 @@ class Book:
                 found.append(self.item("signatures", module, self.signatures(path)))
         target = self.target(chunk)
         mine = module_of(target) if target and target.endswith(".py") else None
-        for test, imported in self.tests:
-            if (test.path == chunk.path or mine in imported) and self.allowed(test):
+        tests = [*self.tests.get(chunk.path, []), *self.tests.get(f"module:{mine}", [])]
+        for test in dict.fromkeys(tests):
+            if self.allowed(test):
                 found.append(self.item("tests", where(test), body(test)))
         return found
 

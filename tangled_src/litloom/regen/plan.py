@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -175,8 +176,16 @@ class Pricing:
 
     def step(self, project: Project, book: Book, chunk: Chunk, why: str) -> Step:
         found = step(project, book, chunk, why, self.budget, self.counter, self.factor)
-        usd = cost(self.settings.model, found.prompt_tokens, self.settings.max_output_tokens)
-        return replace(found, usd=usd)
+        return replace(found, usd=found.prompt_tokens * self.per_token + self.per_output)
+
+    @functools.cached_property
+    def per_token(self) -> float:
+        """The price of a prompt token (genai-prices' lookup is slow: asked once)."""
+        return cost(self.settings.model, 1_000_000, 0) / 1_000_000
+
+    @functools.cached_property
+    def per_output(self) -> float:
+        return cost(self.settings.model, 0, self.settings.max_output_tokens)
 
 
 def step(
