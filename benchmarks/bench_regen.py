@@ -67,8 +67,10 @@ def main() -> None:
         plan = make_plan(project, settings, Book(project, settings.deny), {})
         times.append(time.perf_counter() - start)
     print(f"tangle in memory: {tangle:.3f} s (once per project)")
-    print(f"plan + estimate of {len(plan.steps)} chunks, {plan.prompt_tokens} prompt tokens, "
-          f"${plan.usd:.2f}: median {statistics.median(times):.3f} s over {args.runs} runs")
+    print(
+        f"plan + estimate of {len(plan.steps)} chunks, {plan.prompt_tokens} prompt tokens, "
+        f"${plan.usd:.2f}: median {statistics.median(times):.3f} s over {args.runs} runs"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,11 @@ ID = "file:demo/add.py"
 def settings_toml(**extra: str) -> str:
     extra = {"gate": '["loom check", "python -m compileall -q tangled_src"]', **extra}
     lines = [f'model = "{MODEL}"', *(f"{k} = {v}" for k, v in extra.items())]
-    return '[project]\nname = "demo"\n\n[tool.litloom]\n\n[tool.litloom.regen]\n' + "\n".join(lines) + "\n"
+    return (
+        '[project]\nname = "demo"\n\n[tool.litloom]\n\n[tool.litloom.regen]\n'
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -81,7 +85,9 @@ def test_accepted_writes_the_chunk_the_tangle_and_the_lock(demo):
     assert demo.loom("gate").exit_code == 0  # what regen accepted, gate passes
     assert run(demo.root, None, dry_run=True).plan.steps == ()  # nothing stale any more
     kept = outcome.folder
-    assert {"prompt.txt", "response.txt", "diff.txt", "gate.log"} <= {p.name for p in kept.iterdir()}
+    assert {"prompt.txt", "response.txt", "diff.txt", "gate.log"} <= {
+        p.name for p in kept.iterdir()
+    }
 
 
 def test_gate_failure_changes_nothing_and_keeps_the_proposal(demo):
@@ -94,7 +100,9 @@ def test_gate_failure_changes_nothing_and_keeps_the_proposal(demo):
 
 
 def test_gate_failure_exits_1_naming_the_gate(demo):
-    demo.write({"pyproject.toml": settings_toml(gate='["python -c \\"import sys; sys.exit(3)\\""]')})
+    demo.write(
+        {"pyproject.toml": settings_toml(gate='["python -c \\"import sys; sys.exit(3)\\""]')}
+    )
     outcome = run(demo.root, answering(json.dumps({ID: GOOD})))
     assert "python -c" in outcome.failed and "exit 3" in outcome.failed
     assert "return 0" in demo.read("literate/a.md")
@@ -133,7 +141,9 @@ def test_context_too_large_for_the_window(demo):
     with pytest.raises(UserError) as error:
         run(demo.root, answering(json.dumps({ID: GOOD})))
     message = str(error.value)
-    assert re.match(r"literate/a\.md:\d+: generated chunk file:demo/add\.py: its prompt of", message)
+    assert re.match(
+        r"literate/a\.md:\d+: generated chunk file:demo/add\.py: its prompt of", message
+    )
     assert "outgrown the model" in message and "window of 128000 tokens" in message
 
 
@@ -173,7 +183,7 @@ def test_secrets_are_kept_out_of_the_prompt(demo, monkeypatch):
         "def add(a, b):\n    return 0\n<<helper>>",
     )
     helper = '\n```python {#helper}\nKEY = "hunter2-very-secret"\n```\n'
-    env = '\n```text {file=.env}\nSECRET_ENV_VALUE=abc123\n```\n\n```python {#uses-env}\n<<helper>>\n```\n'
+    env = "\n```text {file=.env}\nSECRET_ENV_VALUE=abc123\n```\n\n```python {#uses-env}\n<<helper>>\n```\n"
     demo.write({"literate/a.md": doc + helper + env})
     seen: list[str] = []
     run(demo.root, answering(json.dumps({ID: GOOD + "\n<<helper>>"}), seen=seen))
@@ -210,12 +220,22 @@ class _OpenAI(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - the http.server API
         asked = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append((self.path, asked, self.headers.get("Authorization")))
-        body = json.dumps({
-            "id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024-08-06",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": json.dumps({ID: GOOD})}}],
-            "usage": {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333},
-        }).encode()
+        body = json.dumps(
+            {
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "gpt-4o-2024-08-06",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": json.dumps({ID: GOOD})},
+                    }
+                ],
+                "usage": {"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -254,6 +274,5 @@ def test_month_spending_refuses(demo):
     run(demo.root, answering(json.dumps({ID: GOOD}), tokens_in=200_000))  # $0.50 or so
     demo.write({"pyproject.toml": settings_toml(budget="{ usd_per_month = 0.05 }")})
     with pytest.raises(UserError) as error:
-        run(demo.root, answering(json.dumps({ID: GOOD})), every=True,
-            now=datetime.now(UTC))
+        run(demo.root, answering(json.dumps({ID: GOOD})), every=True, now=datetime.now(UTC))
     assert "left of the month's budget" in str(error.value)

@@ -140,13 +140,28 @@ def generate(
         proposal.replies[step.id] = (step, reply, usd)
         proposal.keep("prompt.txt", step, step.prompt)
         proposal.keep("response.txt", step, reply.text)
-        over = reply.stopped or _over_budget(settings, proposal.usd, spent_month)
-        if over:
-            return f"stopped after the call for {step.id}, failing closed: {over}"
-        body, problems = parse_response(reply.text, step.id, "response.txt")
-        if problems:
-            return f"{step.id}: {problems[0].message}"
-        proposal.bodies[planned.chunk] = body
+        stopped = _checked(settings, proposal, step, reply, spent_month, planned.chunk)
+        if stopped:
+            return stopped
+    return ""
+
+
+def _checked(
+    settings: RegenSettings,
+    proposal: Proposal,
+    step: Step,
+    reply: Reply,
+    spent: float,
+    chunk: Chunk,
+) -> str:
+    """Stop when the usage crossed a budget or the response is refused; else keep its body."""
+    over = reply.stopped or _over_budget(settings, proposal.usd, spent)
+    if over:
+        return f"stopped after the call for {step.id}, failing closed: {over}"
+    body, problems = parse_response(reply.text, step.id, "response.txt")
+    if problems:
+        return f"{step.id}: {problems[0].message}"
+    proposal.bodies[chunk] = body
     return ""
 
 
