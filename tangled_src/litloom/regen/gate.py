@@ -46,11 +46,16 @@ def gate_findings(
     if settings.usd_per_month is not None and spent > settings.usd_per_month:
         line = setting_line(project.config, "budget.usd_per_month")
         message = (
-            f"[tool.litloom.regen] {month} has spent ${spent:.2f}, over budget.usd_per_month = "
-            f"${settings.usd_per_month:.2f}; fix: raise the budget, or wait for next month"
+            f"[tool.litloom.regen] {month} has spent {usd(spent)}, over budget.usd_per_month = "
+            f"{usd(settings.usd_per_month)}; fix: raise the budget, or wait for next month"
         )
         found.append(Diagnostic(Location("pyproject.toml", line), message))
     return found
+
+
+def usd(amount: float) -> str:
+    """An amount of dollars, as a person reads it."""
+    return f"${amount:,.2f}" if amount >= 1 else f"${amount:.4f}"
 
 
 def chunk_findings(

@@ -126,15 +126,14 @@ def parse_lock(text: str, data: dict, shown: str) -> tuple[dict[str, Record], li
                 Location(shown, _line(text, rf"^{re.escape(key)}\s*=")), f"unknown key '{key}'"
             )
         )
-    starts = [
-        text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"^\[\[record\]\]", text, re.M)
-    ]
+    starts = [m.start() for m in re.finditer(r"^\[\[record\]\]", text, re.M)]
     records: dict[str, Record] = {}
     raw = data.get("record", [])
     for index, table in enumerate(raw if isinstance(raw, list) else []):
-        where = Location(shown, starts[index] if index < len(starts) else 0)
-        record, problem = read_record(table)
-        if problem:
+        start = starts[index] if index < len(starts) else 0
+        record, problem, field = read_record(table)
+        where = Location(shown, _line(text, rf"^{field}\s*=" if field else "^", start))
+        if record is None:
             problems.append(Diagnostic(where, problem))
         elif record.chunk in records:
             message = f"a second record of chunk '{record.chunk}' (a merge kept both): keep one"
@@ -144,8 +143,9 @@ def parse_lock(text: str, data: dict, shown: str) -> tuple[dict[str, Record], li
     return records, problems
 
 
-def _line(text: str, pattern: str) -> int:
-    found = re.search(pattern, text, re.M)
+def _line(text: str, pattern: str, start: int = 0) -> int:
+    """The line of the first match of `pattern` from `start`, or 0."""
+    found = re.compile(pattern, re.M).search(text, start)
     return text.count("\n", 0, found.start()) + 1 if found else 0
 
 
@@ -160,28 +160,30 @@ _KINDS = {
 }
 
 
-def read_record(table: object) -> tuple[Record, str | None]:
-    """One record from its TOML table, or what is wrong with it."""
+def read_record(table: object) -> tuple[Record | None, str, str]:
+    """One record from its TOML table; else None, what is wrong, and the field at fault."""
     if not isinstance(table, dict):
-        return None, "a record must be a table"  # type: ignore[return-value]
+        return None, "a record must be a table", ""
     name = table.get("chunk", "?")
     unknown = sorted(table.keys() - {f.name for f in fields(Record)})
     if unknown:
-        return None, f"record '{name}': unknown field '{unknown[0]}'"  # type: ignore[return-value]
+        return None, f"record '{name}': unknown field '{unknown[0]}'", unknown[0]
     values = {}
     for field in fields(Record):
         if field.name not in table:
             if field.default is MISSING:  # no default: required
-                return None, f"record '{name}': '{field.name}' is missing"  # type: ignore[return-value]
+                return None, f"record '{name}': '{field.name}' is missing", ""
             continue
         value = _KINDS[str(field.type)](table[field.name])
         if value is None:
-            message = (
-                f"record '{name}': '{field.name}' must be {field.type}, not {table[field.name]!r}"
+            wrong = table[field.name]
+            return (
+                None,
+                f"record '{name}': '{field.name}' must be {field.type}, not {wrong!r}",
+                field.name,
             )
-            return None, message  # type: ignore[return-value]
         values[field.name] = value
-    return Record(**values), None
+    return Record(**values), "", ""
 
 
 def _all(value: object, kind: type) -> bool:

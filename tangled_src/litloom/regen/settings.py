@@ -133,6 +133,9 @@ _CHECKS = {
     "max_output_tokens": _number(1, 10_000_000, whole=True),
     "gate": _strings,
     "gate_timeout": _number(1, 86400),
+    "budget": lambda key, value: (
+        f"'budget' must be a table, e.g. {{ usd_per_month = 50.0 }}, not {value!r}"
+    ),
     "budget.tokens_per_run": _number(1, 1e12, whole=True),
     "budget.usd_per_run": _number(0, _MONEY),
     "budget.usd_per_month": _number(0, _MONEY),
