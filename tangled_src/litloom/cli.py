@@ -50,6 +50,7 @@ GROUPS = {
         "import": "litloom.commands.imports:import_",
     },
     "Regenerate": {
+        "regen": "litloom.commands.regen:regen",
         "gate": "litloom.commands.gate:gate",
     },
 }
