@@ -16,8 +16,8 @@ from litloom import pipeline
 from litloom.config import load_config
 from litloom.diagnostics.edits import Edit, apply_edits, fence_prefix, write_texts
 from litloom.dialects import detect
+from litloom.diff.compare import compare_projects
 from litloom.diff.model import DiffReport
-from litloom.diff.python import python_changes
 from litloom.model import Chunk
 from litloom.project import Project
 from litloom.regen.context import denied
@@ -66,7 +66,7 @@ def stage(project: Project, texts: Mapping[str, str], folder: Path, deny: tuple[
 def diff(project: Project, staged: Project) -> DiffReport:
     """What the proposal means, from the current project to the staging copy."""
     current = Project(project.config, use_traces=False)
-    return DiffReport("project", "proposal", tuple(python_changes(current, staged)))
+    return compare_projects(current, staged, "project", "proposal")
 
 
 def diff_lines(report: DiffReport) -> list[str]:
