@@ -276,3 +276,22 @@ def test_month_spending_refuses(demo):
     with pytest.raises(UserError) as error:
         run(demo.root, answering(json.dumps({ID: GOOD})), every=True, now=datetime.now(UTC))
     assert "left of the month's budget" in str(error.value)
+
+
+def test_a_rejected_run_changes_no_record_but_counts_against_the_month(demo):
+    """Nothing in the project changes on rejection, the lock included; the money spent on
+    the rejected proposal is kept under build/regen/ and the month's budget counts it."""
+    first = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    assert run(demo.root, answering(json.dumps({ID: GOOD})), now=first).accepted == (ID,)
+    demo.write({"literate/a.md": demo.read("literate/a.md").replace("sum of", "total of")})
+    before = outside_build(demo.snapshot())
+    broken = "def add(a, b):\n    return (a +"
+    later = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
+    outcome = run(demo.root, answering(json.dumps({ID: broken}), tokens_in=100_000), now=later)
+    assert outcome.failed and outside_build(demo.snapshot()) == before  # the lock as it was
+    spent = json.loads((outcome.folder / "spent.json").read_text())
+    assert spent["time"].startswith("2026-11-04") and spent["usd"] > 0.2
+    demo.write({"pyproject.toml": settings_toml(budget="{ usd_per_month = 0.2 }")})
+    with pytest.raises(UserError) as error:  # the lock alone has spent far less than $0.20
+        run(demo.root, answering(json.dumps({ID: GOOD})), now=later)
+    assert "left of the month's budget" in str(error.value)

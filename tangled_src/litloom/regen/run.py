@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from litloom.errors import UserError
+from litloom.layout import Layout
 from litloom.model import Chunk
 from litloom.project import Project
 from litloom.regen.accept import (
@@ -32,7 +33,6 @@ from litloom.regen.lock import (
     month_spend,
     read_lock,
     supersede,
-    with_spending,
 )
 from litloom.regen.plan import Plan, Pricing, Step, make_plan, refusals
 from litloom.regen.settings import RegenSettings
@@ -92,7 +92,8 @@ def regenerate(
     if dry_run or not plan.steps:
         return Outcome(plan)
     now = now or datetime.now(UTC)
-    spent = month_spend(records.values(), now.strftime("%Y-%m"))
+    month = now.strftime("%Y-%m")
+    spent = month_spend(records.values(), month) + rejected_spend(project.layout, month)
     refused = refusals(plan, settings, spent)
     if refused:
         raise UserError(refused)
@@ -101,7 +102,7 @@ def regenerate(
     stopped = generate(project, settings, plan, proposal, model, spent)
     if stopped:
         _keep(folder, proposal)
-        _spent(project, records, proposal, now)
+        _spent(folder, proposal, now)
         return Outcome(plan, folder, failed=stopped)
     return finish(project, settings, records, plan, proposal, folder, allow_break, now)
 
@@ -180,19 +181,26 @@ def _time(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _spent(
-    project: Project, records: Mapping[str, Record], proposal: Proposal, now: datetime
-) -> None:
-    """A rejected run's cost, added to the lock's records of its chunks (money was spent; the
-    month's budget must see it). A chunk with no record yet: kept in usage.json only."""
-    paid = {i: usd for i, (_, _, usd) in proposal.replies.items() if i in records and usd}
-    if not paid:
-        return
-    updated = {**records, **{i: with_spending(records[i], _time(now), u) for i, u in paid.items()}}
-    writes = Transaction(project.layout.journal)
-    where = lock_path(project.config.root, project.config.source)
-    writes.write(where, dump_lock(updated).encode("utf-8"))
+def _spent(folder: Path, proposal: Proposal, now: datetime) -> None:
+    """A rejected run's cost, in its folder under build/: never in the project."""
+    usd = sum(usd for _, _, usd in proposal.replies.values())
+    writes = Transaction()
+    spent = {"time": _time(now), "usd": round(usd, 6)}
+    writes.write(folder / "spent.json", (json.dumps(spent) + "\n").encode("utf-8"))
     writes.commit()
+
+
+def rejected_spend(layout: Layout, month: str) -> float:
+    """What the rejected runs kept under build/regen/ spent in `month` ("YYYY-MM")."""
+    total = 0.0
+    for path in sorted(layout.regen.glob("*/spent.json")):
+        try:
+            spent = json.loads(path.read_text(encoding="utf-8"))
+            if str(spent["time"]).startswith(month):
+                total += float(spent["usd"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a record broken by hand counts as nothing, as a lost one would
+    return total
 
 
 def _keep(folder: Path, proposal: Proposal, more: Mapping[str, str] = ()) -> None:
@@ -235,7 +243,7 @@ def finish(
     failed = next((g for g in gates if g.code != 0), None)
     if failed is not None:
         why = f"gate {failed.command!r} failed (exit {failed.code}): {failed.first_error}"
-        _spent(project, records, proposal, now)
+        _spent(folder, proposal, now)
         return Outcome(plan, folder, failed=why, gates=gates)
     after = project.edited(texts)
     new = _records(after, settings, proposal, gates, report.summary(), now)
