@@ -295,3 +295,22 @@ def test_a_rejected_run_changes_no_record_but_counts_against_the_month(demo):
     with pytest.raises(UserError) as error:  # the lock alone has spent far less than $0.20
         run(demo.root, answering(json.dumps({ID: GOOD})), now=later)
     assert "left of the month's budget" in str(error.value)
+
+
+def test_gate_commands_run_in_the_sandbox(demo):
+    """The code a model wrote runs confined: the gate sees the staging copy, not the project
+    around it (nor the home, nor the network)."""
+    from litloom import sandbox
+
+    if sandbox.missing():
+        pytest.skip(sandbox.missing())
+    secret = demo.root / "outside.txt"
+    secret.write_text("the project's own file, outside the staging copy\n")
+    peek = f'python -c \\"print(open({str(secret)!r}).read())\\"'
+    demo.write({"pyproject.toml": settings_toml(gate=f'["{peek}"]')})
+    outcome = run(demo.root, answering(json.dumps({ID: GOOD})))
+    assert outcome.failed.endswith(f"FileNotFoundError: [Errno 2] No such file or directory: "
+                                   f"'{secret}'"), outcome.failed  # a traceback's last line
+    text = demo.read("pyproject.toml").replace("[tool.litloom]\n", '[tool.litloom]\nsandbox = "off"\n')
+    demo.write({"pyproject.toml": text})
+    assert run(demo.root, answering(json.dumps({ID: GOOD}))).accepted == (ID,)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from litloom import pipeline
+from litloom import pipeline, sandbox
 from litloom.config import load_config
 from litloom.diagnostics.edits import Edit, apply_edits, fence_prefix, write_texts
 from litloom.dialects import detect
@@ -89,14 +89,20 @@ class GateRun:
     def first_error(self) -> str:
         lines = [line for line in self.output.splitlines() if line.strip()]
         located = next((line for line in lines if LOCATED.match(line)), None)
-        return located or (lines[0] if lines else f"exit {self.code}")
+        if located or not lines:
+            return located or f"exit {self.code}"
+        traceback = lines[0].startswith("Traceback (most recent call last)")
+        return lines[-1] if traceback else lines[0]  # a traceback's error is its last line
 
 
-def run_gate(command: str, folder: Path, timeout: float) -> GateRun:
-    """Run one gate command in the staging copy, with no secret in its environment."""
+def run_gate(command: str, folder: Path, timeout: float, confined: bool = False) -> GateRun:
+    """Run one gate command in the staging copy, with no secret in its environment; in the
+    sandbox when `confined`."""
     argv = shlex.split(command)
     if argv and argv[0] == "loom":
         argv = [sys.executable, "-m", "litloom", *argv[1:]]
+    if confined:
+        return _confined_gate(command, argv, folder, timeout)
     env = {k: v for k, v in os.environ.items() if not SECRET_VARIABLE.search(k)}
     try:
         done = subprocess.run(
@@ -107,6 +113,31 @@ def run_gate(command: str, folder: Path, timeout: float) -> GateRun:
     except OSError as exc:
         return GateRun(command, 127, f"cannot run: {exc}")
     return GateRun(command, done.returncode, done.stdout + done.stderr)
+
+
+def gates_confined(project: Project) -> bool:
+    """Whether the gate commands run in the sandbox: unless `sandbox = "off"`, where
+    bubblewrap can run."""
+    return project.config.sandbox != "off" and sandbox.missing() is None
+
+
+def _confined_gate(command: str, argv: list[str], folder: Path, timeout: float) -> GateRun:
+    package = Path(sandbox.__file__).resolve().parents[1]  # where litloom is imported from
+    for path in (folder, *folder.rglob("*")):  # the copy is the sandbox's to write
+        if not path.is_symlink():
+            sandbox.hand_over(path)
+    box = sandbox.Sandbox(
+        sandbox.TOOLS,
+        (package,),
+        (folder,),
+        (("PYTHONPATH", str(package)),),
+        cwd=str(folder),
+    )
+    done = sandbox.run(box, argv, timeout=timeout)
+    output = (done.stdout + done.stderr).decode("utf-8", errors="replace")
+    if done.code is None:
+        return GateRun(command, 124, f"timed out after {timeout:g} s\n{output}")
+    return GateRun(command, done.code, output)
 
 
 def api_gate(report: DiffReport, allow_break: bool) -> GateRun:

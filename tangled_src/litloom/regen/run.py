@@ -20,6 +20,7 @@ from litloom.regen.accept import (
     api_gate,
     diff,
     diff_lines,
+    gates_confined,
     proposal_texts,
     run_gate,
     stage,
@@ -235,9 +236,10 @@ def finish(
     staged = stage(project, texts, folder / "stage", settings.deny)
     report = diff(project, staged)
     gates = [api_gate(report, allow_break)]
+    confined = gates_confined(project)
     for command in settings.gate:
-        project.reporter.stage(f"gate: {command}")
-        gates.append(run_gate(command, folder / "stage", settings.gate_timeout))
+        project.reporter.stage(f"gate: {command}" + (" (sandboxed)" if confined else ""))
+        gates.append(run_gate(command, folder / "stage", settings.gate_timeout, confined))
     log = "".join(f"$ {g.command}\n{g.output}\n[exit {g.code}]\n" for g in gates)
     _keep(folder, proposal, {"diff.txt": "\n".join(diff_lines(report)) + "\n", "gate.log": log})
     failed = next((g for g in gates if g.code != 0), None)
