@@ -314,3 +314,32 @@ def test_gate_commands_run_in_the_sandbox(demo):
     text = demo.read("pyproject.toml").replace("[tool.litloom]\n", '[tool.litloom]\nsandbox = "off"\n')
     demo.write({"pyproject.toml": text})
     assert run(demo.root, answering(json.dumps({ID: GOOD}))).accepted == (ID,)
+
+
+def test_an_api_break_fails_the_gate_unless_allowed(demo):
+    before = outside_build(demo.snapshot())
+    narrower = "def add(a):\n    return a"  # the parameter b removed: griffe's breakage
+    outcome = run(demo.root, answering(json.dumps({ID: narrower})))
+    assert outcome.failed.startswith("gate 'api' failed (exit 1): literate/a.md:"), outcome.failed
+    assert outside_build(demo.snapshot()) == before
+    assert "b" in (outcome.folder / "diff.txt").read_text()
+    allowed = run(demo.root, answering(json.dumps({ID: narrower})), allow_break=True)
+    assert allowed.accepted == (ID,) and "def add(a):" in demo.read("literate/a.md")
+
+
+def test_accept_spec_and_accept_patch_through_the_command(demo):
+    assert run(demo.root, answering(json.dumps({ID: GOOD}))).accepted == (ID,)
+    text = demo.read("literate/a.md")
+    demo.write({"literate/a.md": text.replace("returns the sum", "returns, as ever, the sum")})
+    stale = demo.loom("gate")
+    assert stale.exit_code == 1 and "spec changed" in stale.stderr + stale.stdout
+    assert demo.loom("regen", "--accept-spec", ID).exit_code == 0
+    assert demo.loom("gate").exit_code == 0
+    patched = demo.read("literate/a.md").replace("return a + b", "return b + a")
+    demo.write({"literate/a.md": patched})
+    assert demo.loom("tangle").exit_code == 0
+    unrecorded = demo.loom("gate")
+    assert unrecorded.exit_code == 1 and "accept-patch" in unrecorded.stderr + unrecorded.stdout
+    assert demo.loom("regen", "--accept-patch", ID).exit_code == 0
+    assert demo.loom("gate").exit_code == 0
+    assert "return b + a" in demo.read("literate/a.md")  # the patch itself is kept
