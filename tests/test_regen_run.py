@@ -309,9 +309,12 @@ def test_gate_commands_run_in_the_sandbox(demo):
     peek = f'python -c \\"print(open({str(secret)!r}).read())\\"'
     demo.write({"pyproject.toml": settings_toml(gate=f'["{peek}"]')})
     outcome = run(demo.root, answering(json.dumps({ID: GOOD})))
-    assert outcome.failed.endswith(f"FileNotFoundError: [Errno 2] No such file or directory: "
-                                   f"'{secret}'"), outcome.failed  # a traceback's last line
-    text = demo.read("pyproject.toml").replace("[tool.litloom]\n", '[tool.litloom]\nsandbox = "off"\n')
+    assert outcome.failed.endswith(
+        f"FileNotFoundError: [Errno 2] No such file or directory: '{secret}'"
+    ), outcome.failed  # a traceback's last line
+    text = demo.read("pyproject.toml").replace(
+        "[tool.litloom]\n", '[tool.litloom]\nsandbox = "off"\n'
+    )
     demo.write({"pyproject.toml": text})
     assert run(demo.root, answering(json.dumps({ID: GOOD}))).accepted == (ID,)
 
