@@ -11,6 +11,7 @@ from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.store.transaction import Plan
 from litloom.store.writer import Transaction, write_file
+from litloom.weave.regen import read_provenance
 from litloom.weave.site import Woven, find_mermaid, site, weave
 
 
@@ -32,6 +33,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
     writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, tangled=project.tangled)
     find_mermaid(project.config)  # before anything is written
+    regen = read_provenance(project)  # a malformed regen.lock: before anything is written
     writes.commit()
     reporter.stage("check", "the tangled files must be what the sources make")
     if not pipeline.check(project).clean:
@@ -39,7 +41,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
         raise UserError([Diagnostic(Location(project.config.tangle_root), message)])
     reporter.stage("weave", f"{len(project.documents)} documents")
     writes = Transaction(project.layout.journal)
-    woven = weave(project, writes, execute=execute)
+    woven = weave(project, writes, execute=execute, regen=regen)
     writes.commit()
     layout = project.layout
     if not (layout.root / "mkdocs.yml").is_file():  # mkdocs' settings: `loom init` writes them
