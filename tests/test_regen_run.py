@@ -346,3 +346,55 @@ def test_accept_spec_and_accept_patch_through_the_command(demo):
     assert demo.loom("regen", "--accept-patch", ID).exit_code == 0
     assert demo.loom("gate").exit_code == 0
     assert "return b + a" in demo.read("literate/a.md")  # the patch itself is kept
+
+
+TWO = """# Two
+
+## The user
+
+`total(xs)` adds the numbers with the helper.
+
+```python {file=demo/total.py .generate}
+<<plus>>
+
+
+def total(xs):
+    return 0
+```
+
+## The helper
+
+`plus(a, b)` returns the sum.
+
+```python {#plus .generate}
+def plus(a, b):
+    return 0
+```
+"""
+
+
+def test_a_changed_requirement_regenerates_its_dependents_after_it(demo):
+    """The plan starts at the earliest changed requirement and follows dependencies: the
+    helper first, then the chunk that uses it; a chunk nobody changed is left alone."""
+    demo.write({"literate/a.md": TWO})
+    answers = {
+        "plus": "def plus(a, b):\n    return a + b",
+        "file:demo/total.py": "<<plus>>\n\n\ndef total(xs):\n    return sum(xs)",
+    }
+
+    def reply(messages, info):
+        asked = re.search(r"Chunk: ([\w:./-]+)", str(messages))[1]  # the prompt names its chunk
+        usage = RequestUsage(input_tokens=100, output_tokens=20)
+        return ModelResponse(parts=[TextPart(json.dumps({asked: answers[asked]}))], usage=usage)
+
+    plan = run(demo.root, None, dry_run=True).plan
+    assert [s.chunk.name or s.chunk.target for s in plan.steps] == ["plus", "demo/total.py"]
+    assert run(demo.root, FunctionModel(reply)).accepted == ("file:demo/total.py", "plus")
+    assert run(demo.root, None, dry_run=True).plan.steps == ()
+    text = demo.read("literate/a.md")
+    demo.write({"literate/a.md": text.replace("returns the sum.", "returns the sum of a, b.")})
+    plan = run(demo.root, None, dry_run=True).plan
+    assert [(s.chunk.name or s.chunk.target, s.why) for s in plan.steps] == [
+        ("plus", "spec changed"),
+        ("demo/total.py", "depends on plus"),
+    ]
