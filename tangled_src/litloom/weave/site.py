@@ -27,6 +27,7 @@ from litloom.store.writer import Transaction
 from litloom.weave import mermaid
 from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
+from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, draw, is_diagram
 from litloom.weave.pages import chunk_at, file_page, index_page
 from litloom.weave.render import (
@@ -39,7 +40,7 @@ from litloom.weave.render import (
 )
 from litloom.weave.runs import runs_pages
 
-GENERATED = ("chunks.md", "architecture.md", "files/", "runs/")
+GENERATED = ("chunks.md", "architecture.md", "changes.md", "files/", "runs/")
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,11 @@ class Woven:
     digest: str  # of every output: when it is the same, the site needs no rebuild
 
 
-def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Woven:
-    """Stage the woven pages and assets of the project under build/docs in `writes`."""
+def weave(
+    project: Project, writes: Transaction, *, execute: bool = True, since: str | None = None
+) -> Woven:
+    """Stage the woven pages and assets of the project under build/docs in `writes`; with
+    `since`, the Changes page starts with the changes from that revision."""
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
@@ -99,6 +103,10 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
         pages[page] = body
     facts = _load_cache(layout.cache("python"))
     pages.update(runs_pages(layout.runs, highlighter, layout.root))
+    try:
+        pages.update(changes_pages(project, book, writes, since))
+    except UserError as error:
+        problems += error.diagnostics
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
     mermaid_js = config.path(config.mermaid_js)
@@ -124,6 +132,8 @@ def weave(project: Project, writes: Transaction, *, execute: bool = True) -> Wov
     nav = make_nav(book, sorted(files))
     if "runs/index.md" in pages:
         nav.insert(-2, {"Runs": "runs/index.md"})
+    if "changes.md" in pages:
+        nav.insert(-2, {"Changes": "changes.md"})
     writes.write(layout.record("nav.json"), json.dumps(nav).encode())
     return woven
 
@@ -466,4 +476,6 @@ a.loom-ref { text-decoration: underline dotted; }
 .loom-run-cell.loom-failed .highlight { border-left: .2rem solid #d32f2f; }
 .loom-status-succeeded { color: #2e7d32; font-weight: 700; }
 .loom-status-failed, .loom-status-timeout, .loom-status-kernel-died { color: #d32f2f; font-weight: 700; }
+.loom-changes small { color: var(--md-default-fg-color--light); }
+.loom-changes .loom-change-break strong { color: #d32f2f; }
 """
