@@ -13,10 +13,8 @@ from pathlib import Path
 
 from litloom import __version__
 from litloom.diff import git
-from litloom.diff.compare import compare
 from litloom.diff.model import Change, DiffReport
 from litloom.diff.output import besides, role, summary, title
-from litloom.diff.sides import WORKING_TREE, Spec, open_sides, revision
 from litloom.errors import UserError
 from litloom.model import Chunk, Document
 from litloom.project import Project
@@ -67,8 +65,8 @@ def changes_pages(
     sections = [] if since is None else [since_section(project, since)]
     tags = release_tags(project.config.root)
     tags, used = tags or [], set()
-    for before, tag in reversed(list(zip([None, *tags[:-1]], tags, strict=True))):
-        compared = None if before is None else cached(project, writes, before, tag, used)
+    for at, tag in reversed(list(enumerate(tags))):
+        compared = cached(project, writes, tags[at - 1], tag, used) if at else None
         sections.append(Section(tag.name, compared, tag.date))
     folder = project.layout.changes()
     if folder.is_dir():
@@ -80,7 +78,7 @@ def changes_pages(
 def since_section(project: Project, since: str) -> Section:
     """The changes from `since` to the working tree; UserError if they cannot be compared."""
     project.reporter.stage("changes", f"since {since}: compared with the working tree")
-    compared = compare_sides(project, revision(since), WORKING_TREE, keep_problems=False)
+    compared = compare_sides(project, since, None, keep_problems=False)
     return Section(f"Since {since}", compared, current=True)
 
 
@@ -122,7 +120,7 @@ def cached(project: Project, writes: Transaction, old: Tag, new: Tag, used: set[
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not cached, or not by this litloom: compare again
     project.reporter.stage("changes", f"{old.name} -> {new.name}: not compared yet")
-    compared = compare_sides(project, revision(old.name), revision(new.name))
+    compared = compare_sides(project, old.name, new.name)
     writes.write(path, dumped(compared))
     return compared
 
@@ -152,18 +150,23 @@ def loaded(data: dict, old: str, new: str) -> Compared:
 
 
 def compare_sides(
-    project: Project, old: Spec, new: Spec, *, keep_problems: bool = True
+    project: Project, old: str, new: str | None, *, keep_problems: bool = True
 ) -> Compared:
-    """The changes from `old` to `new`, each with the key of the chunk holding it on its side."""
+    """The changes from revision `old` to revision `new` (None: the working tree), each with
+    the key of the chunk holding it on its side."""
+    from litloom.diff.compare import compare  # lazy: only a comparison not cached needs it
+    from litloom.diff.sides import WORKING_TREE, open_sides, revision  # lazy: the same
+
+    sides = revision(old), WORKING_TREE if new is None else revision(new)
     try:
-        with open_sides(project.config.root, old, new) as (before, after):
+        with open_sides(project.config.root, *sides) as (before, after):
             report = compare(before, after)
-            sides = {"old": before.project, "new": after.project}
-            keys = [chunk_key(sides[c.side].document(c.chapter), c.line) for c in report.changes]
+            read = {"old": before.project, "new": after.project}
+            keys = [chunk_key(read[c.side].document(c.chapter), c.line) for c in report.changes]
     except UserError as error:
         if not keep_problems:
             raise
-        return Compared(old.label, new.label, problem=str(error))
+        return Compared(sides[0].label, sides[1].label, problem=str(error))
     return Compared(report.old, report.new, tuple(zip(report.changes, keys, strict=True)))
 
 
