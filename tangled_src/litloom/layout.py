@@ -50,12 +50,6 @@ class Layout:
         """A small record of a stage: `nav.json`, `weave.json`, `site.stamp`, `sync.json`."""
         return self.work / name
 
-    def changes(self, old: str = "", new: str = "") -> Path:
-        """The comparisons the Changes page shows, one file per pair of the project's trees at
-        consecutive tags; without trees, their folder."""
-        folder = self.work / "changes"
-        return folder / f"{old}..{new}.json" if old else folder
-
     @property
     def kernels(self) -> Path:
         """The Jupyter data folder holding the kernel of the project's own Python."""
@@ -65,6 +59,12 @@ class Layout:
     def coverage(self) -> Path:
         """The coverage data file of `loom test --cov`."""
         return self.work / "coverage"
+
+    def changes(self, old: str = "", new: str = "") -> Path:
+        """The comparisons the Changes page shows, one file per pair of the project's trees at
+        consecutive tags; without trees, their folder."""
+        folder = self.work / "changes"
+        return folder / f"{old}..{new}.json" if old else folder
 
     @property
     def lock(self) -> Path:
