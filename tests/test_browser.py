@@ -19,6 +19,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from test_regen_site import GEN, write_lock
 from test_weave import BOOK, MERMAID, MKDOCS
 
 from conftest import REPO, Project, chunk, loom_process
@@ -59,8 +60,9 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     project = Project(root)
     root.mkdir()
     project.write({**BOOK, "literate/pics.md": PICTURE, "literate/wide.md": WIDE,
-                   "mkdocs.yml": MKDOCS,
+                   "literate/gen.md": GEN, "mkdocs.yml": MKDOCS,
                    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
+    write_lock(root)  # generated chunks, and their provenance
     os.symlink(REPO / "node_modules", root / "node_modules")
     _a_recorded_run(root / "build" / "runs" / "zebra")
     run = loom_process("build", cwd=root)
@@ -172,6 +174,23 @@ def test_mermaid_renders_with_nonzero_size(page, site) -> None:
     labels = page.locator(".loom-mermaid svg .nodeLabel")  # in the page's own DOM, readable
     assert labels.all_inner_texts() == ["a", "b"]
     assert page.locator(".loom-mermaid-source").count() == 0  # the text gave way to the picture
+
+
+def test_the_regeneration_page_draws_the_spending_chart(page, site) -> None:
+    page.goto(f"{site}/index.html")
+    page.get_by_role("link", name="Regeneration", exact=True).first.click()
+    page.wait_for_url("**/regeneration.html")
+    chart = page.locator(".loom-mermaid svg")
+    chart.wait_for(timeout=15000)
+    assert chart.is_visible()
+    box = chart.first.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 100
+    assert page.locator(".loom-mermaid svg rect").count() >= 3  # a bar for each month
+    assert "Spending per month (USD)" in (chart.first.text_content() or "")
+    assert page.locator(".loom-mermaid-source").count() == 0
+    page.locator('a[href="gen.html#chunk-add"]').click()  # a record leads to its chunk
+    page.wait_for_url("**/gen.html#chunk-add")
+    assert page.locator("#chunk-add .loom-regen").is_visible()
 
 
 def test_a_fence_the_theme_would_draw_is_drawn_by_the_site(page, site) -> None:

@@ -558,6 +558,36 @@ def test_fail_on_break(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     assert repo.diff("--fail-on-break")[0] == 0
 
 
+API = """\
+# Api
+
+The public function.
+
+```python {file=pkg/__init__.py}
+<<api>>
+```
+
+```python {#api}
+def greet(name, punctuation="!"):
+    return f"hello {name}{punctuation}"
+```
+"""
+
+
+def test_fail_on_break_end_to_end(repo: Repo) -> None:
+    """A real breakage, found by griffe in the tangled package, at its literate line."""
+    repo.commit({"literate/api.md": API})
+    repo.write({"literate/api.md": API.replace(', punctuation="!"', "").replace(
+        "{punctuation}", "!")})
+    code, out, _ = repo.diff("--fail-on-break")
+    assert code == 1, out
+    assert "literate/api.md:10" in out and "API break" in out and "punctuation" in out
+    report = repo.json()
+    [brk] = [c for c in report["changes"] if c["kind"] == "api-break"]
+    assert (brk["chapter"], brk["line"], brk["side"]) == ("literate/api.md", 10, "new")
+    assert repo.diff()[0] == 0  # without the flag, a break is reported, not failed
+
+
 # Errors: located, exit 2, nothing written.
 
 

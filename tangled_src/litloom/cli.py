@@ -49,6 +49,10 @@ GROUPS = {
     "Convert": {
         "import": "litloom.commands.imports:import_",
     },
+    "Regenerate": {
+        "regen": "litloom.commands.regen:regen",
+        "gate": "litloom.commands.gate:gate",
+    },
 }
 COMMANDS = {name: target for group in GROUPS.values() for name, target in group.items()}
 

@@ -24,6 +24,7 @@ SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that a
 CHOICES = {"sandbox": ("auto", "bwrap", "off")}  # the first is the default
 NUMBERS = {"timeout_ceiling": (0.0, 86400.0)}  # more than the first, at most the second
 LIMITS = {"max_expansion_lines": 1_000_000}  # the limits, positive whole numbers
+TABLES = {"regen": "regen/settings.md"}  # sub-tables another module reads, by its chapter
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def load_config(root: Path, detect: Detect | None = None) -> Config:
         where = Location("pyproject.toml", _line_of(text, key))
         if key == "languages":  # [[tool.litloom.languages]], as Entangled's [[languages]]
             values[key] = parse_languages(value, "pyproject.toml")
+            continue
+        if key in TABLES:  # read and checked by the chapter that owns it
             continue
         message = check_setting(key, value)
         if message:

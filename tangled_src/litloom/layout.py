@@ -102,6 +102,14 @@ class Layout:
         return self.runs / runbook
 
     @property
+    def regen(self) -> Path:
+        return self.build / "regen"
+
+    def regen_run(self, stamp: str) -> Path:
+        """The proposal of the `loom regen` run started at `stamp` (UTC, `20250102T030405Z`)."""
+        return self.regen / stamp
+
+    @property
     def notebooks(self) -> Path:
         return self.root / "notebooks"
 

@@ -44,6 +44,8 @@ OPTIONS = {
             "weave/diagrams.md",
         ),
         Key("generated", "text", "a reader made this chunk (nbdev)", "dialects/nbdev/export.md"),
+        Key("generate", "switch", "a model writes the chunk: `loom regen`", "regen/spec.md"),
+        Key("spec", "text", "more of the requirement of a generated chunk", "regen/spec.md"),
     )
 }
 

@@ -10,17 +10,22 @@ from litloom.diff.model import DiffReport
 from litloom.diff.python import python_changes
 from litloom.diff.sides import Side, Spec, open_sides
 from litloom.diff.targets import target_changes
+from litloom.project import Project
 
 
 def compare(old: Side, new: Side) -> DiffReport:
     """Every change from side `old` to side `new`."""
-    before, after = old.project, new.project
+    return compare_projects(old.project, new.project, old.label, new.label)
+
+
+def compare_projects(before: Project, after: Project, old: str, new: str) -> DiffReport:
+    """Every change from project `before` to project `after`, labelled `old` and `new`."""
     changes = [
         *chunk_changes(before, after),
         *python_changes(before, after),
         *target_changes(before, after),
     ]
-    return DiffReport(old.label, new.label, tuple(changes))
+    return DiffReport(old, new, tuple(changes))
 
 
 def diff(start: Path, old: Spec, new: Spec, *, strict: bool = False) -> DiffReport:

@@ -259,8 +259,10 @@ def chunk_code(chunk: Chunk) -> tuple[list[str], list[str]]:
     return code, names
 
 
-def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) -> str:
-    """One chunk as an HTML block: header, linked code, footer."""
+def render_chunk(
+    chunk: Chunk, book: Book, page: str, highlighter: Highlighter, note: str = ""
+) -> str:
+    """One chunk as an HTML block: header (and `note` under it), linked code, footer."""
     code, names = chunk_code(chunk)
     body = _PLACEHOLDER.sub(
         lambda m: _reference(names[int(m[1])], book, page), highlighter.code(chunk.language, code)
@@ -272,6 +274,7 @@ def render_chunk(chunk: Chunk, book: Book, page: str, highlighter: Highlighter) 
         [
             f'<div class="{kind}" id="{anchor}" markdown="0">',
             f'<div class="loom-chunk-head">{_head(chunk, book, page)}</div>',
+            *([note] if note else []),
             f'<div class="highlight"><pre><span></span><code>{body}</code></pre></div>',
             *(
                 [f'<div class="loom-chunk-foot">{foot}</div>']

@@ -30,6 +30,8 @@ from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, draw, is_diagram
 from litloom.weave.pages import chunk_at, file_page, index_page
+from litloom.weave.regen import PAGE as REGEN_PAGE
+from litloom.weave.regen import Provenance, chart, months, read_provenance, regen_page
 from litloom.weave.render import (
     Highlighter,
     chunk_code,
@@ -40,7 +42,7 @@ from litloom.weave.render import (
 )
 from litloom.weave.runs import runs_pages
 
-GENERATED = ("chunks.md", "architecture.md", "changes.md", "files/", "runs/")
+GENERATED = ("chunks.md", "architecture.md", "changes.md", "files/", "runs/", "regeneration.md")
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,16 @@ class Woven:
 
 
 def weave(
-    project: Project, writes: Transaction, *, execute: bool = True, since: str | None = None
+    project: Project,
+    writes: Transaction,
+    *,
+    execute: bool = True,
+    regen: Provenance | None = None,
+    since: str | None = None,
 ) -> Woven:
-    """Stage the woven pages and assets of the project under build/docs in `writes`; with
-    `since`, the Changes page starts with the changes from that revision."""
+    """Stage the woven pages and assets of the project under build/docs in `writes`;
+    `regen`: the regeneration lock, if the caller read it already; with `since`, the Changes
+    page starts with the changes from that revision."""
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
@@ -69,6 +77,7 @@ def weave(
     problems: list[Diagnostic] = []
     diagrams: list[mermaid.Diagram] = []  # every mermaid diagram, where it is written
     pages: dict[str, str] = {}
+    regen = _provenance(project, problems) if regen is None else regen
     for document in book.documents:
         page = book.page(document.path)
         if page.startswith(GENERATED):
@@ -84,7 +93,10 @@ def weave(
 
         def extra(chunk: Chunk, page: str = page) -> str | None:
             found = (problems, diagrams)
-            return _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), found)
+            block = _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), found)
+            if block is None and (note := regen.line(chunk)):
+                return render_chunk(chunk, book, page, highlighter, note)
+            return block
 
         pages[page] = render_page(document, text, book, highlighter, extra)
         diagrams.extend(
@@ -103,6 +115,10 @@ def weave(
         pages[page] = body
     facts = _load_cache(layout.cache("python"))
     pages.update(runs_pages(layout.runs, highlighter, layout.root))
+    if regen.present:
+        pages[REGEN_PAGE] = regen_page(regen, book)
+        if spent := months(regen.records):
+            diagrams.append((Location(f"{config.source}/regen.lock"), chart(spent), ()))
     try:
         pages.update(changes_pages(project, book, writes, since))
     except UserError as error:
@@ -132,10 +148,20 @@ def weave(
     nav = make_nav(book, sorted(files))
     if "runs/index.md" in pages:
         nav.insert(-2, {"Runs": "runs/index.md"})
+    if REGEN_PAGE in pages:
+        nav.insert(-2, {"Regeneration": REGEN_PAGE})
     if "changes.md" in pages:
         nav.insert(-2, {"Changes": "changes.md"})
     writes.write(layout.record("nav.json"), json.dumps(nav).encode())
     return woven
+
+
+def _provenance(project: Project, problems: list[Diagnostic]) -> Provenance:
+    try:
+        return read_provenance(project)
+    except UserError as error:
+        problems.extend(error.diagnostics)
+        return Provenance()
 
 
 def _diagram_block(
@@ -476,6 +502,11 @@ a.loom-ref { text-decoration: underline dotted; }
 .loom-run-cell.loom-failed .highlight { border-left: .2rem solid #d32f2f; }
 .loom-status-succeeded { color: #2e7d32; font-weight: 700; }
 .loom-status-failed, .loom-status-timeout, .loom-status-kernel-died { color: #d32f2f; font-weight: 700; }
+.loom-regen { font-size: .65rem; padding: .2em .8em; background: var(--md-code-bg-color); }
+.loom-regen-state { color: #b26a00; margin-left: .3em; }
+.loom-regen-stale .loom-regen-stale, .loom-regen-patched .loom-regen-patched { color: #d32f2f; }
+.loom-gate-pass { color: #2e7d32; }
+.loom-gate-fail { color: #d32f2f; }
 .loom-changes small { color: var(--md-default-fg-color--light); }
 .loom-changes .loom-change-break strong { color: #d32f2f; }
 """
