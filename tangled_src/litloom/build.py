@@ -11,6 +11,7 @@ from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.store.transaction import Plan
 from litloom.store.writer import Transaction, write_file
+from litloom.weave.changes import check_since
 from litloom.weave.regen import read_provenance
 from litloom.weave.site import Woven, find_mermaid, site, weave
 
@@ -24,15 +25,18 @@ class Built:
     site_rebuilt: bool
 
 
-def build(project: Project, *, execute: bool = True) -> Built:
+def build(project: Project, *, execute: bool = True, since: str | None = None) -> Built:
     """Tangle, check, weave, then the site unless nothing it reads changed; with
-    `execute=False` (`--no-exec`), no code of the project runs."""
+    `execute=False` (`--no-exec`), no code of the project runs; with `since`, the Changes
+    page starts with the changes from that revision."""
     reporter = project.reporter
     changed = len(project.changed)
     reporter.stage("tangle", f"{changed} document{'s' * (changed != 1)} changed")
     writes = Transaction(project.layout.journal)
     plan = pipeline.tangle(project, writes, tangled=project.tangled)
     find_mermaid(project.config)  # before anything is written
+    if since is not None:
+        check_since(project, since)  # before anything is written, too
     regen = read_provenance(project)  # a malformed regen.lock: before anything is written
     writes.commit()
     reporter.stage("check", "the tangled files must be what the sources make")
@@ -41,7 +45,7 @@ def build(project: Project, *, execute: bool = True) -> Built:
         raise UserError([Diagnostic(Location(project.config.tangle_root), message)])
     reporter.stage("weave", f"{len(project.documents)} documents")
     writes = Transaction(project.layout.journal)
-    woven = weave(project, writes, execute=execute, regen=regen)
+    woven = weave(project, writes, execute=execute, regen=regen, since=since)
     writes.commit()
     layout = project.layout
     if not (layout.root / "mkdocs.yml").is_file():  # mkdocs' settings: `loom init` writes them

@@ -60,6 +60,12 @@ class Layout:
         """The coverage data file of `loom test --cov`."""
         return self.work / "coverage"
 
+    def changes(self, old: str = "", new: str = "") -> Path:
+        """The comparisons the Changes page shows, one file per pair of the project's trees at
+        consecutive tags; without trees, their folder."""
+        folder = self.work / "changes"
+        return folder / f"{old}..{new}.json" if old else folder
+
     @property
     def lock(self) -> Path:
         """The project lock, held by the command that writes the project."""

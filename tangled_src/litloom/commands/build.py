@@ -6,18 +6,21 @@ from __future__ import annotations
 import click
 
 from litloom.commands.common import Invocation, pass_invocation
+from litloom.commands.weave import SINCE
 
 
 @click.command()
 @click.option(
     "--no-exec", is_flag=True, help="Run none of the project's code; mkdocs in the sandbox."
 )
+@click.option("--since", metavar="REV", help=SINCE)
 @pass_invocation
-def build(invocation: Invocation, no_exec: bool) -> None:
+def build(invocation: Invocation, no_exec: bool, since: str | None) -> None:
     """Tangle, check, weave and build the site; skip mkdocs when nothing changed."""
     from litloom.build import build as run_build  # lazy: not for --help
 
-    built = run_build(invocation.project("build", writes=True), execute=not no_exec)
+    project = invocation.project("build", writes=True)
+    built = run_build(project, execute=not no_exec, since=since)
     written = sum(c.kind == "write" for c in built.plan.changes)
     state = "rebuilt" if built.site_rebuilt else "up to date"
     click.echo(

@@ -7,20 +7,23 @@ import click
 
 from litloom.commands.common import Invocation, pass_invocation
 
+SINCE = "Start the Changes page with the changes from git revision REV to the working tree."
+
 
 @click.command()
 @click.option(
     "--no-exec", is_flag=True, help="Run no code of the project: diagrams from the cache."
 )
+@click.option("--since", metavar="REV", help=SINCE)
 @pass_invocation
-def weave(invocation: Invocation, no_exec: bool) -> None:
+def weave(invocation: Invocation, no_exec: bool, since: str | None) -> None:
     """Write the site's Markdown pages and assets under build/docs."""
     from litloom.store.writer import Transaction  # lazy: not for --help
     from litloom.weave.site import weave as run_weave  # lazy: not for --help
 
     project = invocation.project("weave", writes=True)
     writes = Transaction(project.layout.journal)
-    woven = run_weave(project, writes, execute=not no_exec)
+    woven = run_weave(project, writes, execute=not no_exec, since=since)
     writes.commit()
     click.echo(
         f"loom weave: {len(woven.written)} written, {len(woven.deleted)} deleted, "

@@ -23,6 +23,8 @@ def chunk_changes(old: Project, new: Project) -> list[Change]:
     changes = [*document_changes(before, after, renamed), *matching.changes()]
     pairs = {**{path: path for path in before.keys() & after.keys()}, **renamed}
     for was, now in sorted(pairs.items()):
+        if was == now and old.text(was) == new.text(now):
+            continue  # the same text: the same prose beside the same chunks
         touched = matching.touched(was, now)
         changes += section_changes(
             (before[was], old.text(was)), (after[now], new.text(now)), touched

@@ -68,7 +68,7 @@ def human(report: DiffReport, paint: Paint = plain) -> str:
         lines += ["", paint(chapter, "chapter")]
         for place, change in zip(places, group, strict=True):
             kind = paint(title(change), role(change))
-            lines.append(f"  {place.ljust(width)}  {kind}: {_what(change)}")
+            lines.append(f"  {place.ljust(width)}  {kind}: {what(change)}")
     return "\n".join([*lines, "", paint(summary(report), "summary")]) + "\n"
 
 
@@ -77,14 +77,20 @@ def _place(report: DiffReport, change: Change) -> str:
     return where if change.side == "new" else f"{where} ({report.old})"
 
 
-def _what(change: Change) -> str:
+def what(change: Change) -> str:
+    """What changed, for a person: the subject, then what `besides` says."""
+    return change.subject + besides(change)
+
+
+def besides(change: Change) -> str:
+    """The detail and the marks of a change, in brackets after its subject; "" if none."""
     marks = [
         m
         for m, on in (("behaviour unchanged", change.neutral), ("docstring only", change.docstring))
         if on
     ]
     detail = "; ".join([change.detail, *marks] if change.detail else marks)
-    return f"{change.subject} ({detail})" if detail else change.subject
+    return f" ({detail})" if detail else ""
 
 
 def as_json(report: DiffReport) -> str:
@@ -144,15 +150,13 @@ def markdown(report: DiffReport) -> str:
     lines = [f"### loom diff: `{report.old}` → `{report.new}`", "", f"**{summary(report)}**"]
     if report.breaks:
         lines += ["", "**API breaks**", ""]
-        lines += [f"- `{c.chapter}:{c.line}`: {_cell(_what(c))}" for c in report.breaks]
+        lines += [f"- `{c.chapter}:{c.line}`: {_cell(what(c))}" for c in report.breaks]
     for chapter, changes in groupby(report.changes, key=lambda c: c.chapter):
         lines += ["", f"#### `{chapter}`", "", "| line | change | what |", "|---:|---|---|"]
         for change in changes:
             line = str(change.line) + ("" if change.side == "new" else f" ({report.old})")
-            what = f"`{change.subject}`" if "`" not in change.subject else change.subject
-            if change.detail or change.neutral or change.docstring:
-                what += _what(change)[len(change.subject) :]
-            lines.append(f"| {line} | {title(change)} | {_cell(what)} |")
+            shown = f"`{change.subject}`" if "`" not in change.subject else change.subject
+            lines.append(f"| {line} | {title(change)} | {_cell(shown + besides(change))} |")
     return "\n".join(lines) + "\n"
 
 

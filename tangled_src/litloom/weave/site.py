@@ -27,6 +27,7 @@ from litloom.store.writer import Transaction
 from litloom.weave import mermaid
 from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
+from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, draw, is_diagram
 from litloom.weave.pages import chunk_at, file_page, index_page
 from litloom.weave.regen import PAGE as REGEN_PAGE
@@ -41,7 +42,7 @@ from litloom.weave.render import (
 )
 from litloom.weave.runs import runs_pages
 
-GENERATED = ("chunks.md", "architecture.md", "files/", "runs/", "regeneration.md")
+GENERATED = ("chunks.md", "architecture.md", "changes.md", "files/", "runs/", "regeneration.md")
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,16 @@ class Woven:
 
 
 def weave(
-    project: Project, writes: Transaction, *, execute: bool = True, regen: Provenance | None = None
+    project: Project,
+    writes: Transaction,
+    *,
+    execute: bool = True,
+    regen: Provenance | None = None,
+    since: str | None = None,
 ) -> Woven:
     """Stage the woven pages and assets of the project under build/docs in `writes`;
-    `regen`: the regeneration lock, if the caller read it already."""
+    `regen`: the regeneration lock, if the caller read it already; with `since`, the Changes
+    page starts with the changes from that revision."""
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
@@ -112,6 +119,10 @@ def weave(
         pages[REGEN_PAGE] = regen_page(regen, book)
         if spent := months(regen.records):
             diagrams.append((Location(f"{config.source}/regen.lock"), chart(spent), ()))
+    try:
+        pages.update(changes_pages(project, book, writes, since))
+    except UserError as error:
+        problems += error.diagnostics
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
     mermaid_js = config.path(config.mermaid_js)
@@ -139,6 +150,8 @@ def weave(
         nav.insert(-2, {"Runs": "runs/index.md"})
     if REGEN_PAGE in pages:
         nav.insert(-2, {"Regeneration": REGEN_PAGE})
+    if "changes.md" in pages:
+        nav.insert(-2, {"Changes": "changes.md"})
     writes.write(layout.record("nav.json"), json.dumps(nav).encode())
     return woven
 
@@ -494,4 +507,6 @@ a.loom-ref { text-decoration: underline dotted; }
 .loom-regen-stale .loom-regen-stale, .loom-regen-patched .loom-regen-patched { color: #d32f2f; }
 .loom-gate-pass { color: #2e7d32; }
 .loom-gate-fail { color: #d32f2f; }
+.loom-changes small { color: var(--md-default-fg-color--light); }
+.loom-changes .loom-change-break strong { color: #d32f2f; }
 """
