@@ -206,6 +206,14 @@ def test_lint_findings_at_literate_lines(demo: Project) -> None:
     assert unused["tangled"] == "tangled_src/demo/extra.py:2:8"
 
 
+def test_lint_checks_only_the_python_files(demo: Project) -> None:
+    demo.write({"literate/calc.md": MODULE + "\n```javascript {file=demo/app.js}\n"
+                "export const x = () => 1;\n```\n"})
+    assert demo.loom("tangle").exit_code == 0
+    run = loom_process("lint", cwd=demo.root)
+    assert "app.js" not in run.stdout and "invalid-syntax" not in run.stdout, run.stdout
+
+
 def test_lint_refuses_stale_tangled_files(demo: Project) -> None:
     demo.write({"literate/calc.md": MODULE.replace("a / b", "a // b")})
     run = loom_process("lint", cwd=demo.root)

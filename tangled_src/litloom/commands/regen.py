@@ -46,8 +46,12 @@ def regen(
 
 def _report(outcome, root) -> None:
     """Print the plan, then what the run did; exit 1 when it failed."""
+    from litloom.diff.output import human  # lazy: not for --help
+
     for line in outcome.plan.lines():
         click.echo(line)
+    if outcome.diff is not None:
+        click.echo(human(outcome.diff), nl=False)  # what the proposal means, before the verdict
     if outcome.folder is not None:
         kept = outcome.folder.relative_to(root).as_posix()
         click.echo(f"loom regen: the proposal is kept in {kept}/", err=True)

@@ -49,7 +49,7 @@ def lint(project: Project) -> list[Finding]:
             f"{pipeline.way_out(plan)}, then lint again"
         )
         raise UserError([*edited, Diagnostic(Location(config.tangle_root), message)])
-    files = sorted(tangled.maps)
+    files = sorted(path for path in tangled.maps if path.endswith((".py", ".pyi")))
     if not files:
         return []
     findings = []

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from litloom.diff.model import DiffReport
 from litloom.errors import UserError
 from litloom.layout import Layout
 from litloom.model import Chunk
@@ -58,6 +59,7 @@ class Outcome:
     accepted: tuple[str, ...] = ()
     failed: str = ""  # the failing gate or the stop, with its first error
     gates: list[GateRun] = field(default_factory=list)
+    diff: DiffReport | None = None  # what the proposal means, when it was gated
 
 
 @dataclass
@@ -246,13 +248,13 @@ def finish(
     if failed is not None:
         why = f"gate {failed.command!r} failed (exit {failed.code}): {failed.first_error}"
         _spent(folder, proposal, now)
-        return Outcome(plan, folder, failed=why, gates=gates)
+        return Outcome(plan, folder, failed=why, gates=gates, diff=report)
     after = project.edited(texts)
     new = _records(after, settings, proposal, gates, report.summary(), now)
     new = {i: supersede(records.get(i), r) for i, r in new.items()}
     where = lock_path(project.config.root, project.config.source)
     accept(project, texts, where, dump_lock({**records, **new}))
-    return Outcome(plan, folder, tuple(sorted(new)), gates=gates)
+    return Outcome(plan, folder, tuple(sorted(new)), gates=gates, diff=report)
 
 
 def _records(
