@@ -259,6 +259,7 @@ def test_end_to_end_through_an_openai_compatible_server(demo, monkeypatch):
         server.shutdown()
     assert result.exit_code == 0, result.stderr
     assert f"regenerated {ID}" in result.stdout
+    assert "1 chunk and 1 definition touched" in result.stdout  # loom diff of the proposal
     path, asked, auth = server.requests[0]
     assert path == "/v1/chat/completions" and asked["model"] == "gpt-4o-2024-08-06"
     assert asked["temperature"] == 0  # pinned parameters
