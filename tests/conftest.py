@@ -86,6 +86,59 @@ def loom_process(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ru
     return Run(result.returncode, result.stdout, result.stderr)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a command showed on a pseudo-terminal, and whether the answer was typed."""
+
+    exit_code: int
+    text: str
+    typed: bool
+
+
+def loom_on_a_terminal(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    answer: tuple[bytes, bytes] | None = None,
+    controlling: bool = False,
+) -> Shown:
+    """Run `loom ARGS` with a 100-column pseudo-terminal as its standard output and error;
+    when `controlling`, as its standard input and controlling terminal too. `answer`: type
+    its second part once the first is shown (a prompt)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    loom = Path(sys.executable).with_name("loom")
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs width
+    terminal = {"stdin": child, "start_new_session": True,  # the terminal becomes its /dev/tty
+                "preexec_fn": lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)}
+    process = subprocess.Popen([str(loom), *args], cwd=cwd, stdout=child, stderr=child,
+                               env=env, **(terminal if controlling else {"stdin": subprocess.DEVNULL}))
+    os.close(child)
+    shown, typed, deadline = b"", False, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not select.select([main], [], [], 1)[0]:
+            continue
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # every writer is gone
+            break
+        if not data:
+            break
+        shown += data
+        if answer and not typed and answer[0] in shown:
+            os.write(main, answer[1])
+            typed = True
+    process.wait(timeout=10)
+    os.close(main)
+    return Shown(process.returncode, shown.decode("utf-8", "replace"), typed)
+
+
 def chunk(info: str, *lines: str, fence: str = "```") -> str:
     """A fenced chunk, for building documents in tests."""
     return "\n".join([f"{fence}{info}", *lines, fence]) + "\n"

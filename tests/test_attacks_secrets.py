@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import os
-import select
 import signal
 import stat
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYPROJECT, REPO, Project, chunk, loom_process
+from conftest import PYPROJECT, REPO, Project, chunk, loom_on_a_terminal, loom_process
 
 TOKEN = "Zq7uK2pWv9xRtY4m"  # an identifier: it can even name an exception class
 PASSWORD = 'p@ss<w0rd>&"it\'s\\z'  # every character an escape changes
@@ -239,40 +238,14 @@ def test_a_secret_typed_at_the_prompt_on_a_terminal(project: Project) -> None:
     """On a terminal: the secret is typed at the prompt (no LOOM_SECRET_ variable at all), and
     the filter is a pseudo-terminal, so papermill still draws its progress bar (asked for with
     --no-log-output: on a terminal, the steps' own output is shown instead)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
     project.write({"literate/tty.md": "---\nrunbook: true\nsecrets: [token]\n---\n\n"
                    + chunk("python", "import os", "os.write(2, ('tty ' + token + '\\n').encode())")})
-    loom = Path(sys.executable).with_name("loom")
-    main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs width
     environment = {k: v for k, v in os.environ.items() if not k.startswith("LOOM_SECRET_")}
-    process = subprocess.Popen([str(loom), "run", "tty", "--no-log-output"], cwd=project.root,
-                               stdin=child, stdout=child, stderr=child, env=environment,
-                               start_new_session=True,  # the pseudo-terminal becomes its /dev/tty
-                               preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
-    os.close(child)
-    shown, typed, deadline = b"", False, time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if not select.select([main], [], [], 1)[0]:
-            continue
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # every writer is gone
-            break
-        if not data:
-            break
-        shown += data
-        if not typed and b"(LOOM_SECRET_TOKEN): " in shown:
-            os.write(main, TOKEN.encode() + b"\n")
-            typed = True
-    process.wait(timeout=10)
-    os.close(main)
-    text = shown.decode("utf-8", "replace")
-    assert process.returncode == 0 and typed, text
+    shown = loom_on_a_terminal("run", "tty", "--no-log-output", cwd=project.root, env=environment,
+                               answer=(b"(LOOM_SECRET_TOKEN): ", TOKEN.encode() + b"\n"),
+                               controlling=True)
+    text = shown.text
+    assert shown.exit_code == 0 and shown.typed, text
     assert "tty ****" in text and "Executing" in text and leaks(text) == []
     assert files_leaking(project.root / "build") == {}
 

@@ -84,10 +84,8 @@ def other():
 """
 
 
-@pytest.fixture
-def tagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tagged:
-    """A project with three tags: v0.1, v0.2 (greet changed), v0.10 (bye added). v0.10 is
-    tagged with the oldest date: the order is the versions', not the dates'."""
+def new_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tagged:
+    """An empty repository in tmp_path/proj, git kept from any settings of the machine."""
     for key, value in GIT.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
@@ -95,6 +93,14 @@ def tagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tagged:
     repo.root.mkdir()
     os.symlink(NODE_MODULES, repo.root / "node_modules")
     repo.git("init", "-q", "-b", "main")
+    return repo
+
+
+@pytest.fixture
+def tagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tagged:
+    """A project with three tags: v0.1, v0.2 (greet changed), v0.10 (bye added). v0.10 is
+    tagged with the oldest date: the order is the versions', not the dates'."""
+    repo = new_repository(tmp_path, monkeypatch)
     files = {"pyproject.toml": PYPROJECT, ".gitignore": "build/\nnode_modules\n"}
     files |= {"mkdocs.yml": (REPO / "mkdocs.yml").read_text()}
     repo.commit({**files, "literate/hello.md": HELLO, "literate/other.md": OTHER})
@@ -277,13 +283,7 @@ def test_comparisons_are_cached_by_tree_and_not_made_again(
 
 
 def test_a_tag_that_cannot_be_read_is_said_not_compared(tmp_path: Path, monkeypatch) -> None:
-    for key, value in GIT.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    repo = Tagged(tmp_path / "proj")
-    repo.root.mkdir()
-    os.symlink(NODE_MODULES, repo.root / "node_modules")
-    repo.git("init", "-q", "-b", "main")
+    repo = new_repository(tmp_path, monkeypatch)
     repo.commit({"pyproject.toml": '[project]\nname = "demo"\n', "README.md": "old\n"})
     repo.tag("v0", "2024-01-01T00:00:00")  # before the project used litloom
     repo.commit({"pyproject.toml": PYPROJECT, "literate/hello.md": HELLO, ".gitignore": "build/"})

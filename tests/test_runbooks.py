@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import REPO, Project, chunk, loom_on_a_terminal, loom_process
 
 MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 RUNBOOK = ("---\ntitle: Deploy\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\nWhy.\n\n"
@@ -436,32 +435,9 @@ def test_log_output_shows_what_the_steps_print(calc: Project) -> None:
 
 def run_on_a_terminal(root: Path, *args: str) -> str:
     """What `loom run ARGS` shows on a (pseudo-)terminal: its stdout and stderr both."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    loom = Path(sys.executable).with_name("loom")
-    main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a bar needs width
-    process = subprocess.Popen([str(loom), "run", *args], cwd=root, stdin=subprocess.DEVNULL,
-                               stdout=child, stderr=child)
-    os.close(child)
-    shown, deadline = b"", time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if not select.select([main], [], [], 1)[0]:
-            continue
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # every writer is gone
-            break
-        if not data:
-            break
-        shown += data
-    process.wait(timeout=10)
-    os.close(main)
-    assert process.returncode == 0, shown
-    return shown.decode("utf-8", "replace")
+    shown = loom_on_a_terminal("run", *args, cwd=root)
+    assert shown.exit_code == 0, shown.text
+    return shown.text
 
 
 def test_on_a_terminal_the_steps_output_shows_by_default(calc: Project) -> None:

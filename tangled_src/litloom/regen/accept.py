@@ -21,6 +21,7 @@ from litloom.diff.model import DiffReport
 from litloom.model import Chunk
 from litloom.project import Project
 from litloom.regen.context import denied
+from litloom.runbooks.secrets import PREFIX
 from litloom.store.writer import VCS_FOLDERS, Transaction
 
 
@@ -76,7 +77,7 @@ def diff_lines(report: DiffReport) -> list[str]:
 
 
 LOCATED = re.compile(r"^(?P<where>[^\s:]+:\d+):")
-SECRET_VARIABLE = re.compile(r"^LOOM_SECRET_|_API_KEY$|_TOKEN$|^OPENAI_|^ANTHROPIC_")
+SECRET_VARIABLE = re.compile(rf"^{PREFIX}|_API_KEY$|_TOKEN$|^OPENAI_|^ANTHROPIC_")
 
 
 @dataclass(frozen=True)
