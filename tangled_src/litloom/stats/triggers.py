@@ -29,6 +29,7 @@ _RANGES = {
     "window": (1.0, 1e9, True),
     "headroom_percent": (0.0, 90.0, False),
 }
+_FROM_LOW = {"window", "headroom_percent"}  # the low end of these is allowed
 _TRIGGERS = "[tool.litloom.triggers]"
 
 
@@ -52,11 +53,13 @@ def read_triggers(config: Config) -> tuple[Triggers, list[Diagnostic]]:
         low, high, whole = _RANGES[key]
         kinds = int if whole else int | float
         good = isinstance(value, kinds) and not isinstance(value, bool)
-        if good and math.isfinite(value) and low <= value <= high and (whole or value > low):
+        above = value > low if good and key not in _FROM_LOW else True
+        if good and math.isfinite(value) and low <= value <= high and above:
             values[key] = value
         else:
             kind = "whole number" if whole else "number"
-            message = f"'{key}' must be a {kind} above {low:g}, at most {high:g}, not {value!r}"
+            start = f"from {low:g}" if key in _FROM_LOW else f"above {low:g}"
+            message = f"'{key}' must be a {kind} {start}, at most {high:g}, not {value!r}"
             errors.append(Diagnostic(where, f"{_TRIGGERS} {message}"))
     if errors:
         raise UserError(errors)
