@@ -59,6 +59,8 @@ def read_cells(config: Config) -> tuple[list[Cell], list[Diagnostic]]:
 
 
 _CELLS = "[tool.litloom.cells]"
+
+
 def _check_cell(name: str, entry: dict) -> tuple[dict[str, object], list[tuple[str, bool]]]:
     values: dict[str, object] = {}
     found: list[tuple[str, bool]] = []

@@ -68,6 +68,8 @@ def measure(project: Project) -> Stats:
         rows.append(CellStats(cell, summed, _sum(code, cell.name), len(own), len(code)))
         found += findings(cell, summed, own, triggers, fit)
     return Stats(chapters, modules, rows, _sum(chapters, "total"), fit, found, warnings)
+
+
 def _sum(parts: list[Measures], name: str) -> Measures:
     total = Measures(name)
     for part in parts:

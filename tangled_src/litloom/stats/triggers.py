@@ -114,6 +114,8 @@ class Finding:
     def as_dict(self) -> dict[str, object]:
         keys = ("trigger", "cell", "measured", "threshold", "step")
         return {**{k: getattr(self, k) for k in keys}, "where": str(self.where)}
+
+
 def findings(
     cell: Cell, measures: Measures, chapters: list[Measures], triggers: Triggers, fit: Fit | None
 ) -> list[Finding]:
