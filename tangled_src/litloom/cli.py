@@ -40,6 +40,7 @@ GROUPS = {
     },
     "Review": {
         "diff": "litloom.commands.diff:diff",
+        "stats": "litloom.commands.stats:stats",
     },
     "Run": {
         "run": "litloom.commands.run:run",

@@ -24,7 +24,11 @@ SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that a
 CHOICES = {"sandbox": ("auto", "bwrap", "off")}  # the first is the default
 NUMBERS = {"timeout_ceiling": (0.0, 86400.0)}  # more than the first, at most the second
 LIMITS = {"max_expansion_lines": 1_000_000}  # the limits, positive whole numbers
-TABLES = {"regen": "regen/settings.md"}  # sub-tables another module reads, by its chapter
+TABLES = {
+    "regen": "regen/settings.md",
+    "cells": "stats/cells.md",
+    "triggers": "stats/triggers.md",
+}  # sub-tables another module reads, by its chapter
 
 
 @dataclass(frozen=True)
