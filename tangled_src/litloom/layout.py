@@ -47,7 +47,8 @@ class Layout:
         return self.work / (name if name == "diagrams" else f"{name}.marshal")
 
     def record(self, name: str) -> Path:
-        """A small record of a stage: `nav.json`, `weave.json`, `site.stamp`, `sync.json`."""
+        """A small record of a stage: `nav.json`, `weave.json`, `site.stamp`, `sync.json`,
+            `runtime.json` (the runtime samples `loom stats` keeps)."""
         return self.work / name
 
     @property

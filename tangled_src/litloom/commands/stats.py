@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from litloom.commands.common import Invocation, pass_invocation
+from litloom.commands.common import Invocation, lock_project, pass_invocation
 
 FORMS, PARTS = ("text", "json", "github"), ("cell", "chapter", "module")
 
@@ -22,8 +22,11 @@ def stats(invocation: Invocation, check: bool, as_json: bool, form: str, by: str
     """Measure the project: sizes, tokens, fit to the model's window, triggers to split."""
     from litloom.stats import output  # lazy: not for --help
     from litloom.stats.report import measure  # lazy: not for --help
+    from litloom.stats.runtime import listed  # lazy: not for --help
 
     project = invocation.project("stats", use_traces=False)
+    if listed(project.config):  # the runtime read keeps its samples: under the lock
+        click.get_current_context().call_on_close(lock_project(project.layout, "stats"))
     measured = measure(project)
     for warning in measured.warnings:
         project.reporter.problem(warning)

@@ -7,6 +7,7 @@ import json
 
 from litloom.stats.measures import Measures
 from litloom.stats.report import Stats
+from litloom.stats.runtime import runtime_dict, runtime_lines
 
 VERSION = 1
 
@@ -30,6 +31,7 @@ def as_text(stats: Stats, by: str = "cell") -> str:
         lines += [row(m) for m in (stats.chapters if by == "chapter" else stats.modules)]
     lines.append(row(stats.total, "total"))
     lines.append(fit_line(stats))
+    lines += runtime_lines(stats.runtime) if stats.runtime else []
     lines += [str(finding) for finding in stats.findings]
     return "\n".join(lines) + "\n"
 
@@ -68,6 +70,7 @@ def as_json(stats: Stats) -> str:
         "chapters": [m.as_dict() for m in stats.chapters],
         "modules": [m.as_dict() for m in stats.modules],
         "findings": [f.as_dict() for f in stats.findings],
+        "runtime": runtime_dict(stats.runtime) if stats.runtime else None,
     }
     return json.dumps(data, indent=2) + "\n"
 

@@ -14,6 +14,7 @@ from litloom.regen.settings import regen_settings
 from litloom.regen.tokens import safety_factor
 from litloom.stats.cells import WHERE, Cell, assign, read_cells
 from litloom.stats.measures import Measures, measure_chapter, measure_module
+from litloom.stats.runtime import Runtime, live_runtime, recorded_runtime
 from litloom.stats.triggers import Finding, Fit, findings, fit_of, read_triggers
 
 
@@ -35,10 +36,12 @@ class Stats:
     fit: Fit | None
     findings: list[Finding]
     warnings: list[Diagnostic]
+    runtime: Runtime | None = None
 
 
-def measure(project: Project) -> Stats:
-    """The stats of `project`; UserError with every problem of the project or its settings."""
+def measure(project: Project, live: bool = True) -> Stats:
+    """The stats of `project`; UserError with every problem of the project or its settings.
+    `live=False` takes the runtime measures from the kept samples (no network, no writes)."""
     project.require()
     config = project.config
     configured, warnings = read_cells(config)
@@ -67,7 +70,11 @@ def measure(project: Project) -> Stats:
         summed = _sum(own, cell.name)
         rows.append(CellStats(cell, summed, _sum(code, cell.name), len(own), len(code)))
         found += findings(cell, summed, own, triggers, fit)
-    return Stats(chapters, modules, rows, _sum(chapters, "total"), fit, found, warnings)
+    runtime = live_runtime(project, triggers, configured) if live else recorded_runtime(project)
+    if runtime is not None:
+        found, warnings = found + runtime.findings, warnings + runtime.warnings
+    total = _sum(chapters, "total")
+    return Stats(chapters, modules, rows, total, fit, found, warnings, runtime)
 
 
 def _sum(parts: list[Measures], name: str) -> Measures:
