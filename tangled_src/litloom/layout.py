@@ -48,7 +48,7 @@ class Layout:
 
     def record(self, name: str) -> Path:
         """A small record of a stage: `nav.json`, `weave.json`, `site.stamp`, `sync.json`,
-            `runtime.json` (the runtime samples `loom stats` keeps)."""
+        `runtime.json` (the runtime samples `loom stats` keeps)."""
         return self.work / name
 
     @property

@@ -9,13 +9,9 @@ import os
 import posixpath
 import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from litloom.project import leads_out
 
@@ -92,6 +88,9 @@ class Sample:
 
 def read_source(root: Path, source: str) -> tuple[list[Sample], str | None]:
     """The samples of `source`, or the reason it cannot be read: never an exception."""
+    # lazy: the parser costs ~80 ms, and only a project with metrics sources needs it
+    from prometheus_client.parser import text_string_to_metric_families
+
     try:
         text, stamp = _fetch(source) if is_endpoint(source) else _open(root, source)
     except (OSError, ValueError) as exc:
@@ -114,6 +113,8 @@ def _time(timestamp: object, stamp: float) -> float:
 
 
 def _fetch(url: str) -> tuple[str, float]:
+    import urllib.request  # lazy: ~30 ms, for endpoints only
+
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(url, timeout=TIMEOUT) as answer:
         data = answer.read(LIMIT + 1)
@@ -131,6 +132,8 @@ def _open(root: Path, source: str) -> tuple[str, float]:
 
 
 def _reason(exc: BaseException) -> str:
+    import urllib.error  # lazy: loaded by urllib.request already when an endpoint failed
+
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code} {exc.reason}"
     if isinstance(exc, urllib.error.URLError):
