@@ -347,3 +347,12 @@ def test_no_metrics_no_runtime_and_nothing_written(project: Project) -> None:
     assert stats(project)["runtime"] is None
     assert "runtime:" not in project.loom("stats").stdout
     assert project.snapshot() == before
+
+
+def test_nan_samples_are_skipped_and_the_json_stays_valid(project: Project) -> None:
+    text = "active_users NaN\nprocess_cpu_seconds_total 3\n"
+    project.write({"literate/ingest.md": CODE, "ops/m.prom": text})
+    configure(project, ["ops/m.prom"])
+    data = stats(project)
+    assert data["runtime"]["users"] == []
+    assert "NaN" not in project.read(RECORD)

@@ -103,6 +103,7 @@ def read_source(root: Path, source: str) -> tuple[list[Sample], str | None]:
         Sample(s.name, dict(s.labels), float(s.value), _time(s.timestamp, stamp))
         for family in families
         for s in family.samples
+        if math.isfinite(s.value)  # NaN says nothing, and JSON cannot keep it
     ], None
 
 
