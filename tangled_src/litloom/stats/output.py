@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from litloom.stats.measures import Measures
+from litloom.stats.records_output import as_dict, as_lines
 from litloom.stats.report import Stats
 
 VERSION = 1
@@ -30,6 +31,7 @@ def as_text(stats: Stats, by: str = "cell") -> str:
         lines += [row(m) for m in (stats.chapters if by == "chapter" else stats.modules)]
     lines.append(row(stats.total, "total"))
     lines.append(fit_line(stats))
+    lines += as_lines(stats.records, by) if stats.records else []
     lines += [str(finding) for finding in stats.findings]
     return "\n".join(lines) + "\n"
 
@@ -68,6 +70,7 @@ def as_json(stats: Stats) -> str:
         "chapters": [m.as_dict() for m in stats.chapters],
         "modules": [m.as_dict() for m in stats.modules],
         "findings": [f.as_dict() for f in stats.findings],
+        "records": as_dict(stats.records) if stats.records else None,
     }
     return json.dumps(data, indent=2) + "\n"
 

@@ -14,6 +14,7 @@ from litloom.regen.settings import regen_settings
 from litloom.regen.tokens import safety_factor
 from litloom.stats.cells import WHERE, Cell, assign, read_cells
 from litloom.stats.measures import Measures, measure_chapter, measure_module
+from litloom.stats.records import Records, records_of
 from litloom.stats.triggers import Finding, Fit, findings, fit_of, read_triggers
 
 
@@ -35,6 +36,7 @@ class Stats:
     fit: Fit | None
     findings: list[Finding]
     warnings: list[Diagnostic]
+    records: Records | None = None  # coverage, test time, runbook runs, imports
 
 
 def measure(project: Project) -> Stats:
@@ -67,7 +69,11 @@ def measure(project: Project) -> Stats:
         summed = _sum(own, cell.name)
         rows.append(CellStats(cell, summed, _sum(code, cell.name), len(own), len(code)))
         found += findings(cell, summed, own, triggers, fit)
-    return Stats(chapters, modules, rows, _sum(chapters, "total"), fit, found, warnings)
+    records, more = records_of(project, [c.name for c in cells], by_module, by_chapter)
+    if more and config.strict:
+        raise UserError(warnings + more)
+    total = _sum(chapters, "total")
+    return Stats(chapters, modules, rows, total, fit, found, warnings + more, records)
 
 
 def _sum(parts: list[Measures], name: str) -> Measures:
