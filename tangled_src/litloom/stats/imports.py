@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 
@@ -41,7 +43,7 @@ def imported(path: str, text: str) -> set[str]:
     package = module_name(path).split(".")
     package = package if path.endswith("__init__.py") else package[:-1]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -51,11 +53,23 @@ def imported(path: str, text: str) -> set[str]:
     return names
 
 
+def _statements(body: list) -> Iterator[ast.AST]:
+    for node in body:
+        yield node
+        for part in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, part, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
 def import_edges(files: dict[str, str], by_module: dict[str, str]) -> list[Edge]:
     """The edges between cells, from the tangled `files` (path -> text) and their cells."""
     modules = {module_name(p): p for p in files if p.endswith(".py")}
     pairs: dict[tuple[str, str], set[str]] = {}
-    for path in sorted(p for p in files if p.endswith(".py")):
+    crossing = _crossing(modules, by_module)
+    for path in sorted(modules.values()):
+        if not crossing(path, files[path]):
+            continue
         for name in imported(path, files[path]):
             target = _resolve(name, modules)
             if target is None or target == path:
@@ -64,6 +78,19 @@ def import_edges(files: dict[str, str], by_module: dict[str, str]) -> list[Edge]
             if source_cell and target_cell and source_cell != target_cell:
                 pairs.setdefault((source_cell, target_cell), set()).add(f"{path} -> {target}")
     return [Edge(s, t, tuple(sorted(m))) for (s, t), m in sorted(pairs.items())]
+
+
+def _crossing(modules: dict[str, str], by_module: dict[str, str]) -> Callable[[str, str], bool]:
+    """Whether the text of a module may hold an import of another cell's module."""
+    tops: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tops.setdefault(by_module.get(path, ""), set()).add(name.split(".")[0])
+    patterns: dict[str, re.Pattern[str]] = {}
+    for cell in tops:
+        others = sorted({top for c, names in tops.items() if c != cell for top in names})
+        words = "|".join(map(re.escape, others)) or "(?!)"
+        patterns[cell] = re.compile(rf"\b(?:{words})\b|\bfrom\s*\.")
+    return lambda path, text: bool(patterns[by_module.get(path, "")].search(text))
 
 
 def _resolve(name: str, modules: dict[str, str]) -> str | None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from litloom.diagnostics.durations import TestTime, read_test_run
-from litloom.errors import Diagnostic, Location
+from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
+from litloom.runbooks.notebook import index_runbooks
 from litloom.runbooks.record import RunRecord, past_runs
 from litloom.stats.imports import Edge, import_edges
 
@@ -112,9 +113,9 @@ def _coverage(
     data = project.layout.coverage
     if not data.is_file():
         return None, {}
-    from coverage.exceptions import CoverageException
+    from coverage.exceptions import CoverageException  # lazy: only when there is data
 
-    from litloom.diagnostics.coverage import literate_coverage
+    from litloom.diagnostics.coverage import literate_coverage  # lazy: imports coverage.py
 
     try:
         documents = literate_coverage(project)
@@ -150,9 +151,6 @@ EXECUTED = ("succeeded", "failed", "timeout", "kernel-died")
 
 
 def _runbooks(project: Project, by_chapter: dict[str, str]) -> list[Runs]:
-    from litloom.errors import UserError
-    from litloom.runbooks.notebook import index_runbooks
-
     try:
         found = index_runbooks(project.documents, project.text)
         books = {name: book.document.path for name, book in found.items()}
