@@ -61,6 +61,11 @@ class Layout:
         """The coverage data file of `loom test --cov`."""
         return self.work / "coverage"
 
+    @property
+    def test_times(self) -> Path:
+        """Each test's duration in the last test run, recorded by the pytest plugin."""
+        return self.work / "tests.json"
+
     def changes(self, old: str = "", new: str = "") -> Path:
         """The comparisons the Changes page shows, one file per pair of the project's trees at
         consecutive tags; without trees, their folder."""

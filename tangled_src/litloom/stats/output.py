@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from litloom.stats.measures import Measures
+from litloom.stats.records_output import as_dict, as_lines
 from litloom.stats.report import Stats
 from litloom.stats.runtime import runtime_dict, runtime_lines
 
@@ -32,6 +33,7 @@ def as_text(stats: Stats, by: str = "cell") -> str:
     lines.append(row(stats.total, "total"))
     lines.append(fit_line(stats))
     lines += runtime_lines(stats.runtime) if stats.runtime else []
+    lines += as_lines(stats.records, by) if stats.records else []
     lines += [str(finding) for finding in stats.findings]
     return "\n".join(lines) + "\n"
 
@@ -71,6 +73,7 @@ def as_json(stats: Stats) -> str:
         "modules": [m.as_dict() for m in stats.modules],
         "findings": [f.as_dict() for f in stats.findings],
         "runtime": runtime_dict(stats.runtime) if stats.runtime else None,
+        "records": as_dict(stats.records) if stats.records else None,
     }
     return json.dumps(data, indent=2) + "\n"
 

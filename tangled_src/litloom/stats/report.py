@@ -15,6 +15,7 @@ from litloom.regen.tokens import safety_factor
 from litloom.stats.cells import WHERE, Cell, assign, read_cells
 from litloom.stats.measures import Measures, measure_chapter, measure_module
 from litloom.stats.runtime import Runtime, live_runtime, recorded_runtime
+from litloom.stats.records import Records, records_of
 from litloom.stats.triggers import Finding, Fit, findings, fit_of, read_triggers
 
 
@@ -37,6 +38,7 @@ class Stats:
     findings: list[Finding]
     warnings: list[Diagnostic]
     runtime: Runtime | None = None
+    records: Records | None = None  # coverage, test time, runbook runs, imports
 
 
 def measure(project: Project, live: bool = True) -> Stats:
@@ -73,8 +75,11 @@ def measure(project: Project, live: bool = True) -> Stats:
     runtime = live_runtime(project, triggers, configured) if live else recorded_runtime(project)
     if runtime is not None:
         found, warnings = found + runtime.findings, warnings + runtime.warnings
+    records, more = records_of(project, [c.name for c in cells], by_module, by_chapter)
+    if more and config.strict:
+        raise UserError(warnings + more)
     total = _sum(chapters, "total")
-    return Stats(chapters, modules, rows, total, fit, found, warnings, runtime)
+    return Stats(chapters, modules, rows, total, fit, found, warnings + more, runtime, records)
 
 
 def _sum(parts: list[Measures], name: str) -> Measures:

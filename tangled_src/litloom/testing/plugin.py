@@ -20,6 +20,7 @@ from litloom.model import Chunk, Document
 from litloom.project import Project, open_project
 from litloom.readers.percent import notebook_as_percent
 from litloom.testing.chunks import TestChunk, compile_at, compile_cell, compile_test, find_tests
+from litloom.testing.durations import Durations
 from litloom.testing.session import Session, is_session, package_of, steps
 
 _PROJECT = pytest.StashKey["Project | None"]()
@@ -45,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         tangled = str(project.layout.tangle_root.resolve())
         if tangled not in sys.path:
             sys.path.insert(0, tangled)
+        config.pluginmanager.register(Durations(project, config.rootpath), "litloom-durations")
 
 
 def tangled_lines(node: pytest.Node, project: Project, chunk: Chunk) -> tuple[str, list[int]]:
