@@ -46,7 +46,14 @@ def pytest_configure(config: pytest.Config) -> None:
         tangled = str(project.layout.tangle_root.resolve())
         if tangled not in sys.path:
             sys.path.insert(0, tangled)
-        config.pluginmanager.register(Durations(project, config.rootpath), "litloom-durations")
+        if config.getini("litloom_test_times"):
+            durations = Durations(project, config.rootpath)
+            config.pluginmanager.register(durations, "litloom-durations")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help = "record each test's duration in build/litloom/tests.json for loom stats (default: true)"
+    parser.addini("litloom_test_times", help, type="bool", default=True)
 
 
 def tangled_lines(node: pytest.Node, project: Project, chunk: Chunk) -> tuple[str, list[int]]:
