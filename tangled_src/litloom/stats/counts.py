@@ -45,7 +45,7 @@ class Counts:
 
     def blob(self, oid: str) -> int | None:
         """The tokens of git blob `oid` if they are known; None if it must be read."""
-        found = self._known["blobs"].get(oid)
+        found = self._used["blobs"].get(oid, self._known["blobs"].get(oid))
         if found is not None:
             self._used["blobs"][oid] = found
         return found
