@@ -46,16 +46,17 @@ def cells_of(points: list[Point]) -> list[str]:
 def as_text(points: list[Point], asked: int) -> str:
     names = cells_of(points)
     widths = [max(len(name), 9) for name in names]
-    head = [f"{'commit':<8}{'date':<11}", *(f"{n:>{w}}" for n, w in zip(names, widths))]
+    head = [f"{'commit':<8}{'date':<11}", *(f"{n:>{w}}" for n, w in zip(names, widths, strict=True))]
     lines = [" ".join([*head, f"{'total':>9}", f"{'change':>8}", " subject"])]
     before = None
     for point in points:
         tokens = [point.cells.get(name, (0, 0))[1] for name in names]
         total = point.total[1]
         change = "" if before is None else f"{total - before:+d}"
-        cells = (f"{t:>{w}}" for t, w in zip(tokens, widths))
-        row = [f"{point.commit[:7]:<8}{point.date[:10]:<11}", *cells, f"{total:>9}", f"{change:>8}"]
-        lines.append(" ".join(row) + f"  {point.subject[:48]}")
+        cells = (f"{t:>{w}}" for t, w in zip(tokens, widths, strict=True))
+        start = f"{point.commit[:7]:<8}{point.date[:10]:<11}"
+        row = " ".join([start, *cells, f"{total:>9}", f"{change:>8}"])
+        lines.append(f"{row}  {point.subject[:48]}")
         before = total
     lines += [_grew(row) for row in growth(points)]
     if len(points) < asked:

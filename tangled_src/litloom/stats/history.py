@@ -4,6 +4,7 @@ N commits, read from git's objects without checking anything out."""
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +44,8 @@ def history(project: Project, count: int) -> list[Point]:
     commits = _commits(top, count)
     cell_of = _cells(project)
     wanted = _chapter_test(project)
-    listings = [_chapters(top, prefix, commit, project.config.source, wanted) for commit, *_ in commits]
+    source = project.config.source
+    listings = [_chapters(top, prefix, commit, source, wanted) for commit, *_ in commits]
     counts = Counts.load(project.layout.cache("tokens"))
     oids = sorted({oid for files in listings for oid, _ in files.values()})
     missing = [oid for oid in oids if counts.blob(oid) is None]
@@ -52,7 +54,7 @@ def history(project: Project, count: int) -> list[Point]:
         for oid, data in repository.blobs(missing[start : start + BATCH]).items():
             counts.count_blob(oid, data)
     points = []
-    for (commit, date, subject), files in zip(commits, listings):
+    for (commit, date, subject), files in zip(commits, listings, strict=True):
         cells: dict[str, tuple[int, int]] = {}
         for path, (oid, size) in files.items():
             cell = cell_of(path)
@@ -103,7 +105,7 @@ def _chapters(
 
 def _chapter_test(project: Project) -> Callable[[str], bool]:
     config, seen = project.config, {}
-    build = posixpath.normpath(config.build_dir) + "/"
+    build = os.path.relpath(project.layout.build, config.root).replace(os.sep, "/") + "/"
 
     def wanted(path: str) -> bool:
         if path not in seen:
