@@ -46,7 +46,10 @@ def cells_of(points: list[Point]) -> list[str]:
 def as_text(points: list[Point], asked: int) -> str:
     names = cells_of(points)
     widths = [max(len(name), 9) for name in names]
-    head = [f"{'commit':<8}{'date':<11}", *(f"{n:>{w}}" for n, w in zip(names, widths, strict=True))]
+    head = [
+        f"{'commit':<8}{'date':<11}",
+        *(f"{n:>{w}}" for n, w in zip(names, widths, strict=True)),
+    ]
     lines = [" ".join([*head, f"{'total':>9}", f"{'change':>8}", " subject"])]
     before = None
     for point in points:
@@ -99,8 +102,14 @@ def as_json(points: list[Point], asked: int) -> str:
                 for p in points
             ],
             "growth": [
-                {"cell": g.cell, "first": size(g.first), "last": size(g.last), "tokens": g.tokens,
-                 "percent": g.percent, "most": {"commit": g.most[0], "tokens": g.most[1]}}
+                {
+                    "cell": g.cell,
+                    "first": size(g.first),
+                    "last": size(g.last),
+                    "tokens": g.tokens,
+                    "percent": g.percent,
+                    "most": {"commit": g.most[0], "tokens": g.most[1]},
+                }
                 for g in growth(points)
             ],
         },
