@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from litloom.config import Config, read_toml
 from litloom.errors import Diagnostic, UserError
 from litloom.project import Project
-from litloom.regen.prices import model_price
-from litloom.regen.settings import regen_settings
-from litloom.regen.tokens import safety_factor
 from litloom.stats.cells import WHERE, Cell, assign, read_cells
+from litloom.stats.counts import Counts
 from litloom.stats.measures import Measures, measure_chapter, measure_module
-from litloom.stats.runtime import Runtime, live_runtime, recorded_runtime
 from litloom.stats.records import Records, records_of
+from litloom.stats.runtime import Runtime, live_runtime, recorded_runtime
 from litloom.stats.triggers import Finding, Fit, findings, fit_of, read_triggers
 
 
@@ -52,13 +50,12 @@ def measure(project: Project, live: bool = True) -> Stats:
     if warnings and config.strict:
         raise UserError(warnings)
     fit = fit_of(triggers, *_model(project))
-    chapters = [measure_chapter(d, project.text(d.path)) for d in project.documents]
-    tangled = project.tangled
-    root = config.tangle_root
-    modules = [
-        measure_module(p, tangled.files[p], tangled.maps.get(posixpath.normpath(f"{root}/{p}")))
-        for p in sorted(tangled.files)
-    ]
+    counts = Counts.load(project.layout.cache("tokens"))
+    chapters = [measure_chapter(d, project.text(d.path), counts.tokens) for d in project.documents]
+    tangled, root = project.tangled, config.tangle_root
+    maps = {p: tangled.maps.get(posixpath.normpath(f"{root}/{p}")) for p in tangled.files}
+    modules = [measure_module(p, tangled.files[p], maps[p], counts.tokens) for p in sorted(maps)]
+    counts.save()
     feeds: dict[str, list[str]] = {}
     for module in modules:
         for source in module.sources:
@@ -95,6 +92,10 @@ def _model(project: Project) -> tuple[str | None, int | None, float]:
     _, data = read_toml(config.root / WHERE, WHERE)
     if "regen" not in data.get("tool", {}).get("litloom", {}):
         return None, None, 1.0
+    from litloom.regen.prices import model_price  # lazy: only a pinned model needs the prices
+    from litloom.regen.settings import regen_settings  # lazy: the same
+    from litloom.regen.tokens import safety_factor  # lazy: the same
+
     settings = regen_settings(config, project.reporter)
     factor = settings.safety_factor or safety_factor(settings.model)
     return settings.model, model_price(settings.model).context_window, factor
