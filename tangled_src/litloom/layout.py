@@ -43,7 +43,7 @@ class Layout:
 
     def cache(self, name: str) -> Path:
         """A cache of the weave: `highlight`, `python` (facts about names), `mermaid` (what its
-        parser said of each diagram) or `diagrams`."""
+        parser said of each diagram), `health` (the Health page) or `diagrams`."""
         return self.work / (name if name == "diagrams" else f"{name}.marshal")
 
     def record(self, name: str) -> Path:
