@@ -22,7 +22,7 @@ import pytest
 from test_regen_site import GEN, write_lock
 from test_weave import BOOK, MERMAID, MKDOCS
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, REPO, Project, chunk, loom_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -63,7 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
                    "literate/gen.md": GEN, "mkdocs.yml": MKDOCS,
                    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
     write_lock(root)  # generated chunks, and their provenance
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     _a_recorded_run(root / "build" / "runs" / "zebra")
     run = loom_process("build", cwd=root)
     assert run.exit_code == 0, run.stderr
@@ -79,7 +79,7 @@ def own_site(tmp_path_factory: pytest.TempPathFactory):
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ["pyproject.toml", "mkdocs.yml"]:
         shutil.copy(REPO / name, copy / name)
-    os.symlink(REPO / "node_modules", copy / "node_modules")
+    os.symlink(NODE_MODULES, copy / "node_modules")
     run = loom_process("build", cwd=copy)
     assert run.exit_code == 0, run.stderr
     with _served(copy / "build/site") as base:
@@ -350,7 +350,7 @@ def test_loom_serve_rebuilds_and_reloads(tmp_path: Path) -> None:
     root.mkdir()
     project.write({**BOOK, "mkdocs.yml": MKDOCS,
                    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     port = _free_port()
     loom = Path(sys.executable).with_name("loom")
     server = subprocess.Popen([str(loom), "serve", "--port", str(port)], cwd=root,

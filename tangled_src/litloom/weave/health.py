@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import marshal
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -315,8 +316,8 @@ def runtime_section(runtime: list[Series] | None, charts: list[str]) -> list[str
 
 
 def _label(text: str) -> str:
-    kept = "".join(c if c.isalnum() or c in " ._:/()+-" else "_" for c in text)
-    return f'"{kept[:40]}"'
+    kept = "".join(c if c.isalnum() or c in " ._:/()+-%" else "_" for c in text)
+    return '"' + re.sub("%+", "%", kept)[:40] + '"'
 
 
 def _axis(title: str, unit: str, labels: list[str], highest: float) -> list[str]:
