@@ -22,11 +22,10 @@ if TYPE_CHECKING:
     from litloom.stats.report import Stats
     from litloom.stats.triggers import Triggers
 
+
 PAGE = "health.md"
-WHERE = "pyproject.toml"  # where the charts are located for the mermaid check
+WHERE = "pyproject.toml"  # the settings, where the charts are located for the mermaid check
 VERSION = 1  # of what the cache holds
-
-
 History = list[tuple[str, dict[str, int]]]  # (label, tokens per cell), oldest first
 
 
@@ -47,6 +46,10 @@ class Health:
     charts: tuple[str, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
     key: str = ""
+
+    def diagrams(self) -> list[mermaid.Diagram]:
+        """The charts, for the weave's mermaid check, located at the settings."""
+        return [(Location(WHERE), chart, ()) for chart in self.charts]
 
     def cache(self) -> bytes:
         """What the next weave needs to reuse the page without measuring."""

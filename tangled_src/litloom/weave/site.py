@@ -30,7 +30,6 @@ from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, draw, is_diagram
 from litloom.weave.health import PAGE as HEALTH_PAGE
-from litloom.weave.health import WHERE as HEALTH_WHERE
 from litloom.weave.health import Health, read_health
 from litloom.weave.pages import chunk_at, file_page, index_page
 from litloom.weave.regen import PAGE as REGEN_PAGE
@@ -138,7 +137,7 @@ def weave(
         problems += error.diagnostics
     if health.page:
         pages[HEALTH_PAGE] = health.page
-        diagrams += [(Location(HEALTH_WHERE), chart, ()) for chart in health.charts]
+        diagrams += health.diagrams()
         for warning in health.warnings:
             project.reporter.problem(warning)
     pages["chunks.md"] = index_page(book, files, at, facts)
