@@ -193,6 +193,24 @@ def test_the_regeneration_page_draws_the_spending_chart(page, site) -> None:
     assert page.locator("#chunk-add .loom-regen").is_visible()
 
 
+def test_the_health_page_draws_the_cells_and_says_what_is_not_measured_yet(page, site) -> None:
+    page.goto(f"{site}/index.html")
+    page.get_by_role("link", name="Health", exact=True).first.click()
+    page.wait_for_url("**/health.html")
+    chart = page.locator(".loom-mermaid svg")
+    chart.wait_for(timeout=15000)
+    box = chart.first.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 100
+    assert "Context per cell (KB)" in (chart.first.text_content() or "")
+    assert page.locator(".loom-mermaid svg rect").count() >= 1  # a bar for the cell
+    assert page.locator(".loom-mermaid-source").count() == 0
+    content = page.locator("article").inner_text()
+    assert "No trigger fired." in content and "No history yet" in content
+    assert "No runtime samples yet" in content
+    page.get_by_role("link", name="literate/parts/helpers.md").click()  # a chapter: its page
+    page.wait_for_url("**/parts/helpers.html")
+
+
 def test_a_fence_the_theme_would_draw_is_drawn_by_the_site(page, site) -> None:
     page.goto(f"{site}/pics.html")
     page.locator(".loom-mermaid svg").wait_for(timeout=15000)
