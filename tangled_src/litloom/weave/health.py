@@ -19,7 +19,7 @@ from litloom.weave.book import Book, escape_markdown, url
 
 if TYPE_CHECKING:
     from litloom.stats.measures import Measures
-    from litloom.stats.report import Stats
+    from litloom.stats.report import CellStats, Stats
     from litloom.stats.triggers import Triggers
 
 
@@ -154,64 +154,51 @@ def health_page(
     return "\n".join(lines).rstrip("\n") + "\n", charts
 
 
-Row = tuple[str, str, str, str, str, str]  # trigger, cell, state, measured, threshold, step
-
-
-def trigger_rows(stats: Stats, triggers: Triggers) -> list[Row]:
-    """Every trigger of every cell with its state, fired first."""
-    fired = {(f.trigger, f.cell): f for f in stats.findings}
-    rows: list[Row] = []
-    for cell in stats.cells:
-        name, kb = cell.cell.name, cell.chapters.total.bytes / 1024
-        held = f"cell `{name}` holds {kb:.0f} KB of context"
-        checks = [
-            ("context-split", held, f"{triggers.context_split_kb:g} KB"),
-            ("context-warn", held, f"{triggers.context_warn_kb:g} KB"),
-        ]
-        if stats.fit is not None:
-            needs = f"cell `{name}` needs {stats.fit.needs(cell.chapters)} tokens"
-            checks.append(("window", needs, f"{stats.fit.room} tokens"))
-        checks += [
-            ("trust", f"trust = {cell.cell.trust}", "untrusted"),
-            ("tenants", f"tenants = {cell.cell.tenants}", "multi"),
-            ("runtime", f"runtime = {cell.cell.runtime}", "other than python"),
-        ]
-        for trigger, measured, threshold in checks:
-            rows.append(_row(fired, trigger, name, measured, threshold))
-    shown = {(r[0], r[1]) for r in rows}
-    rows += [
-        (f.trigger, f.cell, "fired", f.measured, f.threshold, f.step)
-        for f in stats.findings
-        if (f.trigger, f.cell) not in shown
-    ]
-    return sorted(rows, key=lambda r: r[2] != "fired")
-
-
-def _row(fired: dict, trigger: str, cell: str, measured: str, threshold: str) -> Row:
-    found = fired.get((trigger, cell))
-    if found is not None:
-        return (trigger, cell, "fired", found.measured, found.threshold, found.step)
-    state = "clear"
-    if trigger == "context-warn" and ("context-split", cell) in fired:
-        state = "superseded by context-split"
-    return (trigger, cell, state, measured, threshold, "")
-
-
 def triggers_section(stats: Stats, triggers: Triggers) -> list[str]:
-    rows = trigger_rows(stats, triggers)
-    count = sum(r[2] == "fired" for r in rows)
+    count = len(stats.findings)
     summary = f"{count} trigger{'s' * (count != 1)} fired." if count else "No trigger fired."
     lines = ["## Triggers", "", summary, ""]
-    lines += [
-        "| Trigger | Cell | State | Measured | Threshold | Step |",
-        "|---|---|---|---|---|---|",
-    ]
-    for trigger, cell, state, measured, threshold, step in rows:
-        mark = f'<strong class="loom-health-fired">{state}</strong>' if state == "fired" else state
-        cells = [escape_markdown(trigger), _code(cell), mark]
-        cells += [_words(measured), _words(threshold), _words(step) or "—"]
-        lines.append("| " + " | ".join(cells) + " |")
+    if stats.findings:
+        lines += ["| Trigger | Cell | Measured | Threshold | Step |", "|---|---|---|---|---|"]
+        for f in stats.findings:
+            cells = [escape_markdown(f.trigger), _code(f.cell), _words(f.measured)]
+            lines.append("| " + " | ".join([*cells, _words(f.threshold), _words(f.step)]) + " |")
+        lines.append("")
+    split, warn = f"{triggers.context_split_kb:g}", f"{triggers.context_warn_kb:g}"
+    heads = [f"Context (warn {warn} KB, split {split} KB)"]
+    heads += [f"Window ({stats.fit.room:,} tokens)"] if stats.fit is not None else []
+    heads += ["Trust", "Tenants", "Runtime"]
+    lines += ["Every trigger of every cell:", ""]
+    lines += ["| Cell | " + " | ".join(heads) + " |", "|---" * (len(heads) + 1) + "|"]
+    for cell in stats.cells:
+        states = [_state(*state) for state in cell_states(stats, cell)]
+        lines.append(f"| {_code(cell.cell.name)} | " + " | ".join(states) + " |")
     return [*lines, ""]
+
+
+def cell_states(stats: Stats, cell: CellStats) -> list[tuple[str, str]]:
+    """(measured, state) of each static trigger of `cell`, in the table's order."""
+    fired = {f.trigger for f in stats.findings if f.cell == cell.cell.name}
+    context = "clear"
+    if "context-split" in fired:
+        context = "split fired"
+    elif "context-warn" in fired:
+        context = "warn fired"
+    kb = cell.chapters.total.bytes / 1024
+    found = [(f"{kb:.1f} KB" if kb < 10 else f"{kb:.0f} KB", context)]
+    if stats.fit is not None:
+        needs = f"{stats.fit.needs(cell.chapters):,} tokens"
+        found.append((needs, "fired" if "window" in fired else "clear"))
+    facts = (("trust", cell.cell.trust), ("tenants", cell.cell.tenants))
+    found += [(value, "fired" if key in fired else "clear") for key, value in facts]
+    found.append((cell.cell.runtime, "fired" if "runtime" in fired else "clear"))
+    return found
+
+
+def _state(measured: str, state: str) -> str:
+    if state == "clear":
+        return f"{escape_markdown(measured)}: clear"
+    return f'{escape_markdown(measured)}: <strong class="loom-health-fired">{state}</strong>'
 
 
 def _code(text: str) -> str:
@@ -243,17 +230,14 @@ def cells_section(stats: Stats, triggers: Triggers, charts: list[str]) -> list[s
             f"({triggers.context_warn_kb:g} KB) and the split ({triggers.context_split_kb:g} KB).",
             "",
         ]
-    head = "| Cell | Chapters | Modules | Prose KB | Code KB | Tokens | Window | Declared |"
-    lines += [head, "|---|---|---|---|---|---|---|---|"]
+    head = "| Cell | Chapters | Modules | Prose KB | Code KB | Tokens | Window |"
+    lines += [head, "|---|---|---|---|---|---|---|"]
     for cell in stats.cells:
         m, fit = cell.chapters, stats.fit
-        room = "—" if fit is None else f"{fit.room - fit.needs(m):+,} tokens left"
-        facts = f"{cell.cell.trust}, {cell.cell.tenants} tenant, {cell.cell.runtime}"
+        left = 0 if fit is None else fit.room - fit.needs(m)
+        room = "—" if fit is None else f"{abs(left):,} tokens {'left' if left >= 0 else 'over'}"
         figures = [str(cell.chapter_count), str(cell.module_count), *_kb(m), f"{m.total.tokens:,}"]
-        lines.append(
-            f"| {_code(cell.cell.name)} | {' | '.join(figures)} | {room} | "
-            f"{escape_markdown(facts)} |"
-        )
+        lines.append(f"| {_code(cell.cell.name)} | {' | '.join(figures)} | {room} |")
     return [*lines, ""]
 
 
