@@ -29,8 +29,9 @@ pytestmark = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (sc
 
 @pytest.fixture
 def app(project: Project) -> Project:
-    project.write({"literate/greet.md": PROSE + CODE, "literate/tool.md": TOOL,
-                   "mkdocs.yml": MKDOCS})
+    project.write(
+        {"literate/greet.md": PROSE + CODE, "literate/tool.md": TOOL, "mkdocs.yml": MKDOCS}
+    )
     os.symlink(NODE_MODULES, project.root / "node_modules")
     return project
 
@@ -56,7 +57,7 @@ def test_the_page_shows_the_triggers_fired_and_clear(app: Project) -> None:
     stats = json.loads(app.loom("stats", "--json").stdout)
     [summary] = [line for line in page.splitlines() if "fired." in line]
     assert summary == f"{len(stats['findings'])} triggers fired."
-    fired, grid = rows(page, "Triggers")[1:len(stats["findings"]) + 1], rows(page, "Triggers")
+    fired, grid = rows(page, "Triggers")[1 : len(stats["findings"]) + 1], rows(page, "Triggers")
     for finding, row in zip(stats["findings"], fired, strict=True):  # as loom stats has them
         assert row.startswith(f"| {finding['trigger']} | <code>{finding['cell']}</code> |")
     trust = next(r for r in fired if r.startswith("| trust | <code>fetch</code>"))
@@ -64,13 +65,17 @@ def test_the_page_shows_the_triggers_fired_and_clear(app: Project) -> None:
     runtime = next(r for r in fired if r.startswith("| runtime | <code>billing</code>"))
     assert "| runtime = rust | python |" in runtime
     head = next(r for r in grid if r.startswith("| Cell |"))
-    assert head == ("| Cell | Context (warn 0.1 KB, split 2048 KB) | Window (32 tokens) | Trust "
-                    "| Tenants | Runtime |")  # 40 tokens minus 20% headroom
+    assert head == (
+        "| Cell | Context (warn 0.1 KB, split 2048 KB) | Window (32 tokens) | Trust "
+        "| Tenants | Runtime |"
+    )  # 40 tokens minus 20% headroom
     tool = next(r for r in grid if r.startswith("| <code>tool</code> |"))
-    assert tool == "| <code>tool</code> | 0.0 KB: clear | 0 tokens: clear | trusted: clear | " \
+    assert (
+        tool == "| <code>tool</code> | 0.0 KB: clear | 0 tokens: clear | trusted: clear | "
         "single: clear | python: clear |"
+    )
     billing = next(r for r in grid if r.startswith("| <code>billing</code> |"))
-    assert "KB: <strong class=\"loom-health-fired\">warn fired</strong>" in billing
+    assert 'KB: <strong class="loom-health-fired">warn fired</strong>' in billing
     assert "tokens: <strong" in billing and "rust: <strong" in billing
     assert "## Fit\n\nthe whole project needs " in page and "does not fit" in page
     assert "tokens over |" in rows(page, "Cells")[2]
@@ -85,7 +90,7 @@ def test_a_context_warning_past_the_split_is_not_a_second_finding(app: Project) 
         "| context-split"
     ]
     grid = next(r for r in table if r.startswith("| <code>app</code> |"))
-    assert "KB: <strong class=\"loom-health-fired\">split fired</strong>" in grid
+    assert 'KB: <strong class="loom-health-fired">split fired</strong>' in grid
 
 
 def test_the_cells_are_charted_and_the_chapters_listed_and_linked(app: Project) -> None:
@@ -108,10 +113,14 @@ def test_with_no_window_the_fit_says_how_to_get_one(app: Project) -> None:
     assert "| — |" in rows(page, "Cells")[1]  # no tokens left to show
 
 
-HISTORY = [("a1b2c3d", {"app": 100, "tool": 20}), ("e4f5a6b", {"app": 180}),
-           ("c7d8e9f", {"app": 250, "tool": 40, "new": 5})]
-CPU = Series("CPU utilisation of cell app", "%", [("12:00", 40.0), ("12:05", 81.5),
-                                                  ("12:10", 77.0)], 75.0)
+HISTORY = [
+    ("a1b2c3d", {"app": 100, "tool": 20}),
+    ("e4f5a6b", {"app": 180}),
+    ("c7d8e9f", {"app": 250, "tool": 40, "new": 5}),
+]
+CPU = Series(
+    "CPU utilisation of cell app", "%", [("12:00", 40.0), ("12:05", 81.5), ("12:10", 77.0)], 75.0
+)
 
 
 def test_the_history_is_charted_and_tabled() -> None:
@@ -134,7 +143,7 @@ def test_the_runtime_is_charted_with_its_threshold() -> None:
     [chart] = charts  # a series without points is not charted
     assert 'title "CPU utilisation of cell app (%)"' in chart
     assert "line [40, 81.5, 77]" in chart and "line [75, 75, 75]" in chart
-    assert "y-axis \"%\" 0 --> 89.65" in chart  # above the highest value
+    assert 'y-axis "%" 0 --> 89.65' in chart  # above the highest value
     assert "### CPU utilisation of cell app" in lines
     text = html.unescape("\n".join(lines))
     assert "3 samples; last 77 %, highest 81.5 %; threshold 75 % (the flat line)." in text
@@ -152,7 +161,7 @@ def test_given_data_the_page_has_its_charts(app: Project) -> None:
 
     health = read_health(open_project(app.root), HISTORY, [CPU])
     assert len(health.charts) == 3  # the cells, the history, the CPU
-    assert "## Size over history\n\n<div class=\"loom-mermaid\"" in health.page
+    assert '## Size over history\n\n<div class="loom-mermaid"' in health.page
     assert "### CPU utilisation of cell app" in health.page
     assert all(mermaid.block(chart) in health.page for chart in health.charts)
 
@@ -175,8 +184,10 @@ def test_mermaid_s_parser_accepts_every_chart_hostile_labels_included() -> None:
 
 
 def test_names_and_steps_from_the_settings_are_escaped(app: Project) -> None:
-    settings(app, '\n[tool.litloom.cells]\n"<b>x|y</b>" = { modules = ["app/**"], '
-                  'runtime = "<script>" }\n')
+    settings(
+        app,
+        '\n[tool.litloom.cells]\n"<b>x|y</b>" = { modules = ["app/**"], runtime = "<script>" }\n',
+    )
     page = weave(app)
     assert "<script>" not in page and "<b>" not in page
     assert "<code>&#60;b&#62;x&#124;y&#60;/b&#62;</code>" in page
@@ -184,12 +195,13 @@ def test_names_and_steps_from_the_settings_are_escaped(app: Project) -> None:
     assert row.count(" | ") == 4  # the pipe in the name did not make a column
 
 
-BAD = "\n[tool.litloom.triggers]\ncontext_warn_kb = \"lots\"\n"
+BAD = '\n[tool.litloom.triggers]\ncontext_warn_kb = "lots"\n'
 
 
 @pytest.mark.parametrize("command", ["weave", "build"])
-def test_a_wrong_setting_is_loom_stats_error_and_nothing_is_written(app: Project,
-                                                                   command: str) -> None:
+def test_a_wrong_setting_is_loom_stats_error_and_nothing_is_written(
+    app: Project, command: str
+) -> None:
     assert app.loom("weave").exit_code == 0  # a page in the cache: it must not hide the error
     settings(app, BAD)
     stats = app.loom("stats")
