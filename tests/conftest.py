@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from litloom.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
+# npm's packages (mermaid): the checkout's, or LITLOOM_NODE_MODULES's, e.g. for a git worktree
+NODE_MODULES = Path(os.environ.get("LITLOOM_NODE_MODULES") or REPO / "node_modules")
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.litloom]\n'
 # What litloom writes in a checkout: no test may write there (tests work on tmp_path copies).
 GUARDED = ("build", "literate", "notebooks", "tangled_src")
