@@ -8,9 +8,11 @@ import json
 import marshal
 import os
 import re
+import subprocess
 
 import pytest
 from test_stats import CELLS, CODE, PROSE, TOOL, settings
+from test_stats_runtime import RECORD, START, Synthetic, configure, cpu, server  # noqa: F401
 from test_weave import MERMAID, MKDOCS
 
 from conftest import NODE_MODULES, Project, loom_process
@@ -240,3 +242,58 @@ def test_a_no_op_weave_takes_the_page_from_the_cache(app: Project) -> None:
     assert "FROM THE CACHE" not in again and again != first  # a chapter changed: measured
     settings(app, "\n[tool.litloom.triggers]\ncontext_warn_kb = 0.1\n")
     assert "fired." in weave(app).split("## Triggers", 1)[1].split("\n\n")[1]
+
+
+def git(root, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_page_charts_the_history_and_a_new_commit_makes_it_again(app: Project) -> None:
+    assert "No history yet" in weave(app)  # not a repository yet
+    git(app.root, "init", "-q")
+    git(app.root, "add", "-A")
+    git(app.root, "commit", "-qm", "one")
+    app.write({"literate/more.md": PROSE.replace("Greet", "More") * 20})
+    git(app.root, "add", "-A")
+    git(app.root, "commit", "-qm", "two")
+    page = weave(app)
+    history = rows(page, "Size over history")
+    commits = git(app.root, "log", "--format=%h", "--reverse").split()
+    assert [re.search(r"<code>(\w+)</code>", row)[1] for row in history[1:]] == commits
+    assert any(s.startswith("xychart-beta") and "Tokens over history" in s for s in sources(page))
+    git(app.root, "commit", "-q", "--allow-empty", "-m", "three")  # nothing changed but HEAD
+    assert len(rows(weave(app), "Size over history")) == len(history) + 1
+
+
+def test_the_site_draws_the_recorded_runtime_and_reads_no_network(
+    app: Project, server: tuple[Synthetic, str]
+) -> None:
+    synthetic, url = server
+    configure(app, [url], "cpu_window_minutes = 5\n")
+    for minute in (0, 5):
+        synthetic.families = [cpu(270 * minute / 5, START + 60 * minute)]
+        assert app.loom("stats").exit_code == 0
+    record = app.read(RECORD)
+    calls = []
+    synthetic.families = Reads(calls)  # counts every scrape from now on
+    page = weave(app)
+    assert calls == [] and app.read(RECORD) == record  # no read, nothing kept
+    runtime = html.unescape(page.split("## Runtime\n", 1)[1].split("\n## ", 1)[0])
+    assert "### CPU of cell ingest" in runtime and "No runtime samples yet" not in runtime
+    assert "1 sample; last 90 %, highest 90 %; threshold 75 % (the flat line)." in runtime
+
+
+class Reads(list):
+    """Families that count how often the server is scraped."""
+
+    def __init__(self, calls: list) -> None:
+        super().__init__()
+        self.calls = calls
+
+    def __iter__(self):
+        self.calls.append(1)
+        return super().__iter__()

@@ -9,13 +9,14 @@ import marshal
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from litloom import __version__
 from litloom.errors import Diagnostic, Location
 from litloom.project import Project
 from litloom.weave import mermaid
 from litloom.weave.book import Book, escape_markdown, url
+from litloom.weave.health_data import History, Series, gather, sources
 
 if TYPE_CHECKING:
     from litloom.stats.measures import Measures
@@ -26,16 +27,6 @@ if TYPE_CHECKING:
 PAGE = "health.md"
 WHERE = "pyproject.toml"  # the settings, where the charts are located for the mermaid check
 VERSION = 1  # of what the cache holds
-History = list[tuple[str, dict[str, int]]]  # (label, tokens per cell), oldest first
-
-
-class Series(NamedTuple):
-    """A runtime measure over time: plain data, as the runtime records give it."""
-
-    title: str  # e.g. "CPU utilisation of cell api"
-    unit: str  # e.g. "%" or "ms"
-    points: list[tuple[str, float]]  # (label, value), oldest first
-    threshold: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,8 +51,12 @@ class Health:
 def read_health(
     project: Project, history: History | None = None, runtime: list[Series] | None = None
 ) -> Health:
-    """The Health page; UserError, located, for a wrong setting of the cells or triggers."""
-    key = health_key(project, history, runtime)
+    """The Health page; UserError, located, for a wrong setting of the cells or triggers.
+
+    Without `history` and `runtime`, they are gathered (health_data.py) when the page is made."""
+    given = history is not None or runtime is not None
+    made_from = repr((history, runtime)) if given else sources(project)
+    key = health_key(project, made_from)
     kept = _cached(project.layout.cache("health"))
     if kept is not None and kept[1] == key:
         warnings = tuple(Diagnostic(Location(p, line), m) for p, line, m in kept[4])
@@ -69,7 +64,9 @@ def read_health(
     from litloom.stats.report import measure  # lazy: 0.2 s of imports only when measuring
     from litloom.stats.triggers import read_triggers  # lazy: as above
 
-    stats = measure(project)
+    if not given:
+        history, runtime = gather(project)
+    stats = measure(project, live=False)  # a build reads no network and keeps no samples
     triggers, _ = read_triggers(project.config)
     book = Book([], project.config.source)  # for the chapters' pages
     page, charts = health_page(stats, triggers, book, history, runtime)
@@ -86,9 +83,10 @@ def _cached(path: Path) -> list | None:
 
 
 _CODE = ("stats", "regen/prices.py", "regen/settings.py", "regen/tokens.py", "weave/health.py")
+_CODE += ("weave/health_data.py",)
 
 
-def health_key(project: Project, history: History | None, runtime: list[Series] | None) -> str:
+def health_key(project: Project, made_from: str) -> str:
     """The digest of everything the Health page is made from."""
     config, digest = project.config, hashlib.sha256()
 
@@ -97,7 +95,7 @@ def health_key(project: Project, history: History | None, runtime: list[Series] 
             data = part if isinstance(part, bytes) else str(part).encode("utf-8", "replace")
             digest.update(len(data).to_bytes(8, "big") + data)
 
-    add(VERSION, __version__, config.strict, _prices(), repr(history), repr(runtime))
+    add(VERSION, __version__, config.strict, _prices(), made_from)
     package = Path(__file__).parents[1]
     for name in _CODE:
         found = sorted((package / name).glob("*.py")) if "." not in name else [package / name]
@@ -291,7 +289,7 @@ def runtime_section(runtime: list[Series] | None, charts: list[str]) -> list[str
         shown = (
             f"last {len(points)} of {len(values)} samples"
             if len(values) > MOST
-            else f"{len(values)} samples"
+            else f"{len(values)} sample{'s' * (len(values) != 1)}"
         )
         limit = "none" if s.threshold is None else f"{s.threshold:g} {s.unit} (the flat line)"
         lines += [
