@@ -12,10 +12,10 @@ import subprocess
 
 import pytest
 from test_stats import CELLS, CODE, PROSE, TOOL, settings
-from test_stats_runtime import RECORD, START, Synthetic, configure, cpu, server  # noqa: F401
+from test_stats_runtime import RECORD, START, configure, cpu
 from test_weave import MERMAID, MKDOCS
 
-from conftest import NODE_MODULES, Project, loom_process
+from conftest import NODE_MODULES, Project, Synthetic, loom_process
 from litloom.errors import Location
 from litloom.weave import mermaid
 from litloom.weave.health import (

@@ -37,6 +37,7 @@ class Health:
     charts: tuple[str, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
     key: str = ""
+    counts: bytes | None = None  # the token counts' cache, for the weave to write
 
     def diagrams(self) -> list[mermaid.Diagram]:
         """The charts, for the weave's mermaid check, located at the settings."""
@@ -61,16 +62,18 @@ def read_health(
     if kept is not None and kept[1] == key:
         warnings = tuple(Diagnostic(Location(p, line), m) for p, line, m in kept[4])
         return Health(kept[2], tuple(kept[3]), warnings, key)
+    from litloom.stats.counts import Counts  # lazy: as above
     from litloom.stats.report import measure  # lazy: 0.2 s of imports only when measuring
     from litloom.stats.triggers import read_triggers  # lazy: as above
 
+    counts = Counts.load(project.layout.cache("tokens"))  # written by the weave, if it writes
     if not given:
-        history, runtime = gather(project)
-    stats = measure(project, live=False)  # a build reads no network and keeps no samples
+        history, runtime = gather(project, counts)
+    stats = measure(project, live=False, counts=counts)  # no network, no samples kept
     triggers, _ = read_triggers(project.config)
     book = Book([], project.config.source)  # for the chapters' pages
     page, charts = health_page(stats, triggers, book, history, runtime)
-    return Health(page, tuple(charts), tuple(stats.warnings), key)
+    return Health(page, tuple(charts), tuple(stats.warnings), key, counts.changed())
 
 
 def _cached(path: Path) -> list | None:
@@ -82,8 +85,7 @@ def _cached(path: Path) -> list | None:
     return kept if good else None
 
 
-_CODE = ("stats", "regen/prices.py", "regen/settings.py", "regen/tokens.py", "weave/health.py")
-_CODE += ("weave/health_data.py",)
+_CODE = ("stats", "regen", "weave/health.py", "weave/health_data.py")  # the code it runs
 
 
 def health_key(project: Project, made_from: str) -> str:

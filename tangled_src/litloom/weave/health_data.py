@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import time
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from litloom.errors import UserError
 from litloom.project import Project
+
+if TYPE_CHECKING:
+    from litloom.stats.counts import Counts
 
 HISTORY = 50  # commits
 History = list[tuple[str, dict[str, int]]]  # (label, tokens per cell), oldest first
@@ -43,14 +46,15 @@ def sources(project: Project) -> str:
     return f"{head}:{HISTORY}:{hashlib.sha256(record).hexdigest()}"
 
 
-def gather(project: Project) -> tuple[History | None, list[Series] | None]:
-    """The history (None outside git) and the recorded runtime's series (None without a record)."""
+def gather(project: Project, counts: Counts) -> tuple[History | None, list[Series] | None]:
+    """The history (None outside git) and the recorded runtime's series (None without a record);
+    the token counts it makes are kept in `counts`, for the weave to write."""
     from litloom.stats.growth import series  # lazy: only when the page is made again
     from litloom.stats.history import history
     from litloom.stats.runtime import recorded_runtime
 
     try:
-        points = series(history(project, HISTORY))
+        points = series(history(project, HISTORY, counts))
     except UserError:  # not a repository, or no commit yet: the page says there is no history
         points = None
     runtime = recorded_runtime(project)

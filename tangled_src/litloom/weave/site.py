@@ -164,6 +164,8 @@ def weave(
     writes.write(layout.cache("mermaid"), marshal.dumps(checked.cache))
     if health.key:
         writes.write(layout.cache("health"), health.cache())
+    if health.counts is not None:
+        writes.write(layout.cache("tokens"), health.counts)
     nav = make_nav(book, sorted(files))
     if "runs/index.md" in pages:
         nav.insert(-2, {"Runs": "runs/index.md"})
