@@ -50,8 +50,8 @@ def gather(project: Project, counts: Counts) -> tuple[History | None, list[Serie
     """The history (None outside git) and the recorded runtime's series (None without a record);
     the token counts it makes are kept in `counts`, for the weave to write."""
     from litloom.stats.growth import series  # lazy: only when the page is made again
-    from litloom.stats.history import history
-    from litloom.stats.runtime import recorded_runtime
+    from litloom.stats.history import history  # lazy: as above
+    from litloom.stats.runtime import recorded_runtime  # lazy: as above
 
     try:
         points = series(history(project, HISTORY, counts))
