@@ -43,11 +43,12 @@ class Layout:
 
     def cache(self, name: str) -> Path:
         """A cache of the weave: `highlight`, `python` (facts about names), `mermaid` (what its
-        parser said of each diagram) or `diagrams`."""
+        parser said of each diagram) or `diagrams`; or `tokens`, the o200k counts of `loom stats`."""
         return self.work / (name if name == "diagrams" else f"{name}.marshal")
 
     def record(self, name: str) -> Path:
-        """A small record of a stage: `nav.json`, `weave.json`, `site.stamp`, `sync.json`."""
+        """A small record of a stage: `nav.json`, `weave.json`, `site.stamp`, `sync.json`,
+        `runtime.json` (the runtime samples `loom stats` keeps)."""
         return self.work / name
 
     @property
@@ -59,6 +60,11 @@ class Layout:
     def coverage(self) -> Path:
         """The coverage data file of `loom test --cov`."""
         return self.work / "coverage"
+
+    @property
+    def test_times(self) -> Path:
+        """Each test's duration in the last test run, recorded by the pytest plugin."""
+        return self.work / "tests.json"
 
     def changes(self, old: str = "", new: str = "") -> Path:
         """The comparisons the Changes page shows, one file per pair of the project's trees at

@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from litloom.commands.common import Invocation, pass_invocation
+from litloom.commands.common import Invocation, lock_project, pass_invocation
+
+if TYPE_CHECKING:
+    from litloom.project import Project
 
 FORMS, PARTS = ("text", "json", "github"), ("cell", "chapter", "module")
+HISTORY = "Tokens per cell at each of the last N commits, read from git."
 
 
 @click.command()
@@ -17,13 +22,24 @@ FORMS, PARTS = ("text", "json", "github"), ("cell", "chapter", "module")
 @click.option("--json", "as_json", is_flag=True, help="Print versioned JSON.")
 @click.option("--format", "form", type=click.Choice(FORMS), default="text", help="The form.")
 @click.option("--by", type=click.Choice(PARTS), default="cell", help="The parts the table lists.")
+@click.option("--history", "commits", type=click.IntRange(min=1), metavar="N", help=HISTORY)
 @pass_invocation
-def stats(invocation: Invocation, check: bool, as_json: bool, form: str, by: str) -> None:
+def stats(
+    invocation: Invocation, check: bool, as_json: bool, form: str, by: str, commits: int | None
+) -> None:
     """Measure the project: sizes, tokens, fit to the model's window, triggers to split."""
     from litloom.stats import output  # lazy: not for --help
     from litloom.stats.report import measure  # lazy: not for --help
+    from litloom.stats.runtime import listed  # lazy: not for --help
 
+    if commits is not None and (check or form == "github"):
+        raise click.UsageError("--history cannot be combined with --check or --format github")
     project = invocation.project("stats", use_traces=False)
+    if commits is not None:
+        show_history(project, commits, "json" if as_json else form)
+        return
+    if listed(project.config):  # the runtime read keeps its samples: under the lock
+        click.get_current_context().call_on_close(lock_project(project.layout, "stats"))
     measured = measure(project)
     for warning in measured.warnings:
         project.reporter.problem(warning)
@@ -35,3 +51,12 @@ def stats(invocation: Invocation, check: bool, as_json: bool, form: str, by: str
     else:
         click.echo(output.as_text(measured, by), nl=False)
     sys.exit(1 if check and measured.findings else 0)
+
+
+def show_history(project: Project, commits: int, form: str) -> None:
+    from litloom.stats import growth  # lazy: not for --help
+    from litloom.stats.history import history  # lazy: not for --help
+
+    points = history(project, commits)
+    shown = growth.as_json(points, commits) if form == "json" else growth.as_text(points, commits)
+    click.echo(shown, nl=False)

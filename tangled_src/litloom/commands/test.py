@@ -37,6 +37,8 @@ def test(
     import tempfile
     from pathlib import Path
 
+    from litloom.diagnostics.durations import VARIABLE as TIMES  # lazy: not for --help
+
     confined = sandbox.confines_tools(project.config.sandbox, confine)
     with tempfile.TemporaryDirectory(prefix="loom-test-") as scratch:
         data = Path(scratch, "coverage") if confined else project.layout.coverage
@@ -50,6 +52,7 @@ def test(
             from litloom.store.writer import write_file  # lazy: not for --help
 
             package = Path(sandbox.__file__).resolve().parents[1]  # where litloom is imported from
+            times = Path(scratch, "tests.json")  # the plugin's record of durations
             sandbox.hand_over(Path(scratch))
             given = os.environ.get("PYTEST_ADDOPTS", "")
             options = f"{given} -o cache_dir={sandbox.SCRATCH}/.pytest_cache".strip()
@@ -57,15 +60,18 @@ def test(
                 sandbox.TOOLS,
                 (project.config.root, package),
                 (Path(scratch),),
-                (("PYTHONPATH", str(package)), ("PYTEST_ADDOPTS", options)),
+                (("PYTHONPATH", str(package)), ("PYTEST_ADDOPTS", options), (TIMES, str(times))),
                 cwd=str(project.config.root),
             )
             finished = sandbox.run(box, command, stdin=None, capture=False)
             code = 1 if finished.code is None else finished.code
             if cov and data.exists():
                 write_file(project.layout.coverage, data.read_bytes())
+            if times.exists():
+                write_file(project.layout.test_times, times.read_bytes())
         else:
-            code = subprocess.run(command, cwd=project.config.root).returncode
+            env = {k: v for k, v in os.environ.items() if k != TIMES}  # the plugin's own record
+            code = subprocess.run(command, cwd=project.config.root, env=env).returncode
     if cov:
         from litloom.diagnostics.coverage import literate_coverage, report  # lazy: not for --help
 

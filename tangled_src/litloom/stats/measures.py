@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from litloom.model import Document
-from litloom.regen.tokens import count_tokens
+from litloom.regen.count import count_tokens
 from litloom.tangle.sourcemap import FileMap
 
 
@@ -25,12 +26,13 @@ class Size:
         return {"bytes": self.bytes, "lines": self.lines, "tokens": self.tokens}
 
 
-def size_of(text: str) -> Size:
-    """The size of `text`; a last line without a newline counts."""
+def size_of(text: str, count: Callable[[str], int] = count_tokens) -> Size:
+    """The size of `text`, its tokens as `count` counts them; a last line without a newline
+    counts."""
     if not text:
         return Size()
     lines = text.count("\n") + (not text.endswith("\n"))
-    return Size(len(text.encode("utf-8")), lines, count_tokens(text))
+    return Size(len(text.encode("utf-8")), lines, count(text))
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ class Measures:
         }
 
 
-def measure_chapter(document: Document, text: str) -> Measures:
+Counter = Callable[[str], int]  # text -> tokens: count_tokens, or a cache's `tokens`
+
+
+def measure_chapter(document: Document, text: str, count: Counter = count_tokens) -> Measures:
     """The measures of a chapter whose text is `text`."""
     lines = text.splitlines(keepends=True)
     code: set[int] = set()
@@ -78,11 +83,15 @@ def measure_chapter(document: Document, text: str) -> Measures:
     prose = "".join(line for number, line in enumerate(lines, 1) if number not in code)
     fenced = "".join(line for number, line in enumerate(lines, 1) if number in code)
     tests = sum(chunk.is_test for chunk in document.chunks)
-    return Measures(document.path, size_of(prose), size_of(fenced), len(document.chunks), tests)
+    return Measures(
+        document.path, size_of(prose, count), size_of(fenced, count), len(document.chunks), tests
+    )
 
 
-def measure_module(path: str, text: str, file_map: FileMap | None) -> Measures:
+def measure_module(
+    path: str, text: str, file_map: FileMap | None, count: Counter = count_tokens
+) -> Measures:
     """The measures of a tangled module (`path` under the tangle root): code only."""
     chunks = len(file_map.chunks) if file_map is not None else 0
     sources = file_map.sources if file_map is not None else ()
-    return Measures(path, Size(), size_of(text), chunks, 0, tuple(sources))
+    return Measures(path, Size(), size_of(text, count), chunks, 0, tuple(sources))

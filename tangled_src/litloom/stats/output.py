@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 from litloom.stats.measures import Measures
+from litloom.stats.records_output import as_dict, as_lines
 from litloom.stats.report import Stats
+from litloom.stats.runtime import runtime_dict, runtime_lines
 
 VERSION = 1
 
@@ -30,6 +32,8 @@ def as_text(stats: Stats, by: str = "cell") -> str:
         lines += [row(m) for m in (stats.chapters if by == "chapter" else stats.modules)]
     lines.append(row(stats.total, "total"))
     lines.append(fit_line(stats))
+    lines += runtime_lines(stats.runtime) if stats.runtime else []
+    lines += as_lines(stats.records, by) if stats.records else []
     lines += [str(finding) for finding in stats.findings]
     return "\n".join(lines) + "\n"
 
@@ -68,6 +72,8 @@ def as_json(stats: Stats) -> str:
         "chapters": [m.as_dict() for m in stats.chapters],
         "modules": [m.as_dict() for m in stats.modules],
         "findings": [f.as_dict() for f in stats.findings],
+        "runtime": runtime_dict(stats.runtime) if stats.runtime else None,
+        "records": as_dict(stats.records) if stats.records else None,
     }
     return json.dumps(data, indent=2) + "\n"
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from litloom.config import Config, read_toml
 from litloom.errors import Diagnostic, UserError
 from litloom.project import Project
-from litloom.regen.prices import model_price
-from litloom.regen.settings import regen_settings
-from litloom.regen.tokens import safety_factor
 from litloom.stats.cells import WHERE, Cell, assign, read_cells
+from litloom.stats.counts import Counts
 from litloom.stats.measures import Measures, measure_chapter, measure_module
+from litloom.stats.records import Records, records_of
+from litloom.stats.runtime import Runtime, live_runtime, recorded_runtime
 from litloom.stats.triggers import Finding, Fit, findings, fit_of, read_triggers
 
 
@@ -35,10 +35,13 @@ class Stats:
     fit: Fit | None
     findings: list[Finding]
     warnings: list[Diagnostic]
+    runtime: Runtime | None = None
+    records: Records | None = None  # coverage, test time, runbook runs, imports
 
 
-def measure(project: Project) -> Stats:
-    """The stats of `project`; UserError with every problem of the project or its settings."""
+def measure(project: Project, live: bool = True) -> Stats:
+    """The stats of `project`; UserError with every problem of the project or its settings.
+    `live=False` takes the runtime measures from the kept samples (no network, no writes)."""
     project.require()
     config = project.config
     configured, warnings = read_cells(config)
@@ -47,13 +50,12 @@ def measure(project: Project) -> Stats:
     if warnings and config.strict:
         raise UserError(warnings)
     fit = fit_of(triggers, *_model(project))
-    chapters = [measure_chapter(d, project.text(d.path)) for d in project.documents]
-    tangled = project.tangled
-    root = config.tangle_root
-    modules = [
-        measure_module(p, tangled.files[p], tangled.maps.get(posixpath.normpath(f"{root}/{p}")))
-        for p in sorted(tangled.files)
-    ]
+    counts = Counts.load(project.layout.cache("tokens"))
+    chapters = [measure_chapter(d, project.text(d.path), counts.tokens) for d in project.documents]
+    tangled, root = project.tangled, config.tangle_root
+    maps = {p: tangled.maps.get(posixpath.normpath(f"{root}/{p}")) for p in tangled.files}
+    modules = [measure_module(p, tangled.files[p], maps[p], counts.tokens) for p in sorted(maps)]
+    counts.save()
     feeds: dict[str, list[str]] = {}
     for module in modules:
         for source in module.sources:
@@ -67,7 +69,14 @@ def measure(project: Project) -> Stats:
         summed = _sum(own, cell.name)
         rows.append(CellStats(cell, summed, _sum(code, cell.name), len(own), len(code)))
         found += findings(cell, summed, own, triggers, fit)
-    return Stats(chapters, modules, rows, _sum(chapters, "total"), fit, found, warnings)
+    runtime = live_runtime(project, triggers, configured) if live else recorded_runtime(project)
+    if runtime is not None:
+        found, warnings = found + runtime.findings, warnings + runtime.warnings
+    records, more = records_of(project, [c.name for c in cells], by_module, by_chapter)
+    if more and config.strict:
+        raise UserError(warnings + more)
+    total = _sum(chapters, "total")
+    return Stats(chapters, modules, rows, total, fit, found, warnings + more, runtime, records)
 
 
 def _sum(parts: list[Measures], name: str) -> Measures:
@@ -83,6 +92,10 @@ def _model(project: Project) -> tuple[str | None, int | None, float]:
     _, data = read_toml(config.root / WHERE, WHERE)
     if "regen" not in data.get("tool", {}).get("litloom", {}):
         return None, None, 1.0
+    from litloom.regen.prices import model_price  # lazy: only a pinned model needs the prices
+    from litloom.regen.settings import regen_settings  # lazy: the same
+    from litloom.regen.tokens import safety_factor  # lazy: the same
+
     settings = regen_settings(config, project.reporter)
     factor = settings.safety_factor or safety_factor(settings.model)
     return settings.model, model_price(settings.model).context_window, factor

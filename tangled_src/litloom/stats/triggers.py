@@ -11,6 +11,7 @@ from litloom.config import Config, read_toml
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.stats.cells import WHERE, Cell, table_line
 from litloom.stats.measures import Measures
+from litloom.stats.sources import RUNTIME_KEYS, check_runtime_key
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,15 @@ class Triggers:
     context_split_kb: float = 2048.0
     window: int | None = None
     headroom_percent: float = 20.0
+    cpu_percent: float = 75.0
+    cpu_window_minutes: float = 15.0
+    users: float = 150.0
+    p95_ms: float | dict[str, float] | None = None
+    metrics: tuple[str, ...] = ()
+    cpu_metric: str = "process_cpu_seconds_total"
+    latency_metric: str = "http_request_duration_seconds"
+    users_metric: str = "active_users"
+    objective_label: str = "handler"
 
 
 _RANGES = {
@@ -28,6 +38,9 @@ _RANGES = {
     "context_split_kb": (0.0, 1e9, False),
     "window": (1.0, 1e9, True),
     "headroom_percent": (0.0, 90.0, False),
+    "cpu_percent": (0.0, 1e6, False),
+    "cpu_window_minutes": (0.0, 1e6, False),
+    "users": (0.0, 1e12, False),
 }
 _FROM_LOW = {"window", "headroom_percent"}  # the low end of these is allowed
 _TRIGGERS = "[tool.litloom.triggers]"
@@ -43,27 +56,34 @@ def read_triggers(config: Config) -> tuple[Triggers, list[Diagnostic]]:
     values, errors, warnings = {}, [], []
     for key, value in table.items():
         where = Location(WHERE, table_line(text, "triggers", key))
-        if key not in _RANGES:
-            close = difflib.get_close_matches(key, list(_RANGES), n=1)
+        known = [*_RANGES, *RUNTIME_KEYS]
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            known = ", ".join(_RANGES)
-            message = f"{_TRIGGERS} unknown key '{key}'{hint} (known: {known})"
+            message = f"{_TRIGGERS} unknown key '{key}'{hint} (known: {', '.join(known)})"
             warnings.append(Diagnostic(where, message))
             continue
-        low, high, whole = _RANGES[key]
-        kinds = int if whole else int | float
-        good = isinstance(value, kinds) and not isinstance(value, bool)
-        above = value > low if good and key not in _FROM_LOW else True
-        if good and math.isfinite(value) and low <= value <= high and above:
-            values[key] = value
+        checked, message = (check_runtime_key if key in RUNTIME_KEYS else _number)(key, value)
+        if message is None:
+            values[key] = checked
         else:
-            kind = "whole number" if whole else "number"
-            start = f"from {low:g}" if key in _FROM_LOW else f"above {low:g}"
-            message = f"'{key}' must be a {kind} {start}, at most {high:g}, not {value!r}"
             errors.append(Diagnostic(where, f"{_TRIGGERS} {message}"))
     if errors:
         raise UserError(errors)
     return Triggers(**values), warnings
+
+
+def _number(key: str, value: object) -> tuple[object, str | None]:
+    """`value` if it is a number in the range of `key`, else what is wrong with it."""
+    low, high, whole = _RANGES[key]
+    kinds = int if whole else int | float
+    good = isinstance(value, kinds) and not isinstance(value, bool)
+    above = value > low if good and key not in _FROM_LOW else True  # type: ignore[operator]
+    if good and math.isfinite(value) and low <= value <= high and above:  # type: ignore[arg-type,operator]
+        return value, None
+    kind = "whole number" if whole else "number"
+    start = f"from {low:g}" if key in _FROM_LOW else f"above {low:g}"
+    return None, f"'{key}' must be a {kind} {start}, at most {high:g}, not {value!r}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from litloom.model import Chunk, Document
 from litloom.project import Project, open_project
 from litloom.readers.percent import notebook_as_percent
 from litloom.testing.chunks import TestChunk, compile_at, compile_cell, compile_test, find_tests
+from litloom.testing.durations import Durations
 from litloom.testing.session import Session, is_session, package_of, steps
 
 _PROJECT = pytest.StashKey["Project | None"]()
@@ -45,6 +46,14 @@ def pytest_configure(config: pytest.Config) -> None:
         tangled = str(project.layout.tangle_root.resolve())
         if tangled not in sys.path:
             sys.path.insert(0, tangled)
+        if config.getini("litloom_test_times"):
+            durations = Durations(project, config.rootpath)
+            config.pluginmanager.register(durations, "litloom-durations")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help = "record each test's duration in build/litloom/tests.json for loom stats (default: true)"
+    parser.addini("litloom_test_times", help, type="bool", default=True)
 
 
 def tangled_lines(node: pytest.Node, project: Project, chunk: Chunk) -> tuple[str, list[int]]:
