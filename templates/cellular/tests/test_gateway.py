@@ -9,22 +9,23 @@ from contextlib import asynccontextmanager
 
 import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+from prometheus_client.parser import text_string_to_metric_families
+
 from cellular_app.gateway import AuditLog, Gateway, Limits, TokenStore, running, verify
 from cellular_app.gateway.__main__ import main as gateway_cli
 from cellular_app.gateway.server import server
 from cellular_app.gateway.tools import TOOLS
 from cellular_app.system import System
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.exceptions import MCPError
-from prometheus_client.parser import text_string_to_metric_families
 
 NOTES = ["add_note", "get_note", "search"]
 
 
 @asynccontextmanager
 async def gateway(tmp_path, keys, bus_url="memory://", limits=None):
-    """The system and its gateway on a free port; yields the URL, the token store and the gateway."""
+    """The system and its gateway on a free port; yields URL, token store and gateway."""
     tokens = TokenStore(tmp_path / "gateway" / "tokens.json", frozenset(TOOLS))
     audit = AuditLog(tmp_path / "gateway" / "audit.jsonl")
     async with System.open(bus_url, tmp_path, keys) as system:
@@ -149,7 +150,10 @@ def test_listing_shows_only_granted_tools_and_the_rest_are_refused(tmp_path, key
     assert absent.is_error and text(absent) == "unknown tool: 'drop_tables'"
     assert not list((tmp_path / "notes").iterdir())
     refused = [(r["who"], r["tool"], r["reason"]) for r in records(tmp_path)]
-    assert refused == [("reader", "add_note", "capability"), ("reader", "drop_tables", "capability")]
+    assert refused == [
+        ("reader", "add_note", "capability"),
+        ("reader", "drop_tables", "capability"),
+    ]
 
 
 def test_capabilities_cannot_name_tools_that_do_not_exist(tmp_path):
@@ -211,7 +215,9 @@ def test_bodies_and_arguments_over_their_limits_are_refused(tmp_path, keys):
         async with gateway(tmp_path, keys, limits=limits) as (url, tokens, _):
             token = tokens.issue("alice", NOTES)
             call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
-            huge = json.dumps(call | {"params": {"name": "search", "arguments": {"text": "x" * 5000}}})
+            huge = json.dumps(
+                call | {"params": {"name": "search", "arguments": {"text": "x" * 5000}}}
+            )
             response = await post(url, token, huge)
             async with client(url, token) as session:
                 big = await session.call_tool("add_note", {"title": "t", "body": "b" * 1500})
