@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from cellular_app.bus import BusError
+from cellular_app.bus import BusError, connect
 from cellular_app.bus.memory import MemoryBus
 from cellular_app.bus.nats import NatsBus
 from cellular_app.storage import NoteStore, StorageError, new_key
@@ -94,6 +94,32 @@ def test_after_rotation_only_the_new_key_is_needed(bus_url, keys, tmp_path):
     assert asyncio.run(read(new, ids[0]))["title"] == "Sourdough"
     with pytest.raises(StorageError, match="no key opens it"):  # the old key alone cannot start
         asyncio.run(read(keys[0], ids[0]))
+
+
+def test_messages_arrive_as_json_and_a_failing_subscriber_is_only_logged(bus_url, caplog):
+    async def scenario():
+        bus, heard = connect(bus_url), []
+
+        async def hear(message):
+            heard.append(message)
+
+        async def fail(message):
+            raise RuntimeError("subscriber broke")
+
+        bus.subscribe("t", fail)
+        bus.subscribe("t", hear)
+        await bus.start()
+        await bus.publish("t", {"pair": (1, 2), "nested": {"ok": True, "none": None}})
+        deadline = time.monotonic() + 5
+        while not (heard and "subscriber broke" in caplog.text) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await bus.stop()
+        return heard
+
+    assert asyncio.run(scenario()) == [{"pair": [1, 2], "nested": {"ok": True, "none": None}}]
+    assert "subscriber broke" in caplog.text
+    with pytest.raises(TypeError, match="a bus message is a JSON object, not list"):
+        asyncio.run(connect(bus_url).publish("t", [1, 2]))
 
 
 def test_bus_url_in_the_environment_chooses_the_transport(nats_url, keys, tmp_path, monkeypatch):
