@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from prometheus_client.parser import text_string_to_metric_families
 
+from cellular_app import periphery
 from cellular_app.gateway import AuditLog, Gateway, Limits, TokenStore, running, verify
 from cellular_app.gateway.__main__ import main as gateway_cli
 from cellular_app.gateway.server import server
@@ -314,3 +316,54 @@ def test_the_command_line_issues_and_revokes_tokens(tmp_path, capsys):
     assert "error: unknown capabilities ['sudo']" in capsys.readouterr().err
     assert gateway_cli([*data, "revoke", "alice"]) == 0
     assert tokens.caller(token) is None
+
+
+def test_documents_are_parsed_in_the_sandbox_through_the_gateway(tmp_path, keys):
+    page = b"<html><head><title>Plan</title></head><body>ship <a href='/x'>it</a></body></html>"
+
+    async def scenario():
+        async with gateway(tmp_path, keys) as (url, tokens, _):
+            async with client(url, tokens.issue("alice", ["parse_document"])) as session:
+                content = base64.b64encode(page).decode()
+                return await session.call_tool("parse_document", {"content_base64": content})
+
+    result = asyncio.run(scenario())
+    assert not result.is_error, text(result)
+    assert result.structured_content["title"] == "Plan"
+    assert result.structured_content["links"] == ["/x"]
+    (record,) = records(tmp_path)
+    assert (record["tool"], record["decision"]) == ("parse_document", "allow")
+
+
+def test_a_sandbox_refusal_reaches_the_caller_and_the_log(tmp_path, keys, monkeypatch):
+    async def stopped(data):
+        return periphery.Refused("memory", "the parser passed its 512 MiB")
+
+    monkeypatch.setattr(periphery, "parse_document", stopped)
+
+    async def scenario():
+        async with gateway(tmp_path, keys) as (url, tokens, _):
+            async with client(url, tokens.issue("alice", ["parse_document"])) as session:
+                return await session.call_tool("parse_document", {"content_base64": "AAAA"})
+
+    result = asyncio.run(scenario())
+    assert result.is_error
+    assert text(result) == "the sandbox refused: memory: the parser passed its 512 MiB"
+    (record,) = records(tmp_path)
+    assert (record["decision"], record["reason"]) == ("error", "refused: memory")
+
+
+def test_a_cells_own_error_is_told_and_nothing_else_is(tmp_path, keys):
+    async def scenario():
+        async with gateway(tmp_path, keys) as (url, tokens, door):
+            async with client(url, tokens.issue("alice", NOTES)) as session:
+                missing = await session.call_tool("get_note", {"id": "0123456789abcdef"})
+                door.system = None  # a bug: the gateway lost its system
+                broken = await session.call_tool("search", {"text": "tea"})
+        return missing, broken
+
+    missing, broken = asyncio.run(scenario())
+    assert missing.is_error and text(missing).startswith("notes.get: KeyError")
+    assert broken.is_error and text(broken) == "search failed"
+    reasons = [(r["decision"], r["reason"]) for r in records(tmp_path)]
+    assert reasons == [("error", "BusError"), ("error", "AttributeError")]
