@@ -282,7 +282,7 @@ def test_metrics_count_time_and_see_users(tmp_path, keys):
 
     families = {f.name: f for f in text_string_to_metric_families(asyncio.run(scenario()))}
     counts = {
-        (s.labels["cell"], s.labels["tool"], s.labels["decision"]): s.value
+        (s.labels["cell"], s.labels["handler"], s.labels["decision"]): s.value
         for s in families["http_requests"].samples
         if s.name == "http_requests_total"
     }
@@ -293,7 +293,7 @@ def test_metrics_count_time_and_see_users(tmp_path, keys):
     }
     latency = families["http_request_duration_seconds"].samples
     assert any(s.name.endswith("_count") and s.labels["cell"] == "notes" for s in latency)
-    assert families["concurrent_users"].samples[0].value == 2.0  # alice, and "-" at the door
+    assert families["active_users"].samples[0].value == 2.0  # alice, and "-" at the door
     assert families["process_cpu_seconds"].samples[0].value > 0
 
 
