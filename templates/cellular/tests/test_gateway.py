@@ -367,3 +367,27 @@ def test_a_cells_own_error_is_told_and_nothing_else_is(tmp_path, keys):
     assert broken.is_error and text(broken) == "search failed"
     reasons = [(r["decision"], r["reason"]) for r in records(tmp_path)]
     assert reasons == [("error", "BusError"), ("error", "AttributeError")]
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "status"),
+    [("Host", "evil.example", 421), ("Origin", "http://evil.example", 403)],
+)
+def test_a_web_page_cannot_reach_the_gateway_through_the_browser(
+    tmp_path, keys, header, value, status
+):
+    """DNS rebinding: a page from elsewhere that resolves its own name to 127.0.0.1."""
+
+    async def scenario():
+        async with gateway(tmp_path, keys) as (url, tokens, _):
+            token = tokens.issue("alice", NOTES)
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json, text/event-stream",
+                "Content-Type": "application/json",
+                header: value,
+            }
+            async with httpx2.AsyncClient(timeout=30) as http:
+                return await http.post(url, content=LIST, headers=headers)
+
+    assert asyncio.run(scenario()).status_code == status
