@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def make_template(root: Path) -> Path:
     )
     (folder / "literate" / "index.md").write_text(
         "# demo_app\n\n```python {file=demo_app/__init__.py}\nimport demo_app.x\n```\n"
-        "demo_apps and my_demo_app stay; demo-app is the distribution.\n",
+        "demo_apps and my_demo_app stay; demo-app is the distribution.\n"
+        "# Demo App\nDEMO_APP_KEYS and $DEMO_APP are renamed; MY_DEMO_APP, DEMO_APPS and Demo Apps stay.\n",
         "utf-8",
     )
     (folder / "literate" / "demo_app").mkdir()
@@ -55,6 +57,8 @@ def test_a_folder_is_copied_renamed_without_what_a_project_makes(tmp_path: Path)
     assert index.startswith("# notes_hub\n") and "{file=notes_hub/__init__.py}" in index
     assert "import notes_hub.x" in index
     assert "demo_apps and my_demo_app stay; notes-hub is the distribution." in index
+    assert "# Notes Hub\nNOTES_HUB_KEYS and $NOTES_HUB are renamed;" in index
+    assert "MY_DEMO_APP, DEMO_APPS and Demo Apps stay." in index
     assert files["pyproject.toml"][0].decode().startswith('[project]\nname = "notes-hub"')
     assert files["icon.png"] == (b"\x89PNG\xff\xfedemo_app", False)  # not text: as it is
     assert files["scripts/setup"][1] and not files["literate/index.md"][1]
@@ -92,3 +96,25 @@ def test_an_unknown_template_is_an_error_listing_them(tmp_path: Path) -> None:
     known = ", ".join(["minimal", *templates.template_folders()])
     assert f"--template: no template 'celular'; the templates are: {known}" in run.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_one_word_name_keeps_its_package_spelling() -> None:
+    assert templates.spellings("demo", "notes_hub") == {
+        "demo": "notes_hub",
+        "DEMO": "NOTES_HUB",
+        "Demo": "Notes Hub",
+    }
+
+
+def test_the_cellular_copy_has_no_trace_of_the_templates_name() -> None:
+    files = templates.copy_of(templates.template_folders()["cellular"], "notes_hub")
+    trace = re.compile(r"cellular[ _-]?app", re.IGNORECASE)
+    assert not [path for path in files if trace.search(path)]
+    assert not [
+        f"{path}: {line}"
+        for path, (data, _) in files.items()
+        for line in data.decode("utf-8", "replace").splitlines()
+        if trace.search(line)
+    ]
+    assert "NOTES_HUB_KEYS" in files["literate/security.md"][0].decode()
+    assert files["mkdocs.yml"][0].decode().startswith("site_name: Notes Hub\n")

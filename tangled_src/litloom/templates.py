@@ -53,9 +53,8 @@ def choose(name: str) -> Path | None:
 
 def copy_of(folder: Path, package: str) -> dict[str, tuple[bytes, bool]]:
     """Each file of `folder` by its new path: its contents renamed, and whether it is executable."""
-    old, _ = describe(folder)
-    names = {old: package, old.replace("_", "-"): package.replace("_", "-")}
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    names = spellings(describe(folder)[0], package)
+    pattern = renaming(names)
     files = {}
     for path in files_of(folder):
         relative = pattern.sub(lambda m: names[m[1]], path.relative_to(folder).as_posix())
@@ -75,3 +74,30 @@ def files_of(folder: Path) -> list[Path]:
         dirs[:] = sorted(d for d in dirs if d not in LEFT_BEHIND and not d.endswith(".egg-info"))
         found += [Path(root, n) for n in sorted(names) if n not in LEFT_BEHIND]
     return found
+
+
+def spellings(old: str, new: str) -> dict[str, str]:
+    """The template's package name `old` in each spelling, with `new` in the same spelling."""
+
+    def title(name: str) -> str:
+        return " ".join(word.capitalize() for word in name.split("_"))
+
+    pairs = [
+        (old, new),
+        (old.replace("_", "-"), new.replace("_", "-")),
+        (old.upper(), new.upper()),
+        (title(old), title(new)),
+    ]
+    names: dict[str, str] = {}
+    for spelt, respelt in pairs:  # a one-word name is its own distribution: the package wins
+        names.setdefault(spelt, respelt)
+    return names
+
+
+def renaming(names: dict[str, str]) -> re.Pattern[str]:
+    """A pattern that finds each spelling in `names` as a whole word (upper case: or before `_`)."""
+    alternatives = []
+    for name in sorted(names, key=len, reverse=True):
+        after = r"(?=_|\b)" if name.isupper() else r"\b"
+        alternatives.append(r"\b" + re.escape(name) + after)
+    return re.compile("(" + "|".join(alternatives) + ")")
