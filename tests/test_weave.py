@@ -143,6 +143,46 @@ def test_diagram_chunks(book: Project) -> None:
     assert height and float(height[1]) * 4 / 3 < 300, height
 
 
+REGISTRY = "literate/registry.md"
+
+
+def registry(names: str, *options: str) -> dict[str, str]:
+    """A chapter tangling pkg/registry.py, with a diagram drawn from it."""
+    return {REGISTRY: "# Registry\n\n"
+            + chunk(" {.python file=pkg/registry.py}", f"NAMES = {names}")
+            + chunk("python", "#| diagram", *options, "from mermaid import Mermaid",
+                    "from pkg.registry import NAMES",
+                    "Mermaid('flowchart LR\\n  ' + ' --> '.join(NAMES))")}
+
+
+def test_a_diagram_with_project_imports_the_tangle_in_memory(book: Project) -> None:
+    book.write(registry("('alpha', 'beta')", "#| project: true"))
+    book.write({"tangled_src/pkg/registry.py": "NAMES = ('stale',)\n"})  # not what weave imports
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "alpha --&#62; beta</pre>" in book.read("build/docs/registry.md")
+    cache = book.root / "build/litloom/diagrams"
+    assert len(list(cache.glob("*.json"))) == 1
+    book.write(registry("('alpha', 'gamma')", "#| project: true"))
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "alpha --&#62; gamma</pre>" in book.read("build/docs/registry.md")
+    assert len(list(cache.glob("*.json"))) == 2  # the package changed, not the diagram's code
+    book.write({"literate/parts/main.md": book.read("literate/parts/main.md") + "\nMore.\n"})
+    assert loom_process("weave", cwd=book.root).exit_code == 0
+    assert len(list(cache.glob("*.json"))) == 2  # prose changed, the tangle did not: cached
+
+
+def test_a_diagram_without_project_cannot_import_the_package(book: Project) -> None:
+    book.write(registry("('alpha', 'beta')"))
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "literate/registry.md:6: diagram failed: ModuleNotFoundError: No module named 'pkg'" \
+        in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
 def test_a_diagram_chunk_keeps_its_own_pad(book: Project) -> None:
     book.write({"literate/pics.md": "# Pictures\n\n"
                 + chunk(" {.python .diagram}", "from diagrams import Diagram",

@@ -28,7 +28,7 @@ from litloom.weave import mermaid
 from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
-from litloom.weave.diagrams import Drawing, draw, is_diagram
+from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
 from litloom.weave.pages import chunk_at, file_page, index_page
 from litloom.weave.regen import PAGE as REGEN_PAGE
 from litloom.weave.regen import Provenance, chart, months, read_provenance, regen_page
@@ -70,7 +70,8 @@ def weave(
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
     assets = _assets(project)  # first: without mermaid, no diagram's code runs
-    drawing = Drawing(config.sandbox, config.timeout_ceiling, execute)
+    package = Package.of(tangled.files, tangled.digests)
+    drawing = Drawing(config.sandbox, config.timeout_ceiling, execute, package)
     book = make_book(documents, project.config.source, project.config.order_by_parts)
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
     highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
