@@ -183,6 +183,71 @@ def test_a_diagram_without_project_cannot_import_the_package(book: Project) -> N
     assert book.snapshot() == before
 
 
+EXAMPLE = {
+    "ex/demo/pyproject.toml": '[project]\nname = "demo-example"\n\n[tool.litloom]\n',
+    "ex/demo/literate/index.md": "---\ntitle: Demo example\n---\n\n# Demo\n\nSee [more](more.md).\n\n"
+    + chunk(" {.python file=demo_pkg/names.py}", "NAMES = ('north', 'south')")
+    + chunk("python", "#| diagram", "#| project: true", "from mermaid import Mermaid",
+            "from demo_pkg.names import NAMES",
+            "Mermaid('flowchart LR\\n  ' + ' --> '.join(NAMES))"),
+    "ex/demo/literate/more.md": "# More\n\nBack [home](index.md).\n",
+}
+
+
+def test_examples_are_woven_into_the_site_under_examples(book: Project) -> None:
+    book.write({**EXAMPLE, "pyproject.toml": book.read("pyproject.toml")
+                + 'examples = ["ex/demo"]\n'})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    docs = book.root / "build/docs/examples/demo"
+    assert "north --&#62; south</pre>" in (docs / "index.md").read_text()  # its own package
+    for page in ("more.md", "files/demo_pkg/names.py.md", "chunks.md", "architecture.md"):
+        assert (docs / page).is_file(), page
+    assert (book.root / "build/site/examples/demo/more.html").is_file()
+    nav = json.loads(book.read("build/litloom/nav.json"))
+    [examples] = [entry["Examples"] for entry in nav if "Examples" in entry]
+    assert examples == [{"Demo example": [{"Demo example": "examples/demo/index.md"},
+                                          {"More": "examples/demo/more.md"},
+                                          {"Files": [{"demo_pkg/names.py":
+                                                      "examples/demo/files/demo_pkg/names.py.md"}]},
+                                          {"Index": "examples/demo/chunks.md"},
+                                          {"Architecture": "examples/demo/architecture.md"}]}]
+    assert sorted(p.name for p in (book.root / "ex/demo").iterdir()) == ["literate",
+                                                                          "pyproject.toml"]
+    again = loom_process("build", cwd=book.root)
+    assert "weave 0 written; site up to date" in again.stderr, again.stderr
+    book.write({"ex/demo/literate/index.md": book.read("ex/demo/literate/index.md")
+                .replace("'south'", "'east'")})
+    assert loom_process("build", cwd=book.root).exit_code == 0
+    assert "north --&#62; east</pre>" in (docs / "index.md").read_text()
+
+
+def test_a_problem_of_an_example_is_located_in_its_folder(book: Project) -> None:
+    book.write({**EXAMPLE, "pyproject.toml": book.read("pyproject.toml")
+                + 'examples = ["ex/demo"]\n',
+                "ex/demo/literate/more.md": "# More\n\n" + chunk("python", "#| diagram",
+                                                                 "raise ValueError('nope')")})
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "ex/demo/literate/more.md:3: diagram failed: ValueError: nope" in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('["nowhere"]', "'examples': 'nowhere' is not a project (no nowhere/pyproject.toml)"),
+    ('"ex/demo"', "'examples' must be a list of folders, not 'ex/demo'"),
+    ('["../out"]', "'examples' must be a folder inside the project, not '../out'"),
+])
+def test_examples_that_are_not_projects_are_errors(book: Project, value: str, message: str) -> None:
+    book.write({**EXAMPLE, "pyproject.toml": book.read("pyproject.toml") + f"examples = {value}\n"})
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert f"pyproject.toml:5: [tool.litloom] {message}" in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
 def test_a_diagram_chunk_keeps_its_own_pad(book: Project) -> None:
     book.write({"literate/pics.md": "# Pictures\n\n"
                 + chunk(" {.python .diagram}", "from diagrams import Diagram",
