@@ -110,8 +110,6 @@ def load_config(root: Path, detect: Detect | None = None) -> Config:
         if key in TABLES:  # read and checked by the chapter that owns it
             continue
         message = check_setting(key, value)
-        if message is None and key in FOLDERS:
-            message = _not_projects(root, key, value)  # type: ignore[arg-type]
         if message:
             problems.append(Diagnostic(where, f"[tool.litloom] {message}"))
         elif key in FOLDERS:
@@ -216,13 +214,6 @@ def _folder(key: str, value: object) -> str | None:
     normal = posixpath.normpath(value.replace("\\", "/"))
     if posixpath.isabs(normal) or normal == ".." or normal.startswith("../"):
         return f"'{key}' must be a folder inside the project, not {value!r}"
-    return None
-
-
-def _not_projects(root: Path, key: str, folders: list[str]) -> str | None:
-    for folder in folders:
-        if not (root / folder / "pyproject.toml").is_file():
-            return f"'{key}': {folder!r} is not a project (no {folder}/pyproject.toml)"
     return None
 
 

@@ -203,11 +203,15 @@ def _example(
     facts: dict[Any, Any],
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The pages of the example project in `folder`, under examples/NAME/, and its nav."""
-    name = PurePosixPath(folder).name
+    name, root = PurePosixPath(folder).name, project.config.path(folder)
+    if not (root / "pyproject.toml").is_file():
+        message = f"'examples': {folder!r} is not a project (no {folder}/pyproject.toml)"
+        found[0].append(Diagnostic(Location("pyproject.toml"), f"[tool.litloom] {message}"))
+        return {}, {}
     theirs: tuple[list[Diagnostic], list[mermaid.Diagram]] = ([], [])
     pages: dict[str, str] = {}
     try:
-        example = open_project(project.config.path(folder), reporter=project.reporter)
+        example = open_project(root, reporter=project.reporter)
         example.require()
         package = Package.of(example.tangled.files, example.tangled.digests)
         book = make_book(example.documents, example.config.source, example.config.order_by_parts)
