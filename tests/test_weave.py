@@ -234,8 +234,19 @@ def test_a_problem_of_an_example_is_located_in_its_folder(book: Project) -> None
     assert book.snapshot() == before
 
 
+def test_an_example_that_is_not_there_is_a_warning_or_strictly_an_error(book: Project) -> None:
+    book.write({"pyproject.toml": book.read("pyproject.toml") + 'examples = ["nowhere"]\n'})
+    said = "pyproject.toml: [tool.litloom] 'examples': 'nowhere' is not a project (no nowhere/"
+    before = book.snapshot()
+    run = loom_process("--strict", "weave", cwd=book.root)
+    assert run.exit_code == 2 and said in run.stderr, run.stderr
+    assert book.snapshot() == before
+    run = loom_process("weave", cwd=book.root)  # a copy without its examples still weaves
+    assert run.exit_code == 0 and said in run.stderr, run.stderr
+    assert not (book.root / "build/docs/examples").exists()
+
+
 @pytest.mark.parametrize(("value", "message"), [
-    ('["nowhere"]', "'examples': 'nowhere' is not a project (no nowhere/pyproject.toml)"),
     ('"ex/demo"', "'examples' must be a list of folders, not 'ex/demo'"),
     ('["../out"]', "'examples' must be a folder inside the project, not '../out'"),
 ])
@@ -244,8 +255,7 @@ def test_examples_that_are_not_projects_are_errors(book: Project, value: str, me
     before = book.snapshot()
     run = loom_process("weave", cwd=book.root)
     assert run.exit_code == 2
-    line = "" if "not a project" in message else "5:"  # found by the weave, not the settings
-    assert f"pyproject.toml:{line} [tool.litloom] {message}" in run.stderr, run.stderr
+    assert f"pyproject.toml:5: [tool.litloom] {message}" in run.stderr, run.stderr
     assert book.snapshot() == before
 
 

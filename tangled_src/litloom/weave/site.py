@@ -97,6 +97,9 @@ def weave(
     pages["architecture.md"] = architecture_page(files, facts)
     examples = []
     for folder in config.examples:
+        if not (config.path(folder) / "pyproject.toml").is_file():
+            _absent(project, folder, problems)
+            continue
         example, nav = _example(project, folder, highlighter, cache, found, facts)
         pages.update(example)
         examples.append(nav)
@@ -194,6 +197,15 @@ def _files(
     return files
 
 
+def _absent(project: Project, folder: str, problems: list[Diagnostic]) -> None:
+    message = f"'examples': {folder!r} is not a project (no {folder}/pyproject.toml)"
+    problem = Diagnostic(Location("pyproject.toml"), f"[tool.litloom] {message}; not shown")
+    if project.config.strict:
+        problems.append(problem)
+    else:
+        project.reporter.problem(problem)
+
+
 def _example(
     project: Project,
     folder: str,
@@ -204,10 +216,6 @@ def _example(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The pages of the example project in `folder`, under examples/NAME/, and its nav."""
     name, root = PurePosixPath(folder).name, project.config.path(folder)
-    if not (root / "pyproject.toml").is_file():
-        message = f"'examples': {folder!r} is not a project (no {folder}/pyproject.toml)"
-        found[0].append(Diagnostic(Location("pyproject.toml"), f"[tool.litloom] {message}"))
-        return {}, {}
     theirs: tuple[list[Diagnostic], list[mermaid.Diagram]] = ([], [])
     pages: dict[str, str] = {}
     try:
