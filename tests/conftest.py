@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from prometheus_client import CollectorRegistry, start_http_server
 
 from litloom.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
+# npm's packages (mermaid): the checkout's, or LITLOOM_NODE_MODULES's, e.g. for a git worktree
+NODE_MODULES = Path(os.environ.get("LITLOOM_NODE_MODULES") or REPO / "node_modules")
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.litloom]\n'
 # What litloom writes in a checkout: no test may write there (tests work on tmp_path copies).
 GUARDED = ("build", "literate", "notebooks", "tangled_src")
@@ -229,3 +232,26 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             terminalreporter.line(f"  {line}")
         if len(changed) > 50:
             terminalreporter.line(f"  ... and {len(changed) - 50} more")
+
+
+class Synthetic:
+    """A collector whose families the test sets between reads."""
+
+    def __init__(self) -> None:
+        self.families: list = []
+
+    def collect(self) -> Iterator:
+        yield from self.families
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Synthetic, str]]:
+    registry, synthetic = CollectorRegistry(), Synthetic()
+    registry.register(synthetic)
+    httpd, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
+    try:
+        yield synthetic, f"http://127.0.0.1:{httpd.server_port}/metrics"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYPROJECT, Project, chunk, loom_process
+from conftest import NODE_MODULES, PYPROJECT, Project, chunk, loom_process
 from litloom.store import writer
 
 STEPS = ("_record", "_stage", "_keep", "_put", "_set_aside", "_rmdir")
@@ -351,11 +351,10 @@ def import_ready(project: Project) -> None:
 
 
 def weave_ready(project: Project) -> None:
-    from conftest import REPO
 
-    if not (REPO / "node_modules").exists():
+    if not (NODE_MODULES).exists():
         pytest.skip("needs `npm ci` (scripts/setup)")
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     project.write(A)
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, REPO, Project, chunk, loom_process
 
-MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID = NODE_MODULES / "mermaid" / "dist" / "mermaid.min.js"
 pytestmark = [
     pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)"),
     pytest.mark.skipif(not Path("/usr/bin/bwrap").exists(), reason="needs bubblewrap (scripts/setup)"),
@@ -51,7 +51,7 @@ def outcomes(project: Project, page: str = "pics") -> dict[str, str]:
 
 @pytest.fixture
 def pics(project: Project) -> Project:
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     return project
 
 

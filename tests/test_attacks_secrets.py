@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PYPROJECT, REPO, Project, chunk, loom_on_a_terminal, loom_process
+from conftest import NODE_MODULES, PYPROJECT, REPO, Project, chunk, loom_on_a_terminal, loom_process
 
 TOKEN = "Zq7uK2pWv9xRtY4m"  # an identifier: it can even name an exception class
 PASSWORD = 'p@ss<w0rd>&"it\'s\\z'  # every character an escape changes
@@ -94,7 +94,7 @@ LEAK = ("---\ntitle: Leak\nrunbook: true\nsecrets: [token, password, key]\n---\n
 def site_project(root: Path) -> Project:
     root.mkdir(parents=True)
     (root / "pyproject.toml").write_text(PYPROJECT)
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     return Project(root).write({"mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
 
 

@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import pytest
 from test_weave import MERMAID, MKDOCS
 
-from conftest import PYPROJECT, REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, PYPROJECT, Project, chunk, loom_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 needs_site = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
@@ -156,7 +156,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     record = root / "build/runs/deploy/20261129T070000Z.json"
     record.parent.mkdir(parents=True)
     record.write_text(json.dumps(RUN))
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     run = loom_process("build", cwd=root)
     assert run.exit_code == 0, run.stderr
     return root
@@ -335,7 +335,7 @@ def test_a_front_matter_value_the_theme_fails_on_is_a_located_error(
     """mkdocs-material keys pass through to the theme; one it cannot use is the page's error."""
     project.write({"literate/index.md": "# Home\n", "literate/bad.md": f"---\n{value}\n---\n# B\n",
                    "mkdocs.yml": MKDOCS})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     run = project.loom("build")
     assert run.exit_code == 2, run.stderr
     assert "literate/bad.md:1: mkdocs could not build the site" in run.stderr
@@ -354,7 +354,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     root.mkdir()
     Project(root).write({"literate/index.md": "# Home\n\nprivate\n", "mkdocs.yml": MKDOCS,
                          "pyproject.toml": PYPROJECT})
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -470,7 +470,7 @@ def test_serve_on_port_0_says_the_port_it_got(tmp_path: Path) -> None:
     root.mkdir()
     Project(root).write({"literate/index.md": "# Home\n\nanywhere\n", "mkdocs.yml": MKDOCS,
                          "pyproject.toml": PYPROJECT})
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     loom = Path(sys.executable).with_name("loom")
     server = subprocess.Popen([str(loom), "serve", "--port", "0"], cwd=root,
                               stderr=subprocess.PIPE, text=True)

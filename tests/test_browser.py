@@ -22,7 +22,7 @@ import pytest
 from test_regen_site import GEN, write_lock
 from test_weave import BOOK, MERMAID, MKDOCS
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, REPO, Project, chunk, loom_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -63,7 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
                    "literate/gen.md": GEN, "mkdocs.yml": MKDOCS,
                    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
     write_lock(root)  # generated chunks, and their provenance
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     _a_recorded_run(root / "build" / "runs" / "zebra")
     run = loom_process("build", cwd=root)
     assert run.exit_code == 0, run.stderr
@@ -79,7 +79,7 @@ def own_site(tmp_path_factory: pytest.TempPathFactory):
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ["pyproject.toml", "mkdocs.yml"]:
         shutil.copy(REPO / name, copy / name)
-    os.symlink(REPO / "node_modules", copy / "node_modules")
+    os.symlink(NODE_MODULES, copy / "node_modules")
     run = loom_process("build", cwd=copy)
     assert run.exit_code == 0, run.stderr
     with _served(copy / "build/site") as base:
@@ -191,6 +191,24 @@ def test_the_regeneration_page_draws_the_spending_chart(page, site) -> None:
     page.locator('a[href="gen.html#chunk-add"]').click()  # a record leads to its chunk
     page.wait_for_url("**/gen.html#chunk-add")
     assert page.locator("#chunk-add .loom-regen").is_visible()
+
+
+def test_the_health_page_draws_the_cells_and_says_what_is_not_measured_yet(page, site) -> None:
+    page.goto(f"{site}/index.html")
+    page.get_by_role("link", name="Health", exact=True).first.click()
+    page.wait_for_url("**/health.html")
+    chart = page.locator(".loom-mermaid svg")
+    chart.wait_for(timeout=15000)
+    box = chart.first.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 100
+    assert "Context per cell (KB)" in (chart.first.text_content() or "")
+    assert page.locator(".loom-mermaid svg rect").count() >= 1  # a bar for the cell
+    assert page.locator(".loom-mermaid-source").count() == 0
+    content = page.locator("article").inner_text()
+    assert "No trigger fired." in content and "No history yet" in content
+    assert "No runtime samples yet" in content
+    page.get_by_role("link", name="literate/parts/helpers.md").click()  # a chapter: its page
+    page.wait_for_url("**/parts/helpers.html")
 
 
 def test_a_fence_the_theme_would_draw_is_drawn_by_the_site(page, site) -> None:
@@ -350,7 +368,7 @@ def test_loom_serve_rebuilds_and_reloads(tmp_path: Path) -> None:
     root.mkdir()
     project.write({**BOOK, "mkdocs.yml": MKDOCS,
                    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
-    os.symlink(REPO / "node_modules", root / "node_modules")
+    os.symlink(NODE_MODULES, root / "node_modules")
     port = _free_port()
     loom = Path(sys.executable).with_name("loom")
     server = subprocess.Popen([str(loom), "serve", "--port", str(port)], cwd=root,

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from test_diff import GIT, Repo
 
-from conftest import PYPROJECT, REPO, Project, loom_process
+from conftest import NODE_MODULES, PYPROJECT, REPO, Project, loom_process
 
 
 class Tagged(Repo):
@@ -44,7 +44,7 @@ class Tagged(Repo):
         assert done.returncode == 0, done.stderr
 
 
-NODE_MODULES = Path(os.environ.get("LOOM_NODE_MODULES") or REPO / "node_modules")
+NODE_MODULES = Path(os.environ.get("LOOM_NODE_MODULES") or NODE_MODULES)
 MERMAID = NODE_MODULES / "mermaid" / "dist" / "mermaid.min.js"
 pytestmark = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
 
@@ -159,8 +159,9 @@ def test_the_changes_between_tags_newest_first_with_links(tagged: Tagged) -> Non
     assert links(page, "v0.10")["Parting"] == "hello.html"  # prose: its chapter
     assert '### <a href="hello.html"><code>literate/hello.md</code></a>' in page
     nav = json.loads(tagged.read("build/litloom/nav.json"))
-    assert nav[-3:] == [
+    assert nav[-4:] == [
         {"Changes": "changes.md"},
+        {"Health": "health.md"},
         {"Index": "chunks.md"},
         {"Architecture": "architecture.md"},
     ]

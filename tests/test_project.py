@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, Project, chunk, opened
+from conftest import NODE_MODULES, REPO, Project, chunk, opened
 from litloom.cli import cli
 from litloom.config import Config
 from litloom.dialects import Dialect
 from litloom.errors import Diagnostic
 from litloom.model import Chunk, Document
 
-MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID = NODE_MODULES / "mermaid" / "dist" / "mermaid.min.js"
 needs_mermaid = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
 
 
@@ -28,7 +28,7 @@ def book(project: Project) -> Project:
         "literate/parts/helper.md": "# Helper\n\n" + chunk(" {.python #helper}", "X = 1"),
         "literate/parts/notes.ipynb": _notebook(),
     })
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     return project
 
 
@@ -176,7 +176,7 @@ def test_version_is_fast_and_imports_no_command() -> None:
 
 def test_a_build_without_mkdocs_yml_is_a_located_error(project: Project) -> None:
     project.write({"literate/a.md": chunk(" {.python file=a.py}", "A = 1")})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     run = project.loom("build")
     assert run.exit_code == 2, run.stderr
     assert "mkdocs.yml: not found: the site needs it (loom init writes one)" in run.stderr

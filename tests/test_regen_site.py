@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_weave import BOOK, MERMAID, MKDOCS
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, Project, chunk, loom_process
 
 pytestmark = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
 
@@ -72,7 +72,7 @@ def write_lock(root: Path) -> None:
 @pytest.fixture
 def regen(project: Project) -> Project:
     project.write({**BOOK, "literate/gen.md": GEN, "mkdocs.yml": MKDOCS})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     write_lock(project.root)
     # since generated: greet's requirement and code were both edited by hand
     project.write(
@@ -140,7 +140,7 @@ def test_the_regeneration_page_lists_the_log_and_charts_the_spending(regen: Proj
 
 def test_no_page_and_no_line_without_generated_chunks_or_lock(project: Project) -> None:
     project.write({**BOOK, "mkdocs.yml": MKDOCS})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     run = loom_process("weave", cwd=project.root)
     assert run.exit_code == 0, run.stderr
     assert not (project.root / "build/docs/regeneration.md").exists()

@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, Project, chunk, loom_on_a_terminal, loom_process
+from conftest import NODE_MODULES, REPO, Project, chunk, loom_on_a_terminal, loom_process
 
-MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID = NODE_MODULES / "mermaid" / "dist" / "mermaid.min.js"
 RUNBOOK = ("---\ntitle: Deploy\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\nWhy.\n\n"
            + chunk(" {.python .parameters}", "region: str", "retries = 2")
            + "\nFirst step:\n\n" + chunk("python", "import sys", "print('python', sys.executable)",
@@ -187,7 +187,7 @@ def test_an_unknown_runbook(ops: Project) -> None:
 
 def test_runs_show_in_the_site(ops: Project) -> None:
     ops.write({"mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
-    os.symlink(REPO / "node_modules", ops.root / "node_modules")
+    os.symlink(NODE_MODULES, ops.root / "node_modules")
     loom_process("run", "deploy", "-p", "region", "eu", "-p", "retries", "9", cwd=ops.root,
                  env=ENV)
     run = loom_process("build", cwd=ops.root)
@@ -199,7 +199,7 @@ def test_runs_show_in_the_site(ops: Project) -> None:
     assert "AssertionError" in text and f"(at <code>literate/deploy.md:{THIRD + 1}</code>)" in text
     assert "token is ****" in text and "s3cr3t" not in text
     assert "loom-failed" in text and "\x1b[" not in text
-    assert json.loads(ops.read("build/litloom/nav.json"))[-3] == {"Runs": "runs/index.md"}
+    assert json.loads(ops.read("build/litloom/nav.json"))[-4] == {"Runs": "runs/index.md"}
     assert (ops.root / "build/site/runs/index.html").is_file()
 
 
@@ -211,7 +211,7 @@ def checkout_copy(tmp_path: Path) -> Path:
     for name in ["pyproject.toml", "README.md", "mkdocs.yml", "package.json",
                  "package-lock.json", ".gitignore"]:
         shutil.copy2(REPO / name, copy / name)
-    os.symlink(REPO / "node_modules", copy / "node_modules")
+    os.symlink(NODE_MODULES, copy / "node_modules")
     return copy
 
 
@@ -245,7 +245,7 @@ def test_run_pages_show_paths_relative_to_the_project_and_rank_low(project: Proj
     import tempfile
 
     project.write({"literate/where.md": WHERE, "mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     assert project.loom("tangle").exit_code == 0
     ran = loom_process("run", "where", cwd=project.root)
     assert "RuntimeError: boom" in ran.stderr, ran.stderr
@@ -511,7 +511,7 @@ def test_the_local_model_smoke_refuses_cleanly_without_its_prerequisites(tmp_pat
     for name in ["literate", "tangled_src", "templates"]:
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", copy / "pyproject.toml")
-    os.symlink(REPO / "node_modules", copy / "node_modules")
+    os.symlink(NODE_MODULES, copy / "node_modules")
     run = loom_process("run", "local-model-smoke", cwd=copy)
     assert run.exit_code == 1, run.stderr
     text = (REPO / "literate/ops/local-model-smoke.md").read_text()

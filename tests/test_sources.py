@@ -7,7 +7,7 @@ import os
 import nbformat
 import pytest
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, REPO, Project, chunk, loom_process
 
 CELLS = [
     ("markdown", "# Calculator\n\nProse about the module."),
@@ -81,12 +81,12 @@ def test_a_plain_python_file_is_no_document(project: Project) -> None:
     assert project.loom("tangle").exit_code == 0
 
 
-@pytest.mark.skipif(not (REPO / "node_modules").exists(), reason="needs npm ci")
+@pytest.mark.skipif(not (NODE_MODULES).exists(), reason="needs npm ci")
 def test_notebooks_and_scripts_are_woven(project: Project) -> None:
     project.write({"literate/calc.ipynb": notebook(), "literate/more.py": PERCENT.replace(
         "calc/ops.py", "calc/more.py").replace("chunk: add", "chunk: add2").replace(
         "<<add>>", "<<add2>>"), "mkdocs.yml": (REPO / "mkdocs.yml").read_text()})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     run = loom_process("build", cwd=project.root)
     assert run.exit_code == 0, run.stderr
     page = project.read("build/docs/calc.ipynb.md")

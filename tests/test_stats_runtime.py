@@ -8,17 +8,14 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterator
 
-import pytest
-from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
 )
 
-from conftest import Project, chunk
+from conftest import Project, Synthetic, chunk
 from litloom.project import open_project
 from litloom.stats.report import measure
 from litloom.stats.runtime import recorded_runtime
@@ -26,29 +23,6 @@ from litloom.stats.runtime import recorded_runtime
 CODE = "# Ingest\n\n" + chunk(" {.python file=app/ingest.py}", "def ingest():", "    return 1")
 RECORD = "build/litloom/runtime.json"
 START = int(time.time()) - 3600  # the synthetic series' first timestamp
-
-
-class Synthetic:
-    """A collector whose families the test sets between reads."""
-
-    def __init__(self) -> None:
-        self.families: list = []
-
-    def collect(self) -> Iterator:
-        yield from self.families
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Synthetic, str]]:
-    registry, synthetic = CollectorRegistry(), Synthetic()
-    registry.register(synthetic)
-    httpd, thread = start_http_server(0, addr="127.0.0.1", registry=registry)
-    try:
-        yield synthetic, f"http://127.0.0.1:{httpd.server_port}/metrics"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 def configure(project: Project, metrics: list[str], extra: str = "") -> None:

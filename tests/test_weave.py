@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Project, chunk, loom_process
+from conftest import NODE_MODULES, REPO, Project, chunk, loom_process
 
 MKDOCS = (REPO / "mkdocs.yml").read_text()
-MERMAID = REPO / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+MERMAID = NODE_MODULES / "mermaid" / "dist" / "mermaid.min.js"
 pytestmark = pytest.mark.skipif(not MERMAID.exists(), reason="needs `npm ci` (scripts/setup)")
 
 BOOK = {
@@ -37,7 +37,7 @@ BOOK = {
 @pytest.fixture
 def book(project: Project) -> Project:
     project.write({**BOOK, "mkdocs.yml": MKDOCS})
-    os.symlink(REPO / "node_modules", project.root / "node_modules")
+    os.symlink(NODE_MODULES, project.root / "node_modules")
     return project
 
 
@@ -105,7 +105,7 @@ def test_weave_is_incremental(book: Project) -> None:
     mtime = page.stat().st_mtime_ns
     book.write({"literate/index.md": BOOK["literate/index.md"].replace("zebra", "okapi")})
     edited = loom_process("weave", cwd=book.root)
-    assert "loom weave: 1 written" in edited.stderr
+    assert "loom weave: 2 written" in edited.stderr  # the page, and the Health page's sizes
     assert page.stat().st_mtime_ns == mtime
 
 
@@ -316,7 +316,7 @@ def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
         shutil.copytree(REPO / name, copy / name, ignore=None if name == "tangled_src" else skip)
     for name in ["pyproject.toml", "mkdocs.yml"]:
         shutil.copy(REPO / name, copy / name)
-    os.symlink(REPO / "node_modules", copy / "node_modules")
+    os.symlink(NODE_MODULES, copy / "node_modules")
     run = loom_process("build", cwd=copy)
     assert run.exit_code == 0, run.stderr
     # the cellular template, as an example: its diagrams drawn from its own package
@@ -370,7 +370,7 @@ def test_golden_woven_markdown(book: Project) -> None:
 
 def test_a_new_project_builds_its_site(tmp_path: Path) -> None:
     assert loom_process("init", "fresh", cwd=tmp_path).exit_code == 0
-    os.symlink(REPO / "node_modules", tmp_path / "fresh" / "node_modules")
+    os.symlink(NODE_MODULES, tmp_path / "fresh" / "node_modules")
     run = loom_process("build", cwd=tmp_path / "fresh")
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / "fresh/build/site/index.html").is_file()

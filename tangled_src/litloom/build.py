@@ -12,6 +12,7 @@ from litloom.project import Project
 from litloom.store.transaction import Plan
 from litloom.store.writer import Transaction, write_file
 from litloom.weave.changes import check_since
+from litloom.weave.health import read_health
 from litloom.weave.regen import read_provenance
 from litloom.weave.site import Woven, find_mermaid, site, weave
 
@@ -38,6 +39,7 @@ def build(project: Project, *, execute: bool = True, since: str | None = None) -
     if since is not None:
         check_since(project, since)  # before anything is written, too
     regen = read_provenance(project)  # a malformed regen.lock: before anything is written
+    health = read_health(project)  # a wrong [tool.litloom.cells] or triggers: the same
     writes.commit()
     reporter.stage("check", "the tangled files must be what the sources make")
     if not pipeline.check(project).clean:
@@ -45,7 +47,7 @@ def build(project: Project, *, execute: bool = True, since: str | None = None) -
         raise UserError([Diagnostic(Location(project.config.tangle_root), message)])
     reporter.stage("weave", f"{len(project.documents)} documents")
     writes = Transaction(project.layout.journal)
-    woven = weave(project, writes, execute=execute, regen=regen, since=since)
+    woven = weave(project, writes, execute=execute, regen=regen, since=since, health=health)
     writes.commit()
     layout = project.layout
     if not (layout.root / "mkdocs.yml").is_file():  # mkdocs' settings: `loom init` writes them

@@ -43,7 +43,8 @@ class Layout:
 
     def cache(self, name: str) -> Path:
         """A cache of the weave: `highlight`, `python` (facts about names), `mermaid` (what its
-        parser said of each diagram) or `diagrams`; or `tokens`, the o200k counts of `loom stats`."""
+        parser said of each diagram), `health` (the Health page) or `diagrams`; or `tokens`, the
+        o200k counts of `loom stats`."""
         return self.work / (name if name == "diagrams" else f"{name}.marshal")
 
     def record(self, name: str) -> Path:

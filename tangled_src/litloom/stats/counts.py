@@ -55,14 +55,24 @@ class Counts:
         self._used["blobs"][oid] = found = count_tokens(data.decode("utf-8", "replace"))
         return found
 
+    def changed(self) -> bytes | None:
+        """What the cache should hold now, for a caller that writes it in its own transaction
+        (the weave); None if it holds that already."""
+        kept = self._kept()
+        if self.path is None or kept == self._known:
+            return None
+        return marshal.dumps({"format": FORMAT, "counter": COUNTER, **kept})
+
     def save(self) -> None:
         """Write the cache if it changed; a cache that cannot be written is left as it was."""
-        kept = {kind: self._used[kind] or self._known[kind] for kind in ("texts", "blobs")}
-        if self.path is None or kept == self._known:
+        data = self.changed()
+        if data is None or self.path is None:
             return
-        data = {"format": FORMAT, "counter": COUNTER, **kept}
         try:
-            write_file(self.path, marshal.dumps(data))
+            write_file(self.path, data)
         except UserError:
             return
-        self._known = kept
+        self._known = self._kept()
+
+    def _kept(self) -> dict:
+        return {kind: self._used[kind] or self._known[kind] for kind in ("texts", "blobs")}

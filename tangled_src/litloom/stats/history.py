@@ -36,9 +36,10 @@ class Point:
         return sum(b for b, _ in sizes), sum(t for _, t in sizes)
 
 
-def history(project: Project, count: int) -> list[Point]:
+def history(project: Project, count: int, counts: Counts | None = None) -> list[Point]:
     """The last `count` first-parent commits of HEAD, oldest first, with their cells' sizes;
-    UserError outside a git repository or before its first commit."""
+    UserError outside a git repository or before its first commit. Given `counts`, the
+    caller keeps the token counts."""
     project.require()
     top, prefix = _repository(project)
     commits = _commits(top, count)
@@ -46,7 +47,8 @@ def history(project: Project, count: int) -> list[Point]:
     wanted = _chapter_test(project)
     source = project.config.source
     listings = [_chapters(top, prefix, commit, source, wanted) for commit, *_ in commits]
-    counts = Counts.load(project.layout.cache("tokens"))
+    own = counts is None
+    counts = Counts.load(project.layout.cache("tokens")) if counts is None else counts
     oids = sorted({oid for files in listings for oid, _ in files.values()})
     missing = [oid for oid in oids if counts.blob(oid) is None]
     repository = git.Repository(top, prefix)
@@ -61,7 +63,8 @@ def history(project: Project, count: int) -> list[Point]:
             before = cells.get(cell, (0, 0))
             cells[cell] = (before[0] + size, before[1] + (counts.blob(oid) or 0))
         points.append(Point(commit, date, subject, dict(sorted(cells.items()))))
-    counts.save()
+    if own:
+        counts.save()
     return points
 
 

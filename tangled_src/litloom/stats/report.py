@@ -39,9 +39,10 @@ class Stats:
     records: Records | None = None  # coverage, test time, runbook runs, imports
 
 
-def measure(project: Project, live: bool = True) -> Stats:
+def measure(project: Project, live: bool = True, counts: Counts | None = None) -> Stats:
     """The stats of `project`; UserError with every problem of the project or its settings.
-    `live=False` takes the runtime measures from the kept samples (no network, no writes)."""
+    `live=False` takes the runtime measures from the kept samples (no network, no writes);
+    given `counts`, the caller keeps the token counts (the weave, in its transaction)."""
     project.require()
     config = project.config
     configured, warnings = read_cells(config)
@@ -50,12 +51,13 @@ def measure(project: Project, live: bool = True) -> Stats:
     if warnings and config.strict:
         raise UserError(warnings)
     fit = fit_of(triggers, *_model(project))
-    counts = Counts.load(project.layout.cache("tokens"))
+    own, counts = counts is None, counts or Counts.load(project.layout.cache("tokens"))
     chapters = [measure_chapter(d, project.text(d.path), counts.tokens) for d in project.documents]
     tangled, root = project.tangled, config.tangle_root
     maps = {p: tangled.maps.get(posixpath.normpath(f"{root}/{p}")) for p in tangled.files}
     modules = [measure_module(p, tangled.files[p], maps[p], counts.tokens) for p in sorted(maps)]
-    counts.save()
+    if own:
+        counts.save()
     feeds: dict[str, list[str]] = {}
     for module in modules:
         for source in module.sources:

@@ -29,6 +29,8 @@ from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
+from litloom.weave.health import PAGE as HEALTH_PAGE
+from litloom.weave.health import Health, read_health
 from litloom.weave.pages import chunk_at, file_page, index_page
 from litloom.weave.regen import PAGE as REGEN_PAGE
 from litloom.weave.regen import Provenance, chart, months, read_provenance, regen_page
@@ -42,7 +44,15 @@ from litloom.weave.render import (
 )
 from litloom.weave.runs import runs_pages
 
-GENERATED = ("chunks.md", "architecture.md", "changes.md", "files/", "runs/", "regeneration.md")
+GENERATED = (
+    "chunks.md",
+    "architecture.md",
+    "changes.md",
+    "files/",
+    "runs/",
+    "regeneration.md",
+    "health.md",
+)
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,11 @@ def weave(
     execute: bool = True,
     regen: Provenance | None = None,
     since: str | None = None,
+    health: Health | None = None,
 ) -> Woven:
     """Stage the woven pages and assets of the project under build/docs in `writes`;
-    `regen`: the regeneration lock, if the caller read it already; with `since`, the Changes
-    page starts with the changes from that revision."""
+    `regen`: the regeneration lock, and `health`: the Health page, if the caller read them
+    already; with `since`, the Changes page starts with the changes from that revision."""
     project.require()
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
@@ -79,6 +90,7 @@ def weave(
     diagrams: list[mermaid.Diagram] = []  # every mermaid diagram, where it is written
     pages: dict[str, str] = {}
     regen = _provenance(project, problems) if regen is None else regen
+    health = _health(project, problems) if health is None else health
     cache, found = (layout, writes, drawing), (problems, diagrams)
     pages.update(_chapters(project, book, highlighter, cache, found, regen))
     at = chunk_at(book)
@@ -93,6 +105,11 @@ def weave(
         pages.update(changes_pages(project, book, writes, since))
     except UserError as error:
         problems += error.diagnostics
+    if health.page:
+        pages[HEALTH_PAGE] = health.page
+        diagrams += health.diagrams()
+        for warning in health.warnings:
+            project.reporter.problem(warning)
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
     examples = []
@@ -123,6 +140,10 @@ def weave(
     used = facts.pop("used", set())
     writes.write(layout.cache("python"), marshal.dumps({k: facts[k] for k in used}))
     writes.write(layout.cache("mermaid"), marshal.dumps(checked.cache))
+    if health.key:
+        writes.write(layout.cache("health"), health.cache())
+    if health.counts is not None:
+        writes.write(layout.cache("tokens"), health.counts)
     nav = make_nav(book, sorted(files))
     if examples:
         nav.insert(-3, {"Examples": examples})
@@ -132,6 +153,8 @@ def weave(
         nav.insert(-2, {"Regeneration": REGEN_PAGE})
     if "changes.md" in pages:
         nav.insert(-2, {"Changes": "changes.md"})
+    if HEALTH_PAGE in pages:
+        nav.insert(-2, {"Health": HEALTH_PAGE})
     writes.write(layout.record("nav.json"), json.dumps(nav).encode())
     return woven
 
@@ -142,6 +165,14 @@ def _provenance(project: Project, problems: list[Diagnostic]) -> Provenance:
     except UserError as error:
         problems.extend(error.diagnostics)
         return Provenance()
+
+
+def _health(project: Project, problems: list[Diagnostic]) -> Health:
+    try:
+        return read_health(project)
+    except UserError as error:
+        problems.extend(error.diagnostics)
+        return Health("")
 
 
 def _chapters(
