@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Run, loom_process
+from conftest import NODE_MODULES, REPO, Run, loom_process
 
 TEMPLATE = REPO / "templates" / "cellular"
-NODE_MODULES = Path(os.environ.get("LOOM_NODE_MODULES") or REPO / "node_modules")
 TRACE = re.compile(r"cellular[ _-]?app", re.IGNORECASE)
 RUNBOOKS = ["load-test", "promote-to-nats", "rotate-key", "start", "verify-audit"]
 
@@ -87,7 +86,7 @@ def test_the_whole_template_suite_passes(made: Path) -> None:
 def test_the_site_builds_with_its_diagrams(made: Path) -> None:
     if not (NODE_MODULES / "mermaid").is_dir():
         pytest.skip(
-            f"no mermaid in {NODE_MODULES} (scripts/setup runs npm ci; or LOOM_NODE_MODULES)"
+            f"no mermaid in {NODE_MODULES} (scripts/setup runs npm ci; or LITLOOM_NODE_MODULES)"
         )
     (made / "node_modules").symlink_to(NODE_MODULES)
     built = loom(made, "build")
