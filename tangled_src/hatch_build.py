@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -25,13 +26,30 @@ class MermaidHook(BuildHookInterface):
         root = Path(self.root)
         locked_mermaid(root)
         force = build_data["force_include"]
-        if self.target_name == "wheel":
+        wheel = self.target_name == "wheel"
+        if wheel:
             for source, name in SHIPPED.items():
                 force[str(root / MERMAID / source)] = f"{ASSETS}/{name}"
         else:
             for source in [*SHIPPED, "package.json"]:
                 force[str(root / MERMAID / source)] = f"{MERMAID}/{source}"
             force[str(root / LOCK)] = LOCK
+        for source, relative in template_files(root).items():
+            force[source] = f"litloom/templates/{relative}" if wheel else f"templates/{relative}"
+
+
+def template_files(root: Path) -> dict[str, str]:
+    """Each file of the templates, as loom init copies them: its path -> its path under templates/."""
+    sys.path.insert(0, str(root / "tangled_src"))
+    try:
+        from litloom.templates import files_of  # the checkout's, not an installed litloom
+    finally:
+        sys.path.pop(0)
+    found = {}
+    for folder in sorted((root / "templates").glob("*/pyproject.toml")):
+        for path in files_of(folder.parent):
+            found[str(path)] = path.relative_to(root / "templates").as_posix()
+    return found
 
 
 def locked_mermaid(root: Path) -> str:

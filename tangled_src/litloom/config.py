@@ -24,6 +24,7 @@ SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that a
 CHOICES = {"sandbox": ("auto", "bwrap", "off")}  # the first is the default
 NUMBERS = {"timeout_ceiling": (0.0, 86400.0)}  # more than the first, at most the second
 LIMITS = {"max_expansion_lines": 1_000_000}  # the limits, positive whole numbers
+FOLDERS = ("examples",)  # the settings that are lists of folders inside the project
 TABLES = {
     "regen": "regen/settings.md",
     "cells": "stats/cells.md",
@@ -47,6 +48,7 @@ class Config:
     sandbox: str = "auto"  # where the project's code runs: auto, bwrap, off
     timeout_ceiling: float = 120.0  # the longest `#| timeout` a diagram may ask for
     max_expansion_lines: int = LIMITS["max_expansion_lines"]  # of one chunk's expansion
+    examples: tuple[str, ...] = ()  # folders of literate projects the site shows as examples
     languages: tuple[tuple[str, str, str], ...] = ()  # (identifier, comment start, end)
     dialect: str = ""  # whose project this is: "" (litloom's), or a dialect's name
     roots_across_documents: bool = False  # an unnamed root may go on in other documents
@@ -110,6 +112,8 @@ def load_config(root: Path, detect: Detect | None = None) -> Config:
         message = check_setting(key, value)
         if message:
             problems.append(Diagnostic(where, f"[tool.litloom] {message}"))
+        elif key in FOLDERS:
+            values[key] = tuple(posixpath.normpath(folder) for folder in value)
         else:
             values[key] = posixpath.normpath(value) if key in DEFAULTS else value
     if problems:
@@ -192,11 +196,19 @@ def check_setting(key: str, value: object) -> str | None:
     if key in LIMITS:
         positive = isinstance(value, int) and not isinstance(value, bool) and value > 0
         return None if positive else f"'{key}' must be a positive whole number, not {value!r}"
+    if key in FOLDERS:
+        if not isinstance(value, list):
+            return f"'{key}' must be a list of folders, not {value!r}"
+        return next(filter(None, (_folder(key, v) for v in value)), None)
     if key not in DEFAULTS:
-        known = [*DEFAULTS, *SWITCHES, *CHOICES, *NUMBERS, *LIMITS]
+        known = [*DEFAULTS, *SWITCHES, *CHOICES, *NUMBERS, *LIMITS, *FOLDERS]
         close = difflib.get_close_matches(key, known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{key}'{hint} (known: {', '.join(known)})"
+    return _folder(key, value)
+
+
+def _folder(key: str, value: object) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return f"'{key}' must be a non-empty string, not {value!r}"
     normal = posixpath.normpath(value.replace("\\", "/"))

@@ -43,6 +43,12 @@ OPTIONS = {
             "how long a diagram may take to draw",
             "weave/diagrams.md",
         ),
+        Key(
+            "project",
+            "switch",
+            "a diagram imports the project's tangled package",
+            "weave/diagrams.md",
+        ),
         Key("generated", "text", "a reader made this chunk (nbdev)", "dialects/nbdev/export.md"),
         Key("generate", "switch", "a model writes the chunk: `loom regen`", "regen/spec.md"),
         Key("spec", "text", "more of the requirement of a generated chunk", "regen/spec.md"),

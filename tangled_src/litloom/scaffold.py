@@ -12,6 +12,7 @@ from string import Template
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import leads_out
 from litloom.store.writer import Transaction
+from litloom.templates import MINIMAL, choose, copy_of
 
 
 def package_name(directory: Path) -> str:
@@ -20,8 +21,9 @@ def package_name(directory: Path) -> str:
     return name if name[0].isalpha() else f"pkg_{name}"
 
 
-def scaffold(directory: Path, name: str | None = None) -> list[Path]:
+def scaffold(directory: Path, name: str | None = None, template: str = MINIMAL) -> list[Path]:
     """Create the files of a new project in `directory`; UserError if any exists."""
+    folder = choose(template)
     package = name or package_name(directory)
     if not package.isidentifier() or keyword.iskeyword(package):
         raise UserError(
@@ -39,7 +41,11 @@ def scaffold(directory: Path, name: str | None = None) -> list[Path]:
         "title": title,
         "reference": "<<" + "greeting" + ">>",
     }
-    files = {path: Template(text).substitute(values) for path, text in TEMPLATES.items()}
+    if folder is None:
+        filled = {path: Template(text).substitute(values) for path, text in TEMPLATES.items()}
+        files = {path: (text.encode("utf-8"), False) for path, text in filled.items()}
+    else:
+        files = copy_of(folder, package)
     if directory.exists() and not directory.is_dir():
         raise UserError([Diagnostic(Location(str(directory)), "exists and is not a folder")])
     exists = "already exists; loom init never overwrites a file"
@@ -56,8 +62,8 @@ def scaffold(directory: Path, name: str | None = None) -> list[Path]:
     if problems:
         raise UserError(problems)
     writes = Transaction()
-    for path, text in files.items():
-        writes.write(directory / path, text.encode("utf-8"))
+    for path, (data, executable) in files.items():
+        writes.write(directory / path, data, executable)
     writes.commit()  # all of them, or (on a disk error) none
     return [directory / path for path in files]
 

@@ -11,10 +11,22 @@ import click
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", help="The Python package to create (default: from the folder name).")
-def init(directory: Path, name: str | None) -> None:
-    """Create a litloom project in DIRECTORY (default: here), with an example document."""
+@click.option(
+    "--template",
+    default="minimal",
+    show_default=True,
+    help="The project to start from: minimal, or a folder template such as cellular.",
+)
+@click.option("--list-templates", is_flag=True, help="List the templates and exit.")
+def init(directory: Path, name: str | None, template: str, list_templates: bool) -> None:
+    """Create a litloom project in DIRECTORY (default: here), from a template."""
     from litloom.scaffold import scaffold  # lazy: not for --help
+    from litloom.templates import listing  # lazy: not for --help
 
-    for path in scaffold(directory, name):
+    if list_templates:
+        for known, description in listing():
+            click.echo(f"{known:<12} {description}")
+        return
+    for path in scaffold(directory, name, template):
         click.echo(f"created {path}")
     click.echo(f"loom: next, `cd {directory} && loom tangle`", err=True)

@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +24,13 @@ class Transaction:
         self.journal = journal  # where the commit keeps its journal; None: no journal
         self.writes: dict[Path, bytes] = {}
         self.deletes: dict[Path, Path | None] = {}  # path -> the folder pruning stops at
+        self.executable: set[Path] = set()  # the writes made executable (a script)
         self._after: list[Callable[[], None]] = []
 
-    def write(self, path: Path, data: bytes) -> None:
+    def write(self, path: Path, data: bytes, executable: bool = False) -> None:
         self.deletes.pop(path, None)
         self.writes[path] = data
+        (self.executable.add if executable else self.executable.discard)(path)
 
     def update(self, path: Path, data: bytes) -> bool:
         """Write `data` unless the file holds it already; whether it will be written."""
@@ -56,7 +58,7 @@ class Transaction:
         if self:
             journal = _journal_of(self.writes, self.deletes, self.journal)
             try:
-                _swap(journal, self.writes)
+                _swap(journal, self.writes, self.executable)
             except OSError as exc:
                 verb, path = journal.step
                 failed = Diagnostic(Location(str(path)), f"cannot {verb}: {exc.strerror}")
@@ -170,7 +172,9 @@ def _under(base: Path, relative: str) -> Path:
     return Path(os.path.normpath(base / relative))
 
 
-def _swap(journal: Journal, contents: dict[Path, bytes]) -> None:
+def _swap(
+    journal: Journal, contents: dict[Path, bytes], executable: Set[Path] = frozenset()
+) -> None:
     """Stage every file and put it in place, then set deletions aside; raise OSError on failure."""
     _record(journal, "stage")
     blockers = {path for path, _, _ in journal.deletes} & set(journal.folders)
@@ -183,7 +187,7 @@ def _swap(journal: Journal, contents: dict[Path, bytes]) -> None:
             os.mkdir(folder)
     for target, staged, _ in journal.writes:
         journal.step = ("write", target)
-        _stage(staged, contents[target])
+        _stage(staged, contents[target], 0o777 if target in executable else 0o666)
     _record(journal, "swap")
     for target, staged, kept in journal.writes:
         journal.step = ("write", target)
@@ -199,8 +203,8 @@ def _swap(journal: Journal, contents: dict[Path, bytes]) -> None:
     _record(journal, "done")
 
 
-def _stage(path: Path, data: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+def _stage(path: Path, data: bytes, mode: int = 0o666) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)

@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from litloom import sandbox
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk
+from litloom.store.scratch import private_folder, private_tree
 from litloom.store.writer import Transaction
 
 VERSION = 2  # 2: SVGs with a margin of 0.2 in, not 2 in
@@ -40,6 +43,25 @@ class Drawing:
     sandbox: str = "auto"  # [tool.litloom] sandbox
     ceiling: float = 120.0  # [tool.litloom] timeout_ceiling
     execute: bool = True  # False: --no-exec, the cache or nothing
+    package: Package | None = None  # the tangle, for chunks with `project: true`
+
+
+@dataclass(frozen=True)
+class Package:
+    """The project's tangle, as a diagram with `project: true` imports it."""
+
+    files: Mapping[str, str]  # path under the tangle root -> text
+    digest: str
+
+    @classmethod
+    def of(cls, files: Mapping[str, str], digests: Mapping[str, str]) -> Package:
+        listed = "\0".join(f"{path}\0{digests[path]}" for path in sorted(digests))
+        return cls(files, hashlib.sha256(listed.encode()).hexdigest())
+
+
+def uses_project(chunk: Chunk) -> bool:
+    """Whether the chunk imports the project's package: `#| project: true`."""
+    return chunk.option("project", "false") != "false"
 
 
 def draw(
@@ -50,7 +72,9 @@ def draw(
     if problem is not None:
         return None, problem
     code = "\n".join(chunk.lines) + "\n"
-    key = hashlib.sha256(f"{VERSION}\0{code}".encode()).hexdigest()[:32]
+    package = drawing.package if uses_project(chunk) else None
+    tangle = package.digest if package is not None else ""
+    key = hashlib.sha256(f"{VERSION}\0{code}\0{tangle}".encode()).hexdigest()[:32]
     stored = cache / f"{key}.json"
     try:
         drawn = _drawing(stored.read_bytes())
@@ -60,7 +84,7 @@ def draw(
         return drawn, None
     if not drawing.execute:
         return Drawn(missing="built with --no-exec, which runs no code, and not drawn before"), None
-    drawn, problem = _run(chunk, code, timeout, drawing)
+    drawn, problem = _run(chunk, code, timeout, drawing, package)
     if drawn is not None:
         writes.write(stored, json.dumps({"svg": drawn.svg, "mermaid": drawn.mermaid}).encode())
     return drawn, problem
@@ -87,7 +111,7 @@ def timeout_of(chunk: Chunk, ceiling: float) -> tuple[float, Diagnostic | None]:
 
 
 def _run(
-    chunk: Chunk, code: str, timeout: float, drawing: Drawing
+    chunk: Chunk, code: str, timeout: float, drawing: Drawing, package: Package | None
 ) -> tuple[Drawn | None, Diagnostic | None]:
     where = Location(chunk.path, chunk.line)
     confined = sandbox.confines_diagrams(drawing.sandbox)
@@ -96,8 +120,9 @@ def _run(
         return None, Diagnostic(where, f"diagram not drawn: {missing}; {advice}")
     limits = replace(sandbox.DIAGRAMS, cpu=math.ceil(timeout) + 1)
     box = sandbox.Sandbox(limits, confined=confined)
-    argv = [sys.executable, "-c", PRELUDE]
-    done = sandbox.run(box, argv, stdin=code.encode(), timeout=timeout, limit=OUTPUT_LIMIT)
+    with _with_package(box, package) as box:
+        argv = [sys.executable, "-c", PRELUDE]
+        done = sandbox.run(box, argv, stdin=code.encode(), timeout=timeout, limit=OUTPUT_LIMIT)
     if done.code is None:
         return None, Diagnostic(where, f"diagram timed out after {timeout:g} s")
     if done.code != 0:
@@ -107,6 +132,19 @@ def _run(
     if drawn is None:
         return None, Diagnostic(where, "diagram failed: it printed no drawing (or one too big)")
     return drawn, None
+
+
+@contextlib.contextmanager
+def _with_package(box: sandbox.Sandbox, package: Package | None) -> Iterator[sandbox.Sandbox]:
+    if package is None:
+        yield box
+        return
+    with private_folder("loom-diagram-") as folder:
+        root = folder / "package"
+        private_tree(root, {path: text.encode("utf-8") for path, text in package.files.items()})
+        for path in (folder, *folder.rglob("*")):
+            sandbox.hand_over(path)
+        yield replace(box, read_only=(root,), environment=(("PYTHONPATH", str(root)),))
 
 
 def _drawing(data: bytes) -> Drawn | None:

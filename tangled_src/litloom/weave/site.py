@@ -10,10 +10,10 @@ import logging
 import marshal
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from litloom import sandbox
@@ -21,14 +21,14 @@ from litloom.config import DEFAULTS, Config
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.layout import Layout
 from litloom.model import Chunk, Document
-from litloom.project import Project
+from litloom.project import Project, open_project
 from litloom.readers.percent import notebook_as_percent
 from litloom.store.writer import Transaction
 from litloom.weave import mermaid
 from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
-from litloom.weave.diagrams import Drawing, draw, is_diagram
+from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
 from litloom.weave.pages import chunk_at, file_page, index_page
@@ -81,7 +81,8 @@ def weave(
     layout, documents, tangled = project.layout, project.documents, project.tangled
     config = project.config
     assets = _assets(project)  # first: without mermaid, no diagram's code runs
-    drawing = Drawing(config.sandbox, config.timeout_ceiling, execute)
+    package = Package.of(tangled.files, tangled.digests)
+    drawing = Drawing(config.sandbox, config.timeout_ceiling, execute, package)
     book = make_book(documents, project.config.source, project.config.order_by_parts)
     highlighter = Highlighter(_load_cache(layout.cache("highlight")))
     highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
@@ -90,41 +91,10 @@ def weave(
     pages: dict[str, str] = {}
     regen = _provenance(project, problems) if regen is None else regen
     health = _health(project, problems) if health is None else health
-    for document in book.documents:
-        page = book.page(document.path)
-        if page.startswith(GENERATED):
-            message = (
-                f"its page {page} would take the name of a page weaving makes; rename the document"
-            )
-            problems.append(Diagnostic(Location(document.path), message))
-        text = project.text(document.path).removeprefix("\ufeff")
-        if not document.path.endswith(".md"):  # a notebook or percent script
-            script = notebook_as_percent(text) if document.path.endswith(".ipynb") else text
-            pages[page] = render_percent_page(document, script, book, highlighter)
-            continue
-
-        def extra(chunk: Chunk, page: str = page) -> str | None:
-            found = (problems, diagrams)
-            block = _diagram_block(chunk, book, page, highlighter, (layout, writes, drawing), found)
-            if block is None and (note := regen.line(chunk)):
-                return render_chunk(chunk, book, page, highlighter, note)
-            return block
-
-        pages[page] = render_page(document, text, book, highlighter, extra)
-        diagrams.extend(
-            (Location(c.path, c.line), "\n".join(c.lines), c.line_numbers)
-            for c in document.chunks
-            if c.language.lower() == "mermaid" and not hidden(c)
-        )
+    cache, found = (layout, writes, drawing), (problems, diagrams)
+    pages.update(_chapters(project, book, highlighter, cache, found, regen))
     at = chunk_at(book)
-    maps = tangled.maps
-    files = {
-        path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()
-    }
-    for target, (text, file_map) in sorted(files.items()):
-        language = book.chunks[tangled.traces[target].key][0].language
-        page, body = file_page(target, text, language, file_map, book, at, highlighter)
-        pages[page] = body
+    files = _files(project, book, at, highlighter, pages)
     facts = _load_cache(layout.cache("python"))
     pages.update(runs_pages(layout.runs, highlighter, layout.root))
     if regen.present:
@@ -142,6 +112,14 @@ def weave(
             project.reporter.problem(warning)
     pages["chunks.md"] = index_page(book, files, at, facts)
     pages["architecture.md"] = architecture_page(files, facts)
+    examples = []
+    for folder in config.examples:
+        if not (config.path(folder) / "pyproject.toml").is_file():
+            _absent(project, folder, problems)
+            continue
+        example, nav = _example(project, folder, highlighter, cache, found, facts)
+        pages.update(example)
+        examples.append(nav)
     mermaid_js = config.path(config.mermaid_js)
     cached = _load_cache(layout.cache("mermaid"))
     checked = mermaid.check(diagrams, mermaid_js, cached, execute=execute)
@@ -167,6 +145,8 @@ def weave(
     if health.counts is not None:
         writes.write(layout.cache("tokens"), health.counts)
     nav = make_nav(book, sorted(files))
+    if examples:
+        nav.insert(-3, {"Examples": examples})
     if "runs/index.md" in pages:
         nav.insert(-2, {"Runs": "runs/index.md"})
     if REGEN_PAGE in pages:
@@ -193,6 +173,117 @@ def _health(project: Project, problems: list[Diagnostic]) -> Health:
     except UserError as error:
         problems.extend(error.diagnostics)
         return Health("")
+
+
+def _chapters(
+    project: Project,
+    book: Book,
+    highlighter: Highlighter,
+    cache: tuple[Layout, Transaction, Drawing],
+    found: tuple[list[Diagnostic], list[mermaid.Diagram]],
+    regen: Provenance,
+) -> dict[str, str]:
+    """A page per chapter, diagrams drawn; problems and mermaid diagrams go to `found`."""
+    problems, diagrams = found
+    pages: dict[str, str] = {}
+    for document in book.documents:
+        page = book.page(document.path)
+        if page.startswith(GENERATED):
+            message = f"its page {page} would take the name of a page weaving makes; "
+            message += "rename the document"
+            problems.append(Diagnostic(Location(document.path), message))
+        text = project.text(document.path).removeprefix("\ufeff")
+        if not document.path.endswith(".md"):  # a notebook or percent script
+            script = notebook_as_percent(text) if document.path.endswith(".ipynb") else text
+            pages[page] = render_percent_page(document, script, book, highlighter)
+            continue
+
+        def extra(chunk: Chunk, page: str = page) -> str | None:
+            block = _diagram_block(chunk, book, page, highlighter, cache, found)
+            if block is None and (note := regen.line(chunk)):
+                return render_chunk(chunk, book, page, highlighter, note)
+            return block
+
+        pages[page] = render_page(document, text, book, highlighter, extra)
+        diagrams.extend(
+            (Location(c.path, c.line), "\n".join(c.lines), c.line_numbers)
+            for c in document.chunks
+            if c.language.lower() == "mermaid" and not hidden(c)
+        )
+    return pages
+
+
+def _files(
+    project: Project, book: Book, at: Any, highlighter: Highlighter, pages: dict[str, str]
+) -> dict[str, tuple[str, Any]]:
+    """Each tangled file's text and source map; its page goes into `pages`."""
+    tangled, maps = project.tangled, project.tangled.maps
+    files = {
+        path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()
+    }
+    for target, (text, file_map) in sorted(files.items()):
+        language = book.chunks[tangled.traces[target].key][0].language
+        page, body = file_page(target, text, language, file_map, book, at, highlighter)
+        pages[page] = body
+    return files
+
+
+def _absent(project: Project, folder: str, problems: list[Diagnostic]) -> None:
+    message = f"'examples': {folder!r} is not a project (no {folder}/pyproject.toml)"
+    problem = Diagnostic(Location("pyproject.toml"), f"[tool.litloom] {message}; not shown")
+    if project.config.strict:
+        problems.append(problem)
+    else:
+        project.reporter.problem(problem)
+
+
+def _example(
+    project: Project,
+    folder: str,
+    highlighter: Highlighter,
+    cache: tuple[Layout, Transaction, Drawing],
+    found: tuple[list[Diagnostic], list[mermaid.Diagram]],
+    facts: dict[Any, Any],
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The pages of the example project in `folder`, under examples/NAME/, and its nav."""
+    name, root = PurePosixPath(folder).name, project.config.path(folder)
+    theirs: tuple[list[Diagnostic], list[mermaid.Diagram]] = ([], [])
+    pages: dict[str, str] = {}
+    try:
+        example = open_project(root, reporter=project.reporter)
+        example.require()
+        package = Package.of(example.tangled.files, example.tangled.digests)
+        book = make_book(example.documents, example.config.source, example.config.order_by_parts)
+        drawing = replace(cache[2], package=package)
+        pages = _chapters(example, book, highlighter, (*cache[:2], drawing), theirs, Provenance())
+        at = chunk_at(book)
+        files = _files(example, book, at, highlighter, pages)
+        pages["chunks.md"] = index_page(book, files, at, facts)
+        pages["architecture.md"] = architecture_page(files, facts)
+        nav = {_example_title(book, name): _inside(make_nav(book, sorted(files)), name)}
+    except UserError as error:
+        theirs[0].extend(error.diagnostics)
+        nav = {}
+    found[0].extend(Diagnostic(_moved(folder, d.location), d.message) for d in theirs[0])
+    found[1].extend((_moved(folder, where), *rest) for where, *rest in theirs[1])
+    return {f"examples/{name}/{page}": body for page, body in pages.items()}, nav
+
+
+def _example_title(book: Book, name: str) -> str:
+    index = [d for d in book.documents if book.page(d.path) == "index.md"]
+    return escape_html(_title(index[0])) if index else escape_html(name)
+
+
+def _inside(nav: Any, name: str) -> Any:
+    if isinstance(nav, str):
+        return f"examples/{name}/{nav}"
+    if isinstance(nav, dict):
+        return {title: _inside(item, name) for title, item in nav.items()}
+    return [_inside(item, name) for item in nav]
+
+
+def _moved(folder: str, where: Location) -> Location:
+    return Location(f"{folder}/{where.path}", where.line)
 
 
 def _diagram_block(
