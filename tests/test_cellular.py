@@ -8,6 +8,7 @@ end-to-end bus scenario on both transports."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -114,3 +115,14 @@ def test_the_runbooks_run_as_rehearsals(made: Path) -> None:
     for name in RUNBOOKS:
         assert re.search(rf"loom run: {name} succeeded", ran.stdout + ran.stderr), name
     assert sorted(p.name for p in (made / "build" / "runs").iterdir()) == RUNBOOKS
+    # loom stats judges the load test's run from the metrics the gateway exposed
+    with (made / "pyproject.toml").open("a", encoding="utf-8") as settings:
+        settings.write('\n[tool.litloom.triggers]\nmetrics = ["build/metrics/gateway.prom"]\n')
+        settings.write("p95_ms = { search = 0.001 }\n")  # an objective no call can meet
+    stats = loom(made, "stats", "--json")
+    assert stats.exit_code == 0, stats.stderr
+    runtime = json.loads(stats.stdout)["runtime"]
+    [search] = [row for row in runtime["latency"] if row["objective"] == "search"]
+    assert search["requests"] >= 50 * 10 and search["p95_ms"] > 0
+    fired = [f for f in json.loads(stats.stdout)["findings"] if f["trigger"] == "p95"]
+    assert fired and "search" in fired[0]["measured"]
