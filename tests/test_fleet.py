@@ -132,7 +132,12 @@ def test_a_stamp_taken_locally_gets_a_counter(project: Project) -> None:
     record = RunRecord(
         "plain", "literate/plain.md", "succeeded", "2025", {}, notebook="20250101T000000Z.ipynb"
     )
-    files = {"20250101T000000Z.json": record.to_json(), "20250101T000000Z.ipynb": b"{}"}
+    files = {
+        "20250101T000000Z.json": record.to_json(),
+        "20250101T000000Z.ipynb": b"{}",
+        "../../../escape.json": record.to_json(),
+        "other.json": record.to_json(),
+    }
     said = "loom run: plain succeeded in 1 s (build/runs/plain/20250101T000000Z.ipynb)"
     line = bring_home(open_project(project.root), Outcome("plain", 0, said, files))
     assert line.endswith("(build/runs/plain/20250101T000000Z-2.ipynb)")
@@ -140,6 +145,26 @@ def test_a_stamp_taken_locally_gets_a_counter(project: Project) -> None:
     assert new["notebook"] == "20250101T000000Z-2.ipynb"
     assert project.read("build/runs/plain/20250101T000000Z.json") == "{}"
     assert (project.root / "build/runs/plain/20250101T000000Z-2.ipynb").is_file()
+    made = sorted(p.name for p in (project.root / "build/runs/plain").iterdir())
+    assert made == ["20250101T000000Z-2.ipynb", "20250101T000000Z-2.json", "20250101T000000Z.json"]
+    assert not (project.root.parent / "escape.json").exists()
+
+
+def test_a_task_lost_on_the_cluster_is_a_failure_said_by_name(project: Project) -> None:
+    from litloom.project import open_project
+    from litloom.runbooks.fleet import _come_home
+
+    class Lost:
+        key = "loom-run-nightly-check-0123abcd"
+
+        def result(self) -> None:
+            raise RuntimeError("worker died")
+
+    said: list[str] = []
+    opened = open_project(project.write(BOOKS).root)
+    opened.reporter.summary = said.append  # type: ignore[method-assign]
+    assert _come_home(opened, Lost()) == 1
+    assert said == ["loom run: nightly-check lost on the cluster: worker died"]
 
 
 @pytest.mark.parametrize(

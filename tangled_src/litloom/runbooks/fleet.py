@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -122,11 +123,14 @@ def connect(scheduler: str) -> Any:
         raise UserError([Diagnostic(where, message)]) from None
 
 
+STAMPED = re.compile(r"\d{8}T\d{6}Z(-\d+)?\.(json|ipynb)")  # as `loom run` names its files
+
+
 def bring_home(project: Project, outcome: Outcome) -> str:
     """Write a task's records and notebooks into build/runs/NAME/; its line, restamped."""
     folder, said = project.layout.runs_of(outcome.name), outcome.said
     writes = Transaction(project.layout.journal)
-    for name in sorted(n for n in outcome.files if n.endswith(".json")):
+    for name in sorted(n for n in outcome.files if STAMPED.fullmatch(n) and n.endswith(".json")):
         stamp = name.removesuffix(".json")
         new = _free(folder, stamp)
         record = RunRecord.from_json(outcome.files[name].decode("utf-8"))
