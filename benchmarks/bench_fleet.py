@@ -33,6 +33,10 @@ START, END = "<!-- bench_fleet -->", "<!-- /bench_fleet -->"
 RUNBOOK = "---\nrunbook: true\n---\n\n# Small {n}\n\n```python {{.parameters}}\nx = 1\n```\n\n" \
           "```python\nimport time\ntotal = sum(range(10000)) + x\ntime.sleep(0.2)\nprint(total)\n```\n"
 TEST = "# Tests {n}\n\n```python {{.test #t{n}}}\nassert sum(range({n})) >= 0\n```\n"
+CONNECT = (
+    "import sys, time\nstart = time.perf_counter()\nfrom distributed import Client\n"
+    "client = Client(sys.argv[1])\nprint(time.perf_counter() - start)\nclient.close()"
+)
 PYPROJECT = '[project]\nname = "bench"\n\n[tool.litloom]\n\n[tool.pytest.ini_options]\n'
 
 
@@ -46,6 +50,12 @@ def timed(command: list[str], cwd: Path, codes: tuple[int, ...] = (0,)) -> float
 
 def median(command: list[str], cwd: Path, runs: int) -> float:
     return statistics.median(timed(command, cwd) for _ in range(runs))
+
+
+def paired(first: list[str], second: list[str], cwd: Path, runs: int) -> tuple[float, float]:
+    """Medians of two commands run in turn, so that a change of the machine's load hits both."""
+    pairs = [(timed(first, cwd), timed(second, cwd)) for _ in range(runs)]
+    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
 
 
 def project(name: str, files: dict[str, str]) -> Path:
@@ -81,12 +91,17 @@ def benchmark(runs: int) -> list[tuple[str, float, str]]:
         say(rows, ("Dask round trip, one empty task", round_trip(client, runs), "in process"))
         for root in (one, ten):
             timed([loom, "run", "--all", *dask], root)  # warm-up: kernelspec, bytecode
-        local1 = median([loom, "run", "--all", "-j", "1"], one, runs)
-        dask1 = median([loom, "run", "--all", *dask], one, runs)
+        local1, dask1 = paired([loom, "run", "--all", "-j", "1"], [loom, "run", "--all", *dask],
+                               one, runs)
+        start = [sys.executable, "-c", CONNECT, cluster.scheduler_address]
+        client_start = statistics.median(
+            float(subprocess.run(start, capture_output=True, text=True, check=True).stdout)
+            for _ in range(runs))
+        say(rows, ("a client's start: import distributed, connect", client_start, "once per command"))
         say(rows, ("one runbook, local (`--all -j 1`)", local1, ""))
-        say(rows, ("one runbook, Dask", dask1, f"+{dask1 - local1:.2f} s per task"))
-        local10 = median([loom, "run", "--all", "-j", "2"], ten, runs)
-        dask10 = median([loom, "run", "--all", *dask], ten, runs)
+        say(rows, ("one runbook, Dask", dask1, f"+{dask1 - local1:.2f} s"))
+        local10, dask10 = paired([loom, "run", "--all", "-j", "2"], [loom, "run", "--all", *dask],
+                                 ten, runs)
         say(rows, ("ten runbooks, local (`--all -j 2`)", local10, ""))
         say(rows, ("ten runbooks, Dask (2 workers)", dask10, f"{dask10 / local10:.2f}x local"))
     timed([loom, "test", "-q"], tests)  # records the durations the shards split by
