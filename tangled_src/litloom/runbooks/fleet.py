@@ -69,14 +69,14 @@ def run_on_dask(
     project: Project, scheduler: str, timeout: float | None, confine: bool | None
 ) -> int:
     """Run every runbook as a task of the Dask cluster at `scheduler`; 1 if any failed."""
-    from distributed import as_completed
-
     names = sorted(runbooks(project))
     root = project.config.root
     options = ["--timeout", str(timeout)] if timeout else []
     options += [] if confine is None else ["--sandbox" if confine else "--no-sandbox"]
     codes = []
-    with connect(scheduler) as client:
+    with connect(scheduler) as client:  # distributed is there: connect says if it is not
+        from distributed import as_completed
+
         [files] = client.scatter([shipped(project)], broadcast=True)
         batch = uuid.uuid4().hex[:8]
         runs = {name: project.layout.runs_of(name).relative_to(root).as_posix() for name in names}
