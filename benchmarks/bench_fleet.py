@@ -86,7 +86,7 @@ def benchmark(runs: int) -> list[tuple[str, float, str]]:
     tests = project("shard", {f"literate/t{n}.md": TEST.format(n=n) for n in range(200)})
     rows: list[tuple[str, float, str]] = []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
         dask = ["--executor", "dask", "--scheduler", cluster.scheduler_address]
         say(rows, ("Dask round trip, one empty task", round_trip(client, runs), "in process"))
         for root in (one, ten):

@@ -32,7 +32,7 @@ def scheduler() -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         env={"LOOM_SECRET_TOKEN": WORKER_SECRET},
     )
     try:
