@@ -126,7 +126,7 @@ def table(rows: list[tuple[str, float, str]], runs: int, load: tuple[float, floa
         START,
         "# Beyond one machine: runbook fleets on Dask, test shards (issue 17)",
         "",
-        "Command: `python benchmarks/bench_fleet.py --runs 5`  ",
+        f"Command: `python benchmarks/bench_fleet.py --runs {runs}`  ",
         f"Machine: {os.cpu_count()} cores, {platform.platform()}; load average (1 min) "
         f"{load[0]:.2f} before, {load[1]:.2f} after  ",
         f"litloom at {commit} (Python {platform.python_version()})  ",
