@@ -197,3 +197,31 @@ def test_an_unreachable_scheduler_is_a_user_error(
         "loom run --scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in run.stderr
     )
     assert project.snapshot() == before
+
+
+def test_nothing_sent_to_the_cluster_holds_a_secret_of_the_client(
+    project: Project, scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task's arguments and the scattered project, pickled, hold no client secret."""
+    import pickle
+
+    sent: list[bytes] = []
+    submit, scatter = distributed.Client.submit, distributed.Client.scatter
+
+    def submitted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sent.append(pickle.dumps((args[1:], kwargs)))
+        return submit(self, *args, **kwargs)
+
+    def scattered(self, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        sent.append(pickle.dumps(data))
+        return scatter(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "submit", submitted)
+    monkeypatch.setattr(distributed.Client, "scatter", scattered)
+    monkeypatch.setenv("LOOM_SECRET_OTHER", CLIENT_SECRET)
+    project.write({**BOOKS, ".env": f"LOOM_SECRET_OTHER={CLIENT_SECRET}\n"})
+    run = project.loom("run", "--all", "--executor", "dask", "--scheduler", scheduler)
+    assert run.exit_code == 1  # other is rejected on the workers
+    assert len(sent) == 1 + len(BOOKS)  # the project once, then one task per runbook
+    assert all(CLIENT_SECRET.encode() not in payload for payload in sent)
+    assert b"literate/deploy.md" in sent[0] and b".env" not in sent[0]
