@@ -123,16 +123,17 @@ def _record(journal: Journal, phase: str) -> None:
         raise UserError([Diagnostic(Location(str(journal.path)), message)])
     journal.phase, journal.step = phase, ("write", journal.path)
     base = journal.path.parent
+    relative = _relative_to(base)
 
     def names(rows: list[tuple[Path, Path, Path | None]]) -> list[list[str | None]]:
-        return [[None if p is None else os.path.relpath(p, base) for p in row] for row in rows]
+        return [[None if p is None else relative(p) for p in row] for row in rows]
 
     data = {
         "litloom journal": JOURNAL_VERSION,
         "phase": phase,
         "writes": names(journal.writes),
         "deletes": names(journal.deletes),
-        "folders": [os.path.relpath(p, base) for p in journal.folders],
+        "folders": [relative(p) for p in journal.folders],
     }
     base.mkdir(parents=True, exist_ok=True)
     staged = _beside(journal.path, "tmp")
@@ -144,6 +145,19 @@ def _record(journal: Journal, phase: str) -> None:
         raise
 
 
+def _relative_to(base: Path) -> Callable[[Path], str]:
+    """A function giving a path's name relative to `base`, as os.path.relpath would."""
+    root = os.fspath(base)
+    prefix = root + os.sep
+    fast = os.path.isabs(root) and os.path.normpath(root) == root
+
+    def relative(path: Path) -> str:
+        text = os.fspath(path)
+        if fast and text.startswith(prefix) and os.path.normpath(text) == text:
+            return text[len(prefix) :]
+        return os.path.relpath(path, base)
+
+    return relative
 def _load(path: Path) -> Journal:
     """The journal kept at `path`; UserError if it is not one this litloom wrote."""
     base = path.parent
