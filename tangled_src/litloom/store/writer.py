@@ -147,17 +147,21 @@ def _record(journal: Journal, phase: str) -> None:
 
 def _relative_to(base: Path) -> Callable[[Path], str]:
     """A function giving a path's name relative to `base`, as os.path.relpath would."""
-    root = os.fspath(base)
-    prefix = root + os.sep
-    fast = os.path.isabs(root) and os.path.normpath(root) == root
+    folders: dict[str, str] = {}
 
     def relative(path: Path) -> str:
         text = os.fspath(path)
-        if fast and text.startswith(prefix) and os.path.normpath(text) == text:
-            return text[len(prefix) :]
-        return os.path.relpath(path, base)
+        folder, _, name = text.rpartition(os.sep)
+        if os.sep != "/" or not folder or f"{os.sep}.." in text or name in ("", ".", ".."):
+            return os.path.relpath(path, base)
+        if folder not in folders:
+            folders[folder] = os.path.relpath(folder, base)
+        prefix = folders[folder]
+        return name if prefix == "." else f"{prefix}{os.sep}{name}"
 
     return relative
+
+
 def _load(path: Path) -> Journal:
     """The journal kept at `path`; UserError if it is not one this litloom wrote."""
     base = path.parent

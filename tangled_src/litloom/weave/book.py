@@ -127,7 +127,7 @@ def _relative(path: str, start: str) -> str:
     if not all(p not in ("", ".", "..") for p in (*parts, *base)):
         return posixpath.relpath(path, start)
     shared = 0
-    for a, b in zip(parts, base):
+    for a, b in zip(parts, base, strict=False):
         if a != b:
             break
         shared += 1

@@ -25,6 +25,8 @@ class Highlighter:
     def __init__(self, cache: dict[str, str] | None = None) -> None:
         self.cache = cache if cache is not None else {}
         self.used: set[str] = set()
+        self._pool: Any = None  # the pool highlighting in the background, while it runs
+        self._batches: Any = None
 
     def code(self, language: str, lines: list[str]) -> str:
         """The highlighted HTML of `lines` (no wrapper), one line of HTML per line of code."""
@@ -32,24 +34,40 @@ class Highlighter:
         key = _key(language, text)
         self.used.add(key)
         found = self.cache.get(key)
+        if found is None and self._pool is not None:
+            self._collect()
+            found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = highlight(language, text)
         return found
 
     def prefill(self, work: list[tuple[str, list[str]]]) -> None:
-        """Highlight many blocks at once, in parallel when many of them are not cached."""
+        """Start highlighting many blocks at once, in parallel when many are not cached."""
         texts = {}
         for language, lines in work:
             text = "\n".join(lines) + "\n"
             texts[_key(language, text)] = (language, text)
         missing = [(key, item) for key, item in texts.items() if key not in self.cache]
-        if len(missing) < 256:
+        if len(missing) < 256 or self._pool is not None:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor() as pool:
-            for batch in pool.map(_highlight_batch, [missing[i::8] for i in range(8)]):
+        self._pool = ProcessPoolExecutor()
+        self._batches = self._pool.map(_highlight_batch, [missing[i::8] for i in range(8)])
+
+    def _collect(self) -> None:
+        """Wait for the pool's batches and put them in the cache."""
+        try:
+            for batch in self._batches:
                 self.cache.update(batch)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the pool, if one is running, dropping what it has not finished."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = self._batches = None
 
 
 HIGHLIGHT_VERSION = 2  # part of every cache key: change it when the HTML made changes
