@@ -43,10 +43,12 @@ def test_prefill_highlights_in_the_background_then_the_first_miss_collects() -> 
     highlighter.prefill(work)
     assert highlighter._pool is not None  # started, not waited for
     first = highlighter.code(*work[0])
-    assert highlighter._pool is None  # the first block not cached collected every batch
+    assert highlighter._batches is None  # the first block not cached collected every batch
     assert len(highlighter.cache) == 300
     assert first == render.highlight("python", work[0][1][0] + "\n")
     assert highlighter.code(*work[299]) == render.highlight("python", work[299][1][0] + "\n")
+    highlighter.close()
+    assert highlighter._pool is None
 
 
 def test_close_stops_a_pool_no_one_collected() -> None:
@@ -61,3 +63,27 @@ def test_few_missing_blocks_start_no_pool() -> None:
     highlighter = render.Highlighter()
     highlighter.prefill(blocks(10))
     assert highlighter._pool is None
+
+
+def test_prefill_runs_other_work_first_in_the_same_pool() -> None:
+    from litloom.weave.pages import _parse_facts, parse_batch, python_facts, unparsed
+
+    files = {f"pkg/m{i}.py": (f"import os\n\ndef f{i}():\n    pass\n", None) for i in range(40)}
+    cache: dict = {}
+    parse = unparsed(files, cache)
+    assert len(parse) == 40
+    highlighter = render.Highlighter()
+    highlighter.prefill(blocks(300), (parse_batch, [parse[i::2] for i in range(2)]))
+    for parsed in highlighter.results():
+        cache.update(parsed)
+    highlighter.close()
+    assert unparsed(files, cache) == []
+    text = files["pkg/m3.py"][0]
+    assert python_facts(text, "pkg.m3", cache) == _parse_facts(text, "pkg.m3")
+    assert python_facts(text, "pkg.m3", cache)[0] == [("f3", "function", 3)]
+
+
+def test_results_are_empty_when_no_pool_started() -> None:
+    highlighter = render.Highlighter()
+    highlighter.prefill(blocks(3), (len, [[1], [2]]))
+    assert highlighter.results() == []

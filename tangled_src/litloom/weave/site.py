@@ -31,7 +31,7 @@ from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
-from litloom.weave.pages import chunk_at, file_page, index_page
+from litloom.weave.pages import chunk_at, file_page, index_page, parse_batch, unparsed
 from litloom.weave.regen import PAGE as REGEN_PAGE
 from litloom.weave.regen import Provenance, chart, months, read_provenance, regen_page
 from litloom.weave.render import (
@@ -78,12 +78,15 @@ def weave(
     `regen`: the regeneration lock, and `health`: the Health page, if the caller read them
     already; with `since`, the Changes page starts with the changes from that revision."""
     project.require()
+    files, facts = _tangled_files(project), _load_cache(project.layout.cache("python"))
+    parse = unparsed(files, facts)
     highlighter = Highlighter(_load_cache(project.layout.cache("highlight")))
     highlighter.prefill(
-        [(c.language, chunk_code(c)[0]) for d in project.documents for c in d.chunks]
+        [(c.language, chunk_code(c)[0]) for d in project.documents for c in d.chunks],
+        (parse_batch, [parse[i::2] for i in range(2)]),
     )
     try:
-        return _weave(project, writes, highlighter, execute, regen, since, health)
+        return _weave(project, writes, highlighter, (files, facts), execute, regen, since, health)
     finally:
         highlighter.close()
 
@@ -92,12 +95,14 @@ def _weave(
     project: Project,
     writes: Transaction,
     highlighter: Highlighter,
+    tangle: tuple[dict[str, tuple[str, Any]], dict],
     execute: bool,
     regen: Provenance | None,
     since: str | None,
     health: Health | None,
 ) -> Woven:
     layout, documents, tangled = project.layout, project.documents, project.tangled
+    files, facts = tangle
     config = project.config
     assets = _assets(project)  # first: without mermaid, no diagram's code runs
     package = Package.of(tangled.files, tangled.digests)
@@ -109,8 +114,9 @@ def _weave(
     regen = _provenance(project, problems) if regen is None else regen
     health = _health(project, problems) if health is None else health
     cache, found = (layout, writes, drawing), (problems, diagrams)
-    at, files = chunk_at(book), _tangled_files(project)
-    facts = _load_cache(layout.cache("python"))  # while the pool highlights:
+    at = chunk_at(book)
+    for parsed in highlighter.results():  # the pool parsed these first; it highlights now
+        facts.update(parsed)
     overview = {"chunks.md": index_page(book, files, at, facts)}
     overview["architecture.md"] = architecture_page(files, facts)
     pages.update(_chapters(project, book, highlighter, cache, found, regen))
