@@ -31,7 +31,7 @@ from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
-from litloom.weave.pages import chunk_at, file_page, index_page
+from litloom.weave.pages import chunk_at, file_page, index_page, parse_batch, unparsed
 from litloom.weave.regen import PAGE as REGEN_PAGE
 from litloom.weave.regen import Provenance, chart, months, read_provenance, regen_page
 from litloom.weave.render import (
@@ -78,24 +78,49 @@ def weave(
     `regen`: the regeneration lock, and `health`: the Health page, if the caller read them
     already; with `since`, the Changes page starts with the changes from that revision."""
     project.require()
+    files, facts = _tangled_files(project), _load_cache(project.layout.cache("python"))
+    parse = unparsed(files, facts)
+    highlighter = Highlighter(_load_cache(project.layout.cache("highlight")))
+    highlighter.prefill(
+        [(c.language, chunk_code(c)[0]) for d in project.documents for c in d.chunks],
+        (parse_batch, [parse[i::2] for i in range(2)]),
+    )
+    try:
+        return _weave(project, writes, highlighter, (files, facts), execute, regen, since, health)
+    finally:
+        highlighter.close()
+
+
+def _weave(
+    project: Project,
+    writes: Transaction,
+    highlighter: Highlighter,
+    tangle: tuple[dict[str, tuple[str, Any]], dict],
+    execute: bool,
+    regen: Provenance | None,
+    since: str | None,
+    health: Health | None,
+) -> Woven:
     layout, documents, tangled = project.layout, project.documents, project.tangled
+    files, facts = tangle
     config = project.config
     assets = _assets(project)  # first: without mermaid, no diagram's code runs
     package = Package.of(tangled.files, tangled.digests)
     drawing = Drawing(config.sandbox, config.timeout_ceiling, execute, package)
     book = make_book(documents, project.config.source, project.config.order_by_parts)
-    highlighter = Highlighter(_load_cache(layout.cache("highlight")))
-    highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
     problems: list[Diagnostic] = []
     diagrams: list[mermaid.Diagram] = []  # every mermaid diagram, where it is written
     pages: dict[str, str] = {}
     regen = _provenance(project, problems) if regen is None else regen
     health = _health(project, problems) if health is None else health
     cache, found = (layout, writes, drawing), (problems, diagrams)
-    pages.update(_chapters(project, book, highlighter, cache, found, regen))
     at = chunk_at(book)
-    files = _files(project, book, at, highlighter, pages)
-    facts = _load_cache(layout.cache("python"))
+    for parsed in highlighter.results():  # the pool parsed these first; it highlights now
+        facts.update(parsed)
+    overview = {"chunks.md": index_page(book, files, at, facts)}
+    overview["architecture.md"] = architecture_page(files, facts)
+    pages.update(_chapters(project, book, highlighter, cache, found, regen))
+    _files(project, book, at, highlighter, pages, files)
     pages.update(runs_pages(layout.runs, highlighter, layout.root))
     if regen.present:
         pages[REGEN_PAGE] = regen_page(regen, book)
@@ -110,8 +135,7 @@ def weave(
         diagrams += health.diagrams()
         for warning in health.warnings:
             project.reporter.problem(warning)
-    pages["chunks.md"] = index_page(book, files, at, facts)
-    pages["architecture.md"] = architecture_page(files, facts)
+    pages.update(overview)
     examples = []
     for folder in config.examples:
         if not (config.path(folder) / "pyproject.toml").is_file():
@@ -213,19 +237,28 @@ def _chapters(
     return pages
 
 
-def _files(
-    project: Project, book: Book, at: Any, highlighter: Highlighter, pages: dict[str, str]
-) -> dict[str, tuple[str, Any]]:
-    """Each tangled file's text and source map; its page goes into `pages`."""
+def _tangled_files(project: Project) -> dict[str, tuple[str, Any]]:
+    """Each tangled file's text and source map."""
     tangled, maps = project.tangled, project.tangled.maps
-    files = {
+    return {
         path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()
     }
+
+
+def _files(
+    project: Project,
+    book: Book,
+    at: Any,
+    highlighter: Highlighter,
+    pages: dict[str, str],
+    files: dict[str, tuple[str, Any]],
+) -> None:
+    """The page of each tangled file in `files`, into `pages`."""
+    tangled = project.tangled
     for target, (text, file_map) in sorted(files.items()):
         language = book.chunks[tangled.traces[target].key][0].language
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
         pages[page] = body
-    return files
 
 
 def _absent(project: Project, folder: str, problems: list[Diagnostic]) -> None:
@@ -257,7 +290,8 @@ def _example(
         drawing = replace(cache[2], package=package)
         pages = _chapters(example, book, highlighter, (*cache[:2], drawing), theirs, Provenance())
         at = chunk_at(book)
-        files = _files(example, book, at, highlighter, pages)
+        files = _tangled_files(example)
+        _files(example, book, at, highlighter, pages, files)
         pages["chunks.md"] = index_page(book, files, at, facts)
         pages["architecture.md"] = architecture_page(files, facts)
         nav = {_example_title(book, name): _inside(make_nav(book, sorted(files)), name)}
