@@ -54,13 +54,14 @@ def build(project: Project, *, execute: bool = True, since: str | None = None) -
         message = "not found: the site needs it (loom init writes one)"
         raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
     mkdocs = (layout.root / "mkdocs.yml").read_text(encoding="utf-8")
-    key = hashlib.sha256((woven.digest + mkdocs).encode()).hexdigest()
+    engine = project.config.engine
+    key = hashlib.sha256((woven.digest + mkdocs + engine).encode()).hexdigest()
     stamp, index = layout.record("site.stamp"), layout.site / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text() == key:
         reporter.skip("site", "site unchanged: mkdocs skipped")
         return Built(plan, woven, False)
     why = "no site yet" if not index.exists() else f"{len(woven.written)} pages changed"
-    reporter.stage(f"site (mkdocs, {len(woven.written) + woven.unchanged} files)", why)
+    reporter.stage(f"site ({engine}, {len(woven.written) + woven.unchanged} files)", why)
     site(project, confined=not execute)
     write_file(stamp, key.encode())
     return Built(plan, woven, True)

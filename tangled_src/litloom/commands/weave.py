@@ -32,11 +32,15 @@ def weave(invocation: Invocation, no_exec: bool, since: str | None) -> None:
     )
 
 
+ENGINE = "The site engine for this build (default: [tool.litloom] engine)."
+
+
 @click.command()
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), help=ENGINE)
 @pass_invocation
-def site(invocation: Invocation) -> None:
-    """Build build/site from build/docs with mkdocs-material (strict)."""
+def site(invocation: Invocation, engine: str | None) -> None:
+    """Build build/site from build/docs with mkdocs or Zensical (Material's theme)."""
     from litloom.weave.site import site as run_site  # lazy: not for --help
 
-    run_site(invocation.project("site", writes=True))
+    run_site(invocation.project("site", writes=True), engine=engine)
     click.echo("loom site: build/site is ready", err=True)

@@ -29,6 +29,7 @@ from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
+from litloom.weave.engines import zensical_build
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
 from litloom.weave.pages import chunk_at, file_page, index_page
@@ -446,22 +447,36 @@ def _title(document: Document) -> str:
     return str(title) if title else Path(document.path).stem.replace("_", " ").capitalize()
 
 
-def site(project: Project, *, confined: bool = False) -> None:
-    """Build build/site from build/docs with mkdocs and the root mkdocs.yml, strictly;
-    `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`)."""
+def site(project: Project, *, confined: bool = False, engine: str | None = None) -> None:
+    """Build build/site from build/docs with the project's engine (or `engine`) and the root
+    mkdocs.yml; `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`)."""
     layout = project.layout
     root = layout.root / "mkdocs.yml"
     if not root.is_file():
         message = "not found: the site needs it (loom init writes one)"
         raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
-    arguments = (str(root), str(layout.docs), str(layout.record("nav.json")))
+    engine = engine or project.config.engine
+    arguments = (engine, str(root), str(layout.docs), str(layout.record("nav.json")))
     if confined:
         _site_in_the_sandbox(layout, arguments)
         return
     try:
-        mkdocs_build(*arguments, str(layout.site))
+        warnings = build_site(*arguments, str(layout.site))
     except ThemeFailed as failure:  # the theme failed on what a page gave it: see below
         raise UserError([_page_failed(project, failure.pages, failure.error)]) from None
+    for warning in warnings:  # Zensical's, each at its woven page
+        where, _, message = warning.partition(": ")
+        path, _, line = where.partition(":")
+        docs = layout.docs.relative_to(layout.root).as_posix()
+        project.reporter.problem(Diagnostic(Location(f"{docs}/{path}", int(line or 0)), message))
+
+
+def build_site(engine: str, config_file: str, docs: str, nav_file: str, site_dir: str) -> list[str]:
+    """The site built by `engine` ([site engines](engines.md)); its warnings."""
+    if engine == "zensical":
+        return zensical_build(config_file, docs, nav_file, site_dir)
+    mkdocs_build(config_file, docs, nav_file, site_dir)
+    return []
 
 
 def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> None:
@@ -538,13 +553,17 @@ def _named_in(document: Document, text: str) -> bool:
 
 
 SITE_IN_THE_SANDBOX = r"""
-import os, sys, tarfile
+import os, shutil, sys, tarfile
 result = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 from litloom.errors import UserError
-from litloom.weave.site import mkdocs_build
+from litloom.weave.site import build_site
+engine, config, docs, nav = sys.argv[1:5]
+if engine == "zensical":  # the pages and the site in one folder it may write in
+    docs = shutil.copytree(docs, "/tmp/docs")
 try:
-    mkdocs_build(*sys.argv[1:4], "/tmp/site")
+    for warning in build_site(engine, config, docs, nav, "/tmp/site"):
+        print(warning, file=sys.stderr)
 except UserError as error:
     sys.exit("\n".join(d.message for d in error.diagnostics))
 with tarfile.open(fileobj=result, mode="w|") as tar:
