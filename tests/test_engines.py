@@ -77,3 +77,41 @@ def test_a_zensical_failure_is_a_user_error_at_mkdocs_yml(book: Project) -> None
     assert "mkdocs.yml: zensical failed: " in run.stderr and "site_name" in run.stderr
     assert "Traceback" not in run.stderr
     assert {k: v for k, v in book.snapshot().items() if not k.startswith("build/")} == before
+
+
+def _built(book: Project) -> dict[str, int]:
+    """The time each page of the site was written, by name."""
+    site = book.root / "build" / "site"
+    return {p.relative_to(site).as_posix(): p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
+def test_one_edit_builds_only_the_pages_it_changed(book: Project) -> None:
+    book.write({"pyproject.toml": _settings("mkdocs")})
+    assert loom_process("build", cwd=book.root).exit_code == 0
+    before = _built(book)
+    text = book.read("literate/parts/helpers.md").replace("More helpers:", "More okapis:")
+    book.write({"literate/parts/helpers.md": text})
+    run = loom_process("-v", "build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "only they are built again" in run.stderr and "dirty" not in run.stderr
+    after = _built(book)
+    assert "More okapis:" in book.read("build/site/parts/helpers.html")
+    assert after["parts/helpers.html"] > before["parts/helpers.html"]
+    assert after["parts/main.html"] == before["parts/main.html"]  # its HTML kept
+    assert after["index.html"] == before["index.html"]
+    index = json.loads(book.read("build/site/search/search_index.json"))
+    pages = {entry["location"].partition("#")[0] for entry in index["docs"]}
+    assert {"parts/helpers.html", "parts/main.html", "index.html"} <= pages  # all still found
+    assert any("okapis" in entry["text"] for entry in index["docs"])
+    assert not any("More helpers:" in entry["text"] for entry in index["docs"])
+
+
+def test_a_new_title_builds_every_page_again(book: Project) -> None:
+    book.write({"pyproject.toml": _settings("mkdocs")})
+    assert loom_process("build", cwd=book.root).exit_code == 0
+    text = book.read("literate/parts/helpers.md").replace("title: Helpers", "title: Okapis")
+    book.write({"literate/parts/helpers.md": text})
+    run = loom_process("-v", "build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "only they are built again" not in run.stderr
+    assert "Okapis" in book.read("build/site/parts/main.html")  # the navigation of every page
