@@ -115,3 +115,13 @@ def test_a_new_title_builds_every_page_again(book: Project) -> None:
     assert run.exit_code == 0, run.stderr
     assert "only they are built again" not in run.stderr
     assert "Okapis" in book.read("build/site/parts/main.html")  # the navigation of every page
+
+
+def test_loom_build_after_loom_site_with_another_engine_builds_its_own(book: Project) -> None:
+    book.write({"pyproject.toml": _settings("mkdocs")})
+    assert loom_process("build", cwd=book.root).exit_code == 0
+    assert loom_process("site", "--engine", "zensical", cwd=book.root).exit_code == 0
+    run = loom_process("-v", "build", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "site (mkdocs," in run.stderr and "only they are built again" not in run.stderr
+    assert "md-search__input" in book.read("build/site/index.html")  # Material's, not Zensical's

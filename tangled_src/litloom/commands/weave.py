@@ -40,7 +40,12 @@ ENGINE = "The site engine for this build (default: [tool.litloom] engine)."
 @pass_invocation
 def site(invocation: Invocation, engine: str | None) -> None:
     """Build build/site from build/docs with mkdocs or Zensical (Material's theme)."""
+    from litloom.store.writer import Transaction  # lazy: not for --help
     from litloom.weave.site import site as run_site  # lazy: not for --help
 
-    run_site(invocation.project("site", writes=True), engine=engine)
+    project = invocation.project("site", writes=True)
+    run_site(project, engine=engine)
+    forget = Transaction()  # this site is not the one loom build recorded: it builds anew
+    forget.delete(project.layout.record("site.stamp"))
+    forget.commit()
     click.echo("loom site: build/site is ready", err=True)
