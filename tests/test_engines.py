@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from test_weave import BOOK, MERMAID, MKDOCS
@@ -125,3 +126,11 @@ def test_loom_build_after_loom_site_with_another_engine_builds_its_own(book: Pro
     assert run.exit_code == 0, run.stderr
     assert "site (mkdocs," in run.stderr and "only they are built again" not in run.stderr
     assert "md-search__input" in book.read("build/site/index.html")  # Material's, not Zensical's
+
+
+@pytest.mark.skipif(not Path("/usr/bin/bwrap").exists(), reason="needs bubblewrap")
+def test_no_exec_builds_the_zensical_site_in_the_sandbox(book: Project) -> None:
+    run = loom_process("build", "--no-exec", cwd=book.root)
+    assert run.exit_code == 0, run.stderr
+    assert "chunk-helpers" in book.read("build/site/parts/helpers.html")
+    assert not (book.root / "build" / "zensical.yml").exists()  # written in the sandbox's /tmp
