@@ -92,13 +92,21 @@ def median(samples: list[tuple[float, float, float]]) -> tuple[float, float, flo
 def builds(engine: str, docs: int, runs: int) -> dict[str, tuple[float, float, float]]:
     root, documents = project(docs, engine)
     rows = {"site from nothing (`loom build`)": loom(["build"], root)}
+    said(engine, rows)
     edits = []
     for run in range(runs):
         edit_document(documents[len(documents) // 2], 9000 + run)
         edits.append(loom(["build"], root))
     rows["one document edited (`loom build`)"] = median(edits)
     rows["no-op (`loom build`)"] = median([loom(["build"], root) for _ in range(runs)])
+    said(engine, rows)
     return rows
+
+
+def said(engine: str, rows: dict) -> None:
+    """Progress on standard error: a long run shows what it measured so far."""
+    for name, (wall, cpu, _) in rows.items():
+        print(f"{engine}: {name}: {wall:.2f} s wall, {cpu:.2f} s CPU", file=sys.stderr)
 
 
 def free_port() -> int:
@@ -143,6 +151,7 @@ def serve(engine: str, docs: int, runs: int) -> tuple[float, float, float]:
                     raise SystemExit(f"loom serve ({engine}) did not rebuild in 300 s")
                 time.sleep(0.02)
             times.append(time.perf_counter() - start)
+        print(f"{engine}: serve: {times}", file=sys.stderr)
         return statistics.median(times), min(times), max(times)
     finally:
         server.terminate()
