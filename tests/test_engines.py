@@ -134,3 +134,16 @@ def test_no_exec_builds_the_zensical_site_in_the_sandbox(book: Project) -> None:
     assert run.exit_code == 0, run.stderr
     assert "chunk-helpers" in book.read("build/site/parts/helpers.html")
     assert not (book.root / "build" / "zensical.yml").exists()  # written in the sandbox's /tmp
+
+
+def test_a_site_without_an_index_page_is_still_skipped_or_built_in_part(project: Project) -> None:
+    chapters = {k: v for k, v in BOOK.items() if k != "literate/index.md"}  # no index.html
+    project.write({**chapters, "mkdocs.yml": MKDOCS, "pyproject.toml": _settings("mkdocs")})
+    os.symlink(NODE_MODULES, project.root / "node_modules")
+    assert loom_process("build", cwd=project.root).exit_code == 0
+    assert "site up to date" in loom_process("build", cwd=project.root).stderr
+    text = project.read("literate/parts/main.md").replace("# Main", "# Main, edited")
+    project.write({"literate/parts/main.md": text})
+    run = loom_process("-v", "build", cwd=project.root)
+    assert run.exit_code == 0, run.stderr
+    assert "only they are built again" in run.stderr
