@@ -29,6 +29,7 @@ from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
+from litloom.weave.engines import zensical_build
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
 from litloom.weave.pages import chunk_at, file_page, index_page, parse_batch, unparsed
@@ -480,32 +481,65 @@ def _title(document: Document) -> str:
     return str(title) if title else Path(document.path).stem.replace("_", " ").capitalize()
 
 
-def site(project: Project, *, confined: bool = False) -> None:
-    """Build build/site from build/docs with mkdocs and the root mkdocs.yml, strictly;
-    `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`)."""
+def site(
+    project: Project,
+    *,
+    confined: bool = False,
+    engine: str | None = None,
+    changed_only: bool = False,
+) -> None:
+    """Build build/site from build/docs with the project's engine (or `engine`) and the root
+    mkdocs.yml; `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`);
+    `changed_only`: only the pages changed since the last site are built again (mkdocs)."""
     layout = project.layout
     root = layout.root / "mkdocs.yml"
     if not root.is_file():
         message = "not found: the site needs it (loom init writes one)"
         raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
-    arguments = (str(root), str(layout.docs), str(layout.record("nav.json")))
+    engine = engine or project.config.engine
+    arguments = (engine, str(root), str(layout.docs), str(layout.record("nav.json")))
     if confined:
         _site_in_the_sandbox(layout, arguments)
         return
     try:
-        mkdocs_build(*arguments, str(layout.site))
+        warnings = build_site(*arguments, str(layout.site), changed_only=changed_only)
     except ThemeFailed as failure:  # the theme failed on what a page gave it: see below
         raise UserError([_page_failed(project, failure.pages, failure.error)]) from None
+    for warning in warnings:  # Zensical's, each at its woven page
+        where, _, message = warning.partition(": ")
+        path, _, line = where.partition(":")
+        docs = layout.docs.relative_to(layout.root).as_posix()
+        project.reporter.problem(Diagnostic(Location(f"{docs}/{path}", int(line or 0)), message))
 
 
-def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> None:
-    """mkdocs, strictly, with litloom's pages, navigation and assets."""
+def build_site(
+    engine: str,
+    config_file: str,
+    docs: str,
+    nav_file: str,
+    site_dir: str,
+    changed_only: bool = False,
+) -> list[str]:
+    """The site built by `engine` ([site engines](engines.md)); its warnings."""
+    if engine == "zensical":
+        return zensical_build(config_file, docs, nav_file, site_dir)
+    mkdocs_build(config_file, docs, nav_file, site_dir, changed_only)
+    return []
+
+
+def mkdocs_build(
+    config_file: str, docs: str, nav_file: str, site_dir: str, changed_only: bool = False
+) -> None:
+    """mkdocs, strictly, with litloom's pages, navigation and assets; with `changed_only`,
+    mkdocs' dirty build: only the pages newer than their HTML."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
     nav = json.loads(Path(nav_file).read_text())
-    with _mkdocs_log() as failed:
+    index = Path(site_dir) / "search" / "search_index.json"
+    before = index.read_bytes() if changed_only and index.is_file() else None
+    with _mkdocs_log(changed_only) as failed:
         try:
             settings = load_config(
                 config_file,
@@ -518,12 +552,28 @@ def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> N
             settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
             settings.extra_javascript.append("assets/javascripts/litloom.js")
             settings.extra_css.append("assets/stylesheets/litloom.css")
-            build(settings)
+            build(settings, dirty=before is not None)
         except (Abort, ConfigurationError) as error:
             message = f"mkdocs failed: {error}"
             raise UserError([Diagnostic(Location("mkdocs.yml"), message)]) from None
         except Exception as error:
             raise ThemeFailed(list(failed), error) from None
+    if before is not None:
+        _merge_search_index(index, before)
+
+
+def _merge_search_index(index: Path, before: bytes) -> None:
+    """The search index of a dirty build, completed with the previous one's other pages."""
+    try:
+        old, new = json.loads(before), json.loads(index.read_bytes())
+    except (OSError, ValueError):
+        return  # no index made: nothing to complete
+    built = {entry["location"].partition("#")[0] for entry in new.get("docs", [])}
+    kept = [e for e in old.get("docs", []) if e["location"].partition("#")[0] not in built]
+    new["docs"] = kept + new.get("docs", [])
+    writes = Transaction()
+    writes.write(index, json.dumps(new, separators=(",", ":")).encode())
+    writes.commit()
 
 
 class ThemeFailed(Exception):
@@ -535,9 +585,14 @@ class ThemeFailed(Exception):
 
 
 @contextlib.contextmanager
-def _mkdocs_log() -> Iterator[list[str]]:
-    """mkdocs' warnings shown as `mkdocs: LEVEL message`; yields the pages it failed on."""
+def _mkdocs_log(dirty: bool = False) -> Iterator[list[str]]:
+    """mkdocs' warnings shown as `mkdocs: LEVEL message`; yields the pages it failed on.
+    `dirty`: without mkdocs' warning that a dirty build may leave the navigation stale."""
     log = logging.getLogger("mkdocs")
+    quiet = logging.Filter()
+    said = _DIRTY if dirty else "\0"  # a message no log has
+    quiet.filter = lambda record: not record.getMessage().startswith(said)  # type: ignore[method-assign]
+    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
     log.setLevel(logging.WARNING)
     if not log.handlers:
         handler = logging.StreamHandler()
@@ -551,8 +606,10 @@ def _mkdocs_log() -> Iterator[list[str]]:
         yield failed
     finally:
         log.removeHandler(watch)
+        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
 
 
+_DIRTY = "A 'dirty' build is being performed"
 _FAILED_PAGE = re.compile(r"^Error (?:building|reading) page '(.*)':", re.S)
 
 
@@ -572,13 +629,17 @@ def _named_in(document: Document, text: str) -> bool:
 
 
 SITE_IN_THE_SANDBOX = r"""
-import os, sys, tarfile
+import os, shutil, sys, tarfile
 result = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 from litloom.errors import UserError
-from litloom.weave.site import mkdocs_build
+from litloom.weave.site import build_site
+engine, config, docs, nav = sys.argv[1:5]
+if engine == "zensical":  # the pages and the site in one folder it may write in
+    docs = shutil.copytree(docs, "/tmp/docs")
 try:
-    mkdocs_build(*sys.argv[1:4], "/tmp/site")
+    for warning in build_site(engine, config, docs, nav, "/tmp/site"):
+        print(warning, file=sys.stderr)
 except UserError as error:
     sys.exit("\n".join(d.message for d in error.diagnostics))
 with tarfile.open(fileobj=result, mode="w|") as tar:
