@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus import edit_document, generate
+from sections import put_section
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "build" / "bench"
@@ -411,13 +412,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
 
 def write_section(text: str) -> None:
     """Put `text` between the bench_tangle markers of results.md, keeping the rest."""
-    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
-    if START in old and END in old:
-        head, rest = old.split(START, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = text + "\n\n" + old
-    RESULTS_MD.write_text(new, encoding="utf-8")
+    put_section(RESULTS_MD, text, START, END)
 
 
 def main(argv: list[str]) -> int:

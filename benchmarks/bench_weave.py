@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from corpus import edit_document, generate
+from sections import put_section
 
 REPO = Path(__file__).resolve().parent.parent
 LOOM = str(Path(sys.executable).with_name("loom"))
@@ -121,13 +122,7 @@ def main() -> None:
               f"weave ≤ {MEMORY_MB:.0f} MB: {'pass' if peak <= MEMORY_MB else '**FAIL**'}.", END]
     text = "\n".join(lines)
     print(text)
-    old = RESULTS_MD.read_text(encoding="utf-8")
-    if START in old and END in old:
-        head, rest = old.split(START, 1)
-        old = head + text + rest.split(END, 1)[1]
-    else:
-        old = old.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS_MD.write_text(old, encoding="utf-8")
+    put_section(RESULTS_MD, text, START, END)
 
 
 if __name__ == "__main__":
