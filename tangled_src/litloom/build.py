@@ -64,7 +64,8 @@ def build(project: Project, *, execute: bool = True, since: str | None = None) -
         reporter.skip("site", "site unchanged: mkdocs skipped")
         return Built(plan, woven, False)
     changed_only = previous[1:] == [frame] and engine == "mkdocs" and execute
-    why = "no site yet" if not built else f"{len(woven.written)} pages changed"
+    changed = len(woven.written)
+    why = "no site yet" if not built else f"{changed} page{'s' * (changed != 1)} changed"
     why += ", only they are built again" if changed_only else ""
     reporter.stage(f"site ({engine}, {len(woven.written) + woven.unchanged} files)", why)
     site(project, confined=not execute, changed_only=changed_only)
