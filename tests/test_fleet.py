@@ -13,7 +13,7 @@ from conftest import Project, chunk, loom_process
 distributed = pytest.importorskip("distributed")
 
 WORKER_SECRET = "w0rker-s3cr3t"  # only the workers' environment has it
-CLIENT_SECRET = "cl1ent-s3cr3t"  # only the client's: it must not travel
+CLIENT_SECRET = "cl1ent-s3cr3t"  # only the client's: it travels as the task's environment
 BOOKS = {
     "literate/deploy.md": "---\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\n"
     + chunk("python", "print('token is', token)"),
@@ -60,7 +60,7 @@ def test_every_runbook_runs_on_the_cluster_and_its_record_comes_home(
         cwd=project.root,
         env={"LOOM_SECRET_OTHER": CLIENT_SECRET},
     )
-    assert run.exit_code == 1, run.stderr  # broken failed, other was rejected
+    assert run.exit_code == 1, run.stderr  # broken failed
     status = {
         name: [r["status"] for r in records(project, name)]
         for name in ("deploy", "plain", "broken", "other")
@@ -69,7 +69,7 @@ def test_every_runbook_runs_on_the_cluster_and_its_record_comes_home(
         "deploy": ["succeeded"],
         "plain": ["succeeded"],
         "broken": ["failed"],
-        "other": ["rejected"],
+        "other": ["succeeded"],
     }
     for name in ("deploy", "plain", "broken"):
         [record] = records(project, name)
@@ -85,9 +85,17 @@ def test_every_runbook_runs_on_the_cluster_and_its_record_comes_home(
     assert "deploy" in listing and "succeeded" in listing
 
 
-def test_a_secret_of_the_client_stays_on_the_client(project: Project, scheduler: str) -> None:
-    """The workers lack LOOM_SECRET_OTHER; the client has it: the run is rejected there."""
-    project.write({"literate/other.md": BOOKS["literate/other.md"]})
+def test_a_secret_of_the_client_travels_as_the_environment_of_its_task(
+    project: Project, scheduler: str
+) -> None:
+    """The client's value wins over the worker's; a secret neither has is a rejected run."""
+    project.write(
+        {
+            "literate/deploy.md": "---\nrunbook: true\nsecrets: [token]\n---\n\n# Deploy\n\n"
+            + chunk("python", "print('from the client:', token.startswith('cl1ent'))"),
+            "literate/other.md": BOOKS["literate/other.md"],
+        }
+    )
     run = loom_process(
         "run",
         "--all",
@@ -96,12 +104,41 @@ def test_a_secret_of_the_client_stays_on_the_client(project: Project, scheduler:
         "--scheduler",
         scheduler,
         cwd=project.root,
-        env={"LOOM_SECRET_OTHER": CLIENT_SECRET},
+        env={"LOOM_SECRET_TOKEN": CLIENT_SECRET},
     )
-    assert run.exit_code == 1
-    [record] = records(project, "other")
-    assert record["status"] == "rejected"
-    assert "secret 'other' not given" in record["error"]["value"]
+    assert run.exit_code == 1, run.stderr
+    [deploy], [other] = records(project, "deploy"), records(project, "other")
+    assert deploy["status"] == "succeeded"
+    notebook = project.root / "build" / "runs" / "deploy" / deploy["notebook"]
+    assert "from the client: True" in notebook.read_text()
+    assert other["status"] == "rejected"
+    assert "secret 'other' not given" in other["error"]["value"]
+    everything = b"".join(project.snapshot().values()).decode("utf-8", "replace")
+    assert CLIENT_SECRET not in everything
+
+
+def test_the_secrets_are_the_runs_environment_never_its_command_line(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from litloom.runbooks import fleet
+
+    seen: dict = {}
+
+    def run(command, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(command=command, env=kwargs["env"])
+        return subprocess.CompletedProcess(command, 0, "", "loom run: deploy succeeded")
+
+    monkeypatch.setattr(fleet.subprocess, "run", run)
+    env = fleet.TaskEnv(LOOM_SECRET_TOKEN=CLIENT_SECRET)
+    outcome = fleet.run_remote({"x.md": b"# x"}, "deploy", "build/runs/deploy", [], env)
+    assert outcome.code == 0
+    assert seen["env"]["LOOM_SECRET_TOKEN"] == CLIENT_SECRET
+    assert CLIENT_SECRET not in " ".join(seen["command"])
+    assert "LOOM_SECRET_TOKEN" not in os.environ  # the worker's own environment is untouched
+    assert CLIENT_SECRET not in repr(env) and CLIENT_SECRET not in str([env])
+    assert repr(env) == "TaskEnv(LOOM_SECRET_TOKEN)"
 
 
 def test_the_project_shipped_leaves_hidden_files_build_and_links_home(project: Project) -> None:
@@ -199,18 +236,22 @@ def test_an_unreachable_scheduler_is_a_user_error(
     assert project.snapshot() == before
 
 
-def test_nothing_sent_to_the_cluster_holds_a_secret_of_the_client(
+def test_a_secret_goes_only_with_the_task_of_a_runbook_that_declares_it(
     project: Project, scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The task's arguments and the scattered project, pickled, hold no client secret."""
+    """Pickled, the scattered project and every task's key and arguments hold no secret; the
+    environment of the task of `other` holds its secret, and no other task's does."""
     import pickle
 
     sent: list[bytes] = []
+    envs: dict[str, bytes] = {}
     submit, scatter = distributed.Client.submit, distributed.Client.scatter
 
     def submitted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        env = kwargs.pop("env")
         sent.append(pickle.dumps((args[1:], kwargs)))
-        return submit(self, *args, **kwargs)
+        envs[args[2]] = pickle.dumps(env)
+        return submit(self, *args, env=env, **kwargs)
 
     def scattered(self, data, *args, **kwargs):  # type: ignore[no-untyped-def]
         sent.append(pickle.dumps(data))
@@ -221,7 +262,8 @@ def test_nothing_sent_to_the_cluster_holds_a_secret_of_the_client(
     monkeypatch.setenv("LOOM_SECRET_OTHER", CLIENT_SECRET)
     project.write({**BOOKS, ".env": f"LOOM_SECRET_OTHER={CLIENT_SECRET}\n"})
     run = project.loom("run", "--all", "--executor", "dask", "--scheduler", scheduler)
-    assert run.exit_code == 1  # other is rejected on the workers
+    assert run.exit_code == 1  # broken failed
     assert len(sent) == 1 + len(BOOKS)  # the project once, then one task per runbook
     assert all(CLIENT_SECRET.encode() not in payload for payload in sent)
     assert b"literate/deploy.md" in sent[0] and b".env" not in sent[0]
+    assert [name for name, env in envs.items() if CLIENT_SECRET.encode() in env] == ["other"]

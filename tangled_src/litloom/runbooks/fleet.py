@@ -14,6 +14,7 @@ from typing import Any
 
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
+from litloom.runbooks.notebook import Runbook, secret_variable
 from litloom.runbooks.record import RunRecord
 from litloom.runbooks.run import runbooks
 from litloom.store.scratch import private_folder, private_tree
@@ -41,6 +42,15 @@ def shipped(project: Project) -> dict[str, bytes]:
     return files
 
 
+class TaskEnv(dict[str, str]):
+    """Environment variables a task brings to its run; its repr never shows a value."""
+
+    def __repr__(self) -> str:
+        return f"TaskEnv({', '.join(sorted(self))})"
+
+    __str__ = __repr__
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a task brings back: its runbook, exit code, last line, and files of its run."""
@@ -51,14 +61,21 @@ class Outcome:
     files: dict[str, bytes]  # by name, in build/runs/NAME/
 
 
-def run_remote(files: dict[str, bytes], name: str, runs: str, options: list[str]) -> Outcome:
-    """On a worker: `loom run NAME` in a private copy of the project; its files back."""
+def run_remote(
+    files: dict[str, bytes], name: str, runs: str, options: list[str], env: TaskEnv
+) -> Outcome:
+    """On a worker: `loom run NAME`, with `env` added to its environment, in a private copy of
+    the project; its files back."""
     with private_folder("loom-fleet-") as scratch:
         root = scratch / "project"
         private_tree(root, files)
         command = [sys.executable, "-m", "litloom", "-C", str(root), "run", name, *options]
         result = subprocess.run(
-            command, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=os.environ
+            command,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **env},
         )
         said = [line for line in result.stderr.splitlines() if line and not line[0].isspace()]
         made = {p.name: p.read_bytes() for p in sorted((root / runs).glob("*")) if p.is_file()}
@@ -69,8 +86,8 @@ def run_on_dask(
     project: Project, scheduler: str, timeout: float | None, confine: bool | None
 ) -> int:
     """Run every runbook as a task of the Dask cluster at `scheduler`; 1 if any failed."""
-    names = sorted(runbooks(project))
-    root = project.config.root
+    books = runbooks(project)
+    names, root = sorted(books), project.config.root
     options = ["--timeout", str(timeout)] if timeout else []
     options += [] if confine is None else ["--sandbox" if confine else "--no-sandbox"]
     codes = []
@@ -82,13 +99,25 @@ def run_on_dask(
         runs = {name: project.layout.runs_of(name).relative_to(root).as_posix() for name in names}
         futures = [
             client.submit(
-                run_remote, files, name, runs[name], options, key=f"loom-run-{name}-{batch}"
+                run_remote,
+                files,
+                name,
+                runs[name],
+                options,
+                env=task_env(books[name]),
+                key=f"loom-run-{name}-{batch}",
             )
             for name in names
         ]
         for future in as_completed(futures):
             codes.append(_come_home(project, future))
     return 0 if all(code == 0 for code in codes) else 1
+
+
+def task_env(book: Runbook) -> TaskEnv:
+    """The client's `LOOM_SECRET_*` variables of the secrets `book` declares."""
+    names = (secret_variable(secret) for secret in book.secrets)
+    return TaskEnv({n: os.environ[n] for n in names if os.environ.get(n)})
 
 
 def _come_home(project: Project, future: Any) -> int:
