@@ -1,0 +1,69 @@
+"""The percent-script lines litloom counts for a notebook are jupytext's, on every notebook the
+tests keep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from litloom.readers.notebook_lines import marker_lines, notebook_and_starts, percent_starts, quick_notebook
+from litloom.readers.percent import parse_notebook, percent_script
+
+NOTEBOOKS = sorted((Path(__file__).parent / "data").rglob("*.ipynb"))
+
+
+def test_the_kept_notebooks_are_counted_without_jupytext() -> None:
+    counted = [p for p in NOTEBOOKS if percent_starts(quick_notebook(p.read_text("utf-8")))]
+    assert len(counted) >= 0.9 * len(NOTEBOOKS) and len(counted) >= 33
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(p.parents[2])))
+def test_the_lines_are_jupytexts(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    parsed = parse_notebook(text)
+    expected = marker_lines(percent_script(parsed), len(parsed.cells))
+    notebook, starts = notebook_and_starts(text)
+    assert starts == expected
+    assert [c["source"] for c in notebook.cells] == [c.source for c in parsed.cells]
+    assert [c["cell_type"] for c in notebook.cells] == [c.cell_type for c in parsed.cells]
+
+
+def test_the_other_languages_are_jupytexts() -> None:
+    from jupytext.languages import _JUPYTER_LANGUAGES
+
+    from litloom.readers.notebook_lines import _OTHER_LANGUAGES
+
+    assert _OTHER_LANGUAGES <= set(_JUPYTER_LANGUAGES)
+    assert not {"python", "python3"} & _OTHER_LANGUAGES
+
+
+def _nb(*cells: tuple[str, str]) -> str:
+    return json.dumps({
+        "cells": [{"cell_type": kind, "metadata": {}, "source": source, "id": f"c{n}",
+                   **({"outputs": [], "execution_count": None} if kind == "code" else {})}
+                  for n, (kind, source) in enumerate(cells)],
+        "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                    "display_name": "Python 3"}},
+        "nbformat": 4, "nbformat_minor": 5})
+
+
+MAGICS = [
+    _nb(("code", "%%sh\npwd"), ("code", "def f(): pass"), ("code", "x = 1")),
+    _nb(("code", "%%sh\n"), ("code", "x = 1"), ("code", "class A: pass")),
+    _nb(("code", "%%html\n<b>x</b>\n%%sh"), ("code", "x = 1")),
+    _nb(("code", "x = 1"), ("markdown", "%% not a marker\nstill"), ("code", "def g(): pass")),
+    _nb(("code", "%%time\nx = 1"), ("code", "y = 2")),
+    _nb(("code", "!ls\nshout?"), ("code", "def f(): pass"), ("code", "x = '''\n%cd\n'''")),
+    _nb(("code", "x = 1\n%time \\\ny"), ("code", "async def f(): pass")),
+    _nb(("code", "x = 1"), ("markdown", "%%sh\ndef f():"), ("code", "%%\ndef g(): pass"),
+        ("raw", "%% x\n"), ("code", "%%sh"), ("code", "y = 1")),
+]
+
+
+@pytest.mark.parametrize("text", MAGICS)
+def test_magics_and_markers_number_as_jupytext_does(text: str) -> None:
+    parsed = parse_notebook(text)
+    expected = marker_lines(percent_script(parsed), len(parsed.cells))
+    assert notebook_and_starts(text)[1] == expected
