@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from litloom.readers.notebook_lines import marker_lines, notebook_and_starts, percent_starts, quick_notebook
+from litloom.readers.notebook_lines import (
+    marker_lines,
+    notebook_and_starts,
+    percent_starts,
+    quick_notebook,
+)
 from litloom.readers.percent import parse_notebook, percent_script
 
 NOTEBOOKS = sorted((Path(__file__).parent / "data").rglob("*.ipynb"))
@@ -40,13 +45,25 @@ def test_the_other_languages_are_jupytexts() -> None:
 
 
 def _nb(*cells: tuple[str, str]) -> str:
-    return json.dumps({
-        "cells": [{"cell_type": kind, "metadata": {}, "source": source, "id": f"c{n}",
-                   **({"outputs": [], "execution_count": None} if kind == "code" else {})}
-                  for n, (kind, source) in enumerate(cells)],
-        "metadata": {"kernelspec": {"name": "python3", "language": "python",
-                                    "display_name": "Python 3"}},
-        "nbformat": 4, "nbformat_minor": 5})
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": kind,
+                    "metadata": {},
+                    "source": source,
+                    "id": f"c{n}",
+                    **({"outputs": [], "execution_count": None} if kind == "code" else {}),
+                }
+                for n, (kind, source) in enumerate(cells)
+            ],
+            "metadata": {
+                "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+            },
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
 
 
 MAGICS = [
@@ -57,8 +74,14 @@ MAGICS = [
     _nb(("code", "%%time\nx = 1"), ("code", "y = 2")),
     _nb(("code", "!ls\nshout?"), ("code", "def f(): pass"), ("code", "x = '''\n%cd\n'''")),
     _nb(("code", "x = 1\n%time \\\ny"), ("code", "async def f(): pass")),
-    _nb(("code", "x = 1"), ("markdown", "%%sh\ndef f():"), ("code", "%%\ndef g(): pass"),
-        ("raw", "%% x\n"), ("code", "%%sh"), ("code", "y = 1")),
+    _nb(
+        ("code", "x = 1"),
+        ("markdown", "%%sh\ndef f():"),
+        ("code", "%%\ndef g(): pass"),
+        ("raw", "%% x\n"),
+        ("code", "%%sh"),
+        ("code", "y = 1"),
+    ),
 ]
 
 

@@ -14,7 +14,7 @@ def notebook_and_starts(text: str) -> tuple[object, list[int]]:
     notebook = quick_notebook(text)
     starts = percent_starts(notebook) if notebook is not None else None
     if notebook is None or starts is None:
-        from litloom.readers.percent import parse_notebook, percent_script
+        from litloom.readers.percent import parse_notebook, percent_script  # lazy: nbformat
 
         notebook = parse_notebook(text)
         script = percent_script(notebook)
