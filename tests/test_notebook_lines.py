@@ -90,3 +90,11 @@ def test_magics_and_markers_number_as_jupytext_does(text: str) -> None:
     parsed = parse_notebook(text)
     expected = marker_lines(percent_script(parsed), len(parsed.cells))
     assert notebook_and_starts(text)[1] == expected
+
+
+@pytest.mark.parametrize("text", [p.read_text("utf-8") for p in NOTEBOOKS] + MAGICS)
+def test_the_script_is_jupytexts(text: str) -> None:
+    from litloom.readers.notebook_lines import percent_text
+    from litloom.readers.percent import notebook_as_percent
+
+    assert percent_text(text) == notebook_as_percent(text)

@@ -55,6 +55,21 @@ def quick_notebook(text: str) -> SimpleNamespace | None:
 def percent_starts(notebook: SimpleNamespace) -> list[int] | None:
     """The line of each cell's `# %%` marker, as jupytext writes the percent script; None for a
     notebook that jupytext would write some other way."""
+    found = _percent_lines(notebook)
+    if found is None:
+        return None
+    texts, blanks = found
+    if any(t.startswith("# %%") for text in texts for t in text[1:]):
+        return list(range(1, len(texts) + 1))  # more markers than cells: numbered by place
+    starts, line = [], 1
+    for text, blank in zip(texts, blanks, strict=True):
+        starts.append(line)
+        line += len(text) + blank
+    return starts
+
+
+def _percent_lines(notebook: SimpleNamespace) -> tuple[list[list[str]], list[int]] | None:
+    """Each cell's text in the percent script, and the blank lines after it; or None."""
     kernel = notebook.metadata.get("kernelspec") or {}
     if "jupytext" in notebook.metadata or not isinstance(kernel, dict):
         return None
@@ -65,18 +80,26 @@ def percent_starts(notebook: SimpleNamespace) -> list[int] | None:
     texts = [_cell_text(cell) for cell in notebook.cells]
     if any(text is None for text in texts):
         return None
-    if any(t.startswith("# %%") for text in texts for t in text[1:]):  # type: ignore[union-attr]
-        return list(range(1, len(texts) + 1))  # more markers than cells: numbered by place
     blanks, following = [], []  # the blank lines after each cell; the lines after it
     for text in reversed(texts):
-        blank = _pep8_lines_between_cells(text, following)
+        blank = _pep8_lines_between_cells(text, following)  # type: ignore[arg-type]
         blanks.append(blank)
-        following = text + [""] * blank + following
-    starts, line = [], 1
-    for text, blank in zip(texts, reversed(blanks), strict=True):
-        starts.append(line)
-        line += len(text) + blank
-    return starts
+        following = text + [""] * blank + following  # type: ignore[operator]
+    return texts, blanks[::-1]  # type: ignore[return-value]
+def percent_text(text: str) -> str:
+    """A notebook's JSON as its percent script, as `notebook_as_percent`; ValueError if the
+    notebook is broken."""
+    notebook = quick_notebook(text)
+    found = _percent_lines(notebook) if notebook is not None else None
+    if found is None or any(t[0] not in _PLAIN_MARKERS for t in found[0]):
+        from litloom.readers.percent import notebook_as_percent  # lazy: nbformat, jupytext
+
+        return notebook_as_percent(text)
+    lines = [line for text, blank in zip(*found, strict=True) for line in text + [""] * blank]
+    return "\n".join(lines)
+
+
+_PLAIN_MARKERS = ("# %%", "# %% [markdown]", "# %% [raw]")
 
 
 _JUPYTEXT_KEYS = frozenset(
@@ -98,16 +121,18 @@ def _cell_text(cell: dict) -> list[str] | None:
         return None
     lines = source.splitlines() + ([""] if source.endswith("\n") or not source else [])
     kind = cell["cell_type"]
+    marker = "# %% (options)" if meta else ""  # jupytext may write some of them as options
     if lines[0].startswith("%%"):  # jupytext takes the line of a language's cell magic out
         language = lines[0][2:].split(" ", 1)[0]
         if language and language not in _OTHER_LANGUAGES:
             return None  # another cell magic, or a language not listed here
-        lines, kind = lines[1:], kind if not language else "other"
+        lines, marker = lines[1:], "# %% (options)"  # the marker says what the line said
+        kind = "other" if language else kind
     if kind != "code":  # prose, and code in another language, commented out
-        return ["# %%"] + [f"# {t}" if t else "#" for t in lines]
+        return [marker or f"# %% [{kind}]"] + [f"# {t}" if t else "#" for t in lines]
     if lines and lines[0].strip() and lines[0][:1].isspace():
         return None  # jupytext indents the marker like the first line
-    return ["# %%"] + ([] if lines == [""] else _comment_magics(lines))
+    return [marker or "# %%"] + ([] if lines == [""] else _comment_magics(lines))
 _OTHER_LANGUAGES = frozenset(
     ("R", "bash", "sh", "javascript", "js", "perl", "html", "latex", "markdown", "ruby",
      "svg", "sql", "haskell")
