@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from test_nbdev import _line_of, _notebook, _pytest
+from test_nbdev import nbdev_project as nbdev_project  # the fixture
+
 from conftest import Project
-from test_nbdev import _line_of, _notebook, _pytest, nbdev_project  # noqa: F401
 
 
 def _cells(name: str, count: int) -> list[tuple[str, str]]:

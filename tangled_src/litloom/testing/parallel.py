@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -64,7 +65,15 @@ def _may_fork(session: pytest.Session) -> bool:
         return False
     if getattr(option, "numprocesses", None) or getattr(option, "cov_source", None):
         return False
-    return True
+    return not _measured()
+
+
+def _measured() -> bool:
+    """Whether coverage.py (pytest-cov, `coverage run`, `loom test --cov`) or a tracer runs."""
+    coverage = sys.modules.get("coverage")
+    if coverage is not None and coverage.Coverage.current() is not None:
+        return True
+    return sys.gettrace() is not None
 
 
 def _stop_if_asked(session: pytest.Session) -> None:
