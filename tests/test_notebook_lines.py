@@ -67,6 +67,7 @@ def _nb(*cells: tuple[str, str]) -> str:
 
 
 MAGICS = [
+    _nb(("code", "ls -la\ncat = 3\n# echo hi\n  rm x"), ("code", "def f(): pass"), ("code", "x?")),
     _nb(("code", "%%sh\npwd"), ("code", "def f(): pass"), ("code", "x = 1")),
     _nb(("code", "%%sh\n"), ("code", "x = 1"), ("code", "class A: pass")),
     _nb(("code", "%%html\n<b>x</b>\n%%sh"), ("code", "x = 1")),

@@ -148,9 +148,13 @@ _SHELL_COMMAND = re.compile(
 _HELP = re.compile(r"^\s*(# )*[^\s]*\?\s*$")
 _ASSIGN = re.compile(r"^(# |#)*\s*([a-zA-Z_][a-zA-Z_$0-9]*)\s*=\s*(%|%%|%%%|!)[a-zA-Z](.*)")
 _CONTINUED = re.compile(r".*\\\s*$")
+_MAYBE_MAGIC = re.compile(r"[%!?]")
+_SHELL_WORDS = ("cat", "cd", "cp", "mv", "rm", "mkdir", "copy", "ddir", "echo", "ls", "ldir", "ren")
 
 
 def _is_magic(line: str) -> bool:
+    if not _MAYBE_MAGIC.search(line) and not line.lstrip("# ").startswith(_SHELL_WORDS):
+        return False  # what none of the patterns below can match: most lines
     if _FORCE_ESCAPE.match(line):
         return True
     if _NO_ESCAPE.match(line):
