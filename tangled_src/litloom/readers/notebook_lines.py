@@ -86,6 +86,8 @@ def _percent_lines(notebook: SimpleNamespace) -> tuple[list[list[str]], list[int
         blanks.append(blank)
         following = text + [""] * blank + following  # type: ignore[operator]
     return texts, blanks[::-1]  # type: ignore[return-value]
+
+
 def percent_text(text: str) -> str:
     """A notebook's JSON as its percent script, as `notebook_as_percent`; ValueError if the
     notebook is broken."""
@@ -103,8 +105,8 @@ _PLAIN_MARKERS = ("# %%", "# %% [markdown]", "# %% [raw]")
 
 
 _JUPYTEXT_KEYS = frozenset(
-    ("lines_to_next_cell", "lines_to_end_of_cell_marker", "cell_marker", "active", "language",
-     "run_control", "magic_args", "cell_depth", "title", "region_name", "cell_type")
+    "lines_to_next_cell lines_to_end_of_cell_marker cell_marker active language run_control"
+    " magic_args cell_depth title region_name cell_type".split()
 )
 _LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # str.splitlines splits at these too
 
@@ -133,10 +135,13 @@ def _cell_text(cell: dict) -> list[str] | None:
     if lines and lines[0].strip() and lines[0][:1].isspace():
         return None  # jupytext indents the marker like the first line
     return [marker or "# %%"] + ([] if lines == [""] else _comment_magics(lines))
+
+
 _OTHER_LANGUAGES = frozenset(
-    ("R", "bash", "sh", "javascript", "js", "perl", "html", "latex", "markdown", "ruby",
-     "svg", "sql", "haskell")
+    "R bash sh javascript js perl html latex markdown ruby svg sql haskell".split()
 )
+
+
 _MAGIC = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z]")
 _FORCE_ESCAPE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z](.*)#\s*escape")
 _NO_ESCAPE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z](.*)#\s*noescape")
@@ -159,11 +164,13 @@ def _is_magic(line: str) -> bool:
         return True
     if _NO_ESCAPE.match(line):
         return False
-    return bool(_MAGIC.match(line) or _HELP_OR_BASH.match(line) or _ASSIGN.match(line)
-                or _HELP.match(line) or _SHELL_COMMAND.match(line))
+    patterns = (_MAGIC, _HELP_OR_BASH, _ASSIGN, _HELP, _SHELL_COMMAND)
+    return any(pattern.match(line) for pattern in patterns)
 
 
 def _comment_magics(lines: list[str]) -> list[str]:
+    if not any(_MAYBE_MAGIC.search(t) or t.lstrip("# ").startswith(_SHELL_WORDS) for t in lines):
+        return lines  # no line can be a magic
     out, parser, continued = [], _Quotes(), False
     for line in lines:
         if not parser.is_quoted() and (continued or _is_magic(line)):
@@ -205,13 +212,17 @@ def _next_is_function_or_class(lines: list[str]) -> bool:
             continue
         return False
     return False
+
+
 def _ends_with_function_or_class(lines: list[str]) -> bool:
-    non_quoted, parser = [], _Quotes()
-    for line in lines:
-        if not parser.is_quoted():
-            non_quoted.append(line)
-        parser.read_line(line)
-    lines = non_quoted[::-1]
+    if _has_quotes(lines):  # keep the lines that do not start inside a string
+        non_quoted, parser = [], _Quotes()
+        for line in lines:
+            if not parser.is_quoted():
+                non_quoted.append(line)
+            parser.read_line(line)
+        lines = non_quoted
+    lines = lines[::-1]
     for i, line in enumerate(lines):
         if not line.strip():
             if i > 0 and not lines[i - 1].strip():
@@ -221,6 +232,11 @@ def _ends_with_function_or_class(lines: list[str]) -> bool:
             continue
         return line.startswith(("def ", "async ", "class "))
     return False
+
+
+def _has_quotes(lines: list[str]) -> bool:
+    """Whether any line holds a quote; without one, no line starts inside a string."""
+    return any('"' in line or "'" in line for line in lines)
 
 
 def _ends_with_code(lines: list[str]) -> bool:
@@ -261,6 +277,7 @@ class _Quotes:
         if '"' in line or "'" in line:
             self._read_quotes(line)
         self.single = None  # a Python line ends every single-quoted string
+
     def _read_quotes(self, line: str) -> None:
         for found in _QUOTE_OR_HASH.finditer(line):  # StringParser skips every other character
             i, char = found.start(), found[0]

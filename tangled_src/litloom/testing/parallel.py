@@ -103,8 +103,8 @@ def _fork(items: list[pytest.Item], path: Path) -> tuple[int, Path, list[pytest.
         for n, item in enumerate(items):
             following = items[n + 1] if n + 1 < len(items) else None
             reports = runtestprotocol(item, log=False, nextitem=following)
-            done.append([config.hook.pytest_report_to_serializable(config=config, report=r)
-                         for r in reports])
+            serialised = config.hook.pytest_report_to_serializable
+            done.append([serialised(config=config, report=r) for r in reports])
         path.write_text(json.dumps(done), encoding="utf-8")
         status = 0
     finally:
@@ -121,12 +121,14 @@ def _collect(config: pytest.Config, pid: int, path: Path, items: list[pytest.Ite
     found = {}
     for n, item in enumerate(items):
         if n < len(done):
-            found[id(item)] = [config.hook.pytest_report_from_serializable(config=config, data=d)
-                               for d in done[n]]
+            found[id(item)] = [
+                config.hook.pytest_report_from_serializable(config=config, data=d) for d in done[n]
+            ]
             continue
         message = f"the worker running this notebook session ended with status {status}"
-        found[id(item)] = [pytest.TestReport(item.nodeid, item.location, {}, "failed",
-                                             message, "call")]
+        found[id(item)] = [
+            pytest.TestReport(item.nodeid, item.location, {}, "failed", message, "call")
+        ]
     return found
 
 

@@ -98,7 +98,6 @@ class Session:
         assert code is not None, where
         exec(self._code(index), self.namespace)
 
-
     def _code(self, index: int) -> CodeType:
         """Step `index`'s code, compiled the first time it is needed."""
         code, where = self.steps[index]
