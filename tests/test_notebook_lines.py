@@ -99,3 +99,55 @@ def test_the_script_is_jupytexts(text: str) -> None:
     from litloom.readers.percent import notebook_as_percent
 
     assert percent_text(text) == notebook_as_percent(text)
+
+
+def test_every_pair_of_cells_is_counted_as_jupytext_does() -> None:
+    import itertools
+
+    def _check(text: str) -> bool:
+        notebook = quick_notebook(text)
+        starts = percent_starts(notebook)
+        if starts is None:
+            return False
+        parsed = parse_notebook(text)
+        assert starts == marker_lines(percent_script(parsed), len(parsed.cells)), text[:200]
+        return True
+
+    sources = [
+        "x = 1",
+        "def f():\n    return 1",
+        "class A:\n    pass\n",
+        "@dec\ndef g(): pass",
+        '"""doc\n\ndef not_code():\n"""',
+        "s = '''a\nclass B:'''\n",
+        "# only a comment",
+        "",
+        "\n",
+        "x = 1\n\n\n",
+        "async def h():\n    pass",
+        "import os\n# def later",
+        "    ",
+        ")\n",
+        "y = 'it''s'  # 'quoted'",
+        'z = "a\\"b"\ndef k(): pass',
+    ]
+    kinds = ["code", "code", "markdown", "raw"]
+    for n, combo in enumerate(itertools.product(sources, repeat=2)):
+        cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Title"}]
+        cells += [
+            {
+                "cell_type": kinds[(n + k) % 4],
+                "metadata": {},
+                "source": s,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for k, s in enumerate(combo)
+        ]
+        for cell in cells:
+            if cell["cell_type"] != "code":
+                cell.pop("outputs", None), cell.pop("execution_count", None)
+        notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        for k, cell in enumerate(cells):
+            cell["id"] = f"c{k}"
+        assert _check(json.dumps(notebook))
