@@ -32,6 +32,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sections import put_section
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_MD = REPO / "benchmarks" / "results.md"
 START, END = "<!-- bench_cellular -->", "<!-- /bench_cellular -->"
@@ -174,13 +176,7 @@ def table(figures: dict[str, list[float]], runs: int) -> tuple[str, bool]:
 
 def record(text: str) -> None:
     """Put the table into results.md: in place of the last one, or at the end."""
-    results = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
-    if START in results and END in results:
-        head, rest = results.split(START, 1)
-        results = head + text + rest.split(END, 1)[1]
-    else:
-        results = results.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS_MD.write_text(results, encoding="utf-8")
+    put_section(RESULTS_MD, text, START, END)
 
 
 def main(argv: list[str]) -> int:

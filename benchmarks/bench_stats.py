@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from corpus import generate
+from sections import put_section
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "build" / "bench" / "stats"
@@ -161,13 +162,7 @@ def table(rows: list, runs: int, load: tuple[float, float], commit: str) -> str:
 
 def record(text: str) -> None:
     """Put the table into results.md: in place of the last one, or at the end."""
-    results = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
-    if START in results and END in results:
-        head, rest = results.split(START, 1)
-        results = head + text + rest.split(END, 1)[1]
-    else:
-        results = results.rstrip("\n") + "\n\n" + text + "\n"
-    RESULTS_MD.write_text(results, encoding="utf-8")
+    put_section(RESULTS_MD, text, START, END)
 
 
 def main(argv: list[str]) -> int:

@@ -3,6 +3,11 @@
 Usage: .venv/bin/python benchmarks/bench_tangle.py [--runs N] [--sizes 200,1000]
        [--no-entangled] [--loom PATH] [--entangled-python PATH]
 
+Three runners on copies of one corpus: litloom, litloom on the same corpus read as an
+Entangled project (its entangled.toml, no [tool.litloom]), and Entangled itself. Each cell
+also has the peak memory (max RSS) of the process. The table goes into benchmarks/results.md
+between the bench_tangle markers.
+
 See benchmarks/README.md for what is measured and how.
 """
 
@@ -16,12 +21,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from corpus import edit_document, generate
+from sections import put_section
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "build" / "bench"
@@ -34,6 +41,9 @@ ENTANGLED_MIN_PYTHON = (3, 13)
 
 TARGET_DOCS = 1000
 TARGETS = {"cold": 0.5, "noop": 0.15, "edit": 0.25, "version": 0.15}  # seconds, 2 cores
+RATIOS = {"cold": 10.0, "noop": 20.0, "edit": 15.0}  # Entangled / litloom, same run (issue 17)
+MEMORY_MB = 150.0  # peak memory of a tangle of 1,000 documents (issue 17)
+START, END = "<!-- bench_tangle -->", "<!-- /bench_tangle -->"
 SCENARIOS = {
     "cold": "cold tangle",
     "noop": "no-op re-run",
@@ -54,6 +64,7 @@ class Tool:
     exe: str
     state: tuple[str, ...]
     env: dict[str, str]
+    dialect: str = ""  # "entangled": litloom reading the corpus as an Entangled project
 
     def tangle(self, cwd: Path) -> float:
         return timed([self.exe, "tangle"], cwd, self.env)
@@ -70,8 +81,9 @@ class Tool:
                 path.unlink()
 
 
-def litloom_tool(exe: str, env: dict[str, str]) -> Tool:
-    return Tool("litloom", exe, ("out", ".litloom-manifest", "build"), env)
+def litloom_tool(exe: str, env: dict[str, str], dialect: str = "") -> Tool:
+    name = "litloom-as-entangled" if dialect else "litloom"
+    return Tool(name, exe, ("out", ".litloom-manifest", "build"), env, dialect)
 
 
 def entangled_tool(exe: str, env: dict[str, str]) -> Tool:
@@ -104,29 +116,39 @@ def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
 
 
+PEAKS: list[float] = []  # peak RSS (MB) of each process timed, in order
+
+
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall time of one whole process; BenchError if it exits non-zero."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stderr or proc.stdout).splitlines()[-15:])
-        raise BenchError(f"`{' '.join(cmd)}` in {cwd} exited {proc.returncode}:\n{tail}")
+    """Wall time of one whole process (its peak RSS goes to PEAKS); BenchError if it fails."""
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=output, stderr=output)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        said = output.read().decode("utf-8", "replace")
+    PEAKS.append(usage.ru_maxrss / 1024)  # KB on Linux
+    if code != 0:
+        tail = "\n".join(said.splitlines()[-15:])
+        raise BenchError(f"`{' '.join(cmd)}` in {cwd} exited {code}:\n{tail}")
     return elapsed
 
 
 def measure(runs: int, before: Callable[[int], None], action: Callable[[], float],
             after: Callable[[int], None] = lambda i: None) -> dict[str, object]:
     """One untimed warm-up, then `runs` timed runs; `before(i)` and `after(i)` are untimed."""
-    times = []
+    times, peaks = [], []
     for i in range(runs + 1):
         before(i)
         elapsed = action()
         after(i)
         if i:
             times.append(elapsed)
+            peaks.append(PEAKS[-1])
     return {"median": statistics.median(times), "min": min(times), "max": max(times),
-            "runs": times}
+            "runs": times, "peak_mb": max(peaks)}
 
 
 # --- scenarios -----------------------------------------------------------------------------
@@ -165,6 +187,8 @@ def bench_size(tools: list[Tool], size: int, runs: int) -> dict[str, dict[str, o
         project = BENCH_DIR / f"{tool.name}-{size}"
         shutil.rmtree(project, ignore_errors=True)
         shutil.copytree(master, project)
+        if tool.dialect == "entangled":
+            as_entangled(project)
         print(f"  {tool.name}: cold", file=sys.stderr)
         results["cold"][tool.name] = bench_cold(tool, project, runs)
         print(f"  {tool.name}: no-op", file=sys.stderr)
@@ -173,6 +197,13 @@ def bench_size(tools: list[Tool], size: int, runs: int) -> dict[str, dict[str, o
         results["edit"][tool.name] = bench_edit(tool, project, runs, max(1, size // 2))
     check_same_outputs(tools, size)
     return results
+
+
+def as_entangled(project: Path) -> None:
+    """The corpus as an Entangled project: its entangled.toml, and no [tool.litloom]."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text.split("[tool.litloom]")[0].rstrip("\n") + "\n", encoding="utf-8")
 
 
 def check_same_outputs(tools: list[Tool], size: int) -> None:
@@ -260,6 +291,17 @@ def seconds(stats: dict[str, object] | None) -> tuple[str, str]:
     return f"{stats['median']:.3f} s", f"{stats['min']:.3f}–{stats['max']:.3f}"
 
 
+def megabytes(stats: dict[str, object] | None) -> str:
+    return "–" if stats is None or "peak_mb" not in stats else f"{stats['peak_mb']:.0f} MB"
+
+
+def ratio_verdict(scenario: str, size: int | None, ratio: float | None) -> str:
+    if ratio is None or size != TARGET_DOCS or scenario not in RATIOS:
+        return "–"
+    wanted = RATIOS[scenario]
+    return f"≥ {wanted:.0f}×: {'pass' if ratio >= wanted else '**FAIL**'}"
+
+
 def verdict(scenario: str, size: int | None, median: float) -> str:
     if size not in (None, TARGET_DOCS):
         return "–"
@@ -269,18 +311,24 @@ def verdict(scenario: str, size: int | None, median: float) -> str:
 
 def table_row(size: int | None, scenario: str, cell: dict[str, dict[str, object]]) -> str:
     loom, ent = cell["litloom"], cell.get("entangled")
-    ratio = f"{ent['median'] / loom['median']:.1f}×" if ent else "–"
+    dialect = cell.get("litloom-as-entangled")
+    value = ent["median"] / loom["median"] if ent else None
+    ratio = f"{value:.1f}×" if value else "–"
     target = verdict(scenario, size, loom["median"])
     docs = f"{size:,}" if size else "–"
-    return " | ".join(["", docs, SCENARIOS[scenario], *seconds(loom), *seconds(ent),
-                       ratio, target, ""]).strip()
+    same = f"{dialect['median'] / loom['median']:.2f}×" if dialect else "–"
+    return " | ".join(["", docs, SCENARIOS[scenario], *seconds(loom), megabytes(loom),
+                       seconds(dialect)[0], same, *seconds(ent), megabytes(ent),
+                       ratio, ratio_verdict(scenario, size, value), target, ""]).strip()
 
 
 def markdown_table(results: dict[str, object]) -> str:
     lines = [
-        "| docs | scenario | litloom median | litloom min–max | entangled median "
-        "| entangled min–max | entangled / litloom | litloom target (1,000 docs) |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "| docs | scenario | litloom median | litloom min–max | litloom peak "
+        "| litloom on entangled.toml | that / native | entangled median "
+        "| entangled min–max | entangled peak | entangled / litloom "
+        "| ratio target (1,000 docs) | litloom target (1,000 docs) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for size, cells in results["sizes"].items():
         lines += [table_row(int(size), s, cell) for s, cell in cells.items()]
@@ -290,8 +338,13 @@ def markdown_table(results: dict[str, object]) -> str:
 
 def report(results: dict[str, object], command: str) -> str:
     meta = results["meta"]
+    peak = max((cell["litloom"]["peak_mb"] for name, cells in results["sizes"].items()
+                if int(name) == TARGET_DOCS for cell in cells.values()), default=None)
+    memory = ("" if peak is None else f"Peak memory of litloom's tangles of 1,000 documents: "
+              f"{peak:.0f} MB (target ≤ {MEMORY_MB:.0f} MB: "
+              f"{'pass' if peak <= MEMORY_MB else '**FAIL**'}).")
     return "\n".join([
-        "# `loom tangle` wall-time benchmark", "",
+        START, "# `loom tangle` wall-time benchmark", "",
         f"Command: `{command}`  ",
         f"Machine: {meta['cores']} cores, {meta['platform']}; load average (1 min) "
         f"{meta['load_before']:.2f} before, {meta['load_after']:.2f} after  ",
@@ -299,7 +352,7 @@ def report(results: dict[str, object], command: str) -> str:
         f"Entangled: {meta['entangled'] or 'not run'} ({meta['entangled_python']})  ",
         f"Runs: median of {meta['runs']} after one warm-up run; whole process, wall time; "
         f"bytecode cache {'on' if meta['bytecode_cache'] else 'off'}.", "",
-        markdown_table(results), "",
+        markdown_table(results), "", memory, END,
     ])
 
 
@@ -335,7 +388,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def benchmark(args: argparse.Namespace) -> dict[str, object]:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     env = child_env(not args.no_bytecode_cache)
-    tools = [litloom_tool(find_loom(args.loom), env)]
+    tools = [litloom_tool(find_loom(args.loom), env), litloom_tool(find_loom(args.loom), env,
+                                                                   "entangled")]
     entangled = None if args.no_entangled else ensure_entangled(args.entangled_python)
     if entangled:
         tools.append(entangled_tool(entangled, env))
@@ -351,9 +405,14 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
         print(f"corpus of {size} documents", file=sys.stderr)
         sizes[str(size)] = bench_size(tools, size, args.runs)
     version = {t.name: measure(args.runs, lambda i: None, lambda t=t: t.version(BENCH_DIR))
-               for t in tools}
+               for t in tools if not t.dialect}
     meta["load_after"] = os.getloadavg()[0]
     return {"meta": meta, "sizes": sizes, "version": version}
+
+
+def write_section(text: str) -> None:
+    """Put `text` between the bench_tangle markers of results.md, keeping the rest."""
+    put_section(RESULTS_MD, text, START, END)
 
 
 def main(argv: list[str]) -> int:
@@ -366,7 +425,7 @@ def main(argv: list[str]) -> int:
     command = " ".join(["python benchmarks/bench_tangle.py", *argv])
     text = report(results, command)
     print(text)
-    RESULTS_MD.write_text(text, encoding="utf-8")
+    write_section(text)
     RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS_MD.relative_to(REPO)} and {RESULTS_JSON.relative_to(REPO)}",
           file=sys.stderr)

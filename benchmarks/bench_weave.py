@@ -11,38 +11,65 @@ medians over --runs runs of the whole `loom` process:
 - weave after one edit: one document changed;
 
 and, once, the full `loom build` (tangle, check, weave and the mkdocs site) from nothing.
+Each row also has the median CPU time (user and system, of the process and the highlighting
+pool it waits for) and the peak memory (max RSS of the largest process). The table goes into
+benchmarks/results.md between the bench_weave markers.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from corpus import edit_document, generate
+from sections import put_section
 
 REPO = Path(__file__).resolve().parent.parent
 LOOM = str(Path(sys.executable).with_name("loom"))
+RESULTS_MD = REPO / "benchmarks" / "results.md"
+START, END = "<!-- bench_weave -->", "<!-- /bench_weave -->"
 TARGET = 2.0  # seconds for weaving 1,000 documents, mkdocs excluded
+MEMORY_MB = 300.0  # peak memory of a weave of 1,000 documents (issue 17)
 
 
-def timed(*args: str, cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run([LOOM, *args], cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+def timed(*args: str, cwd: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of one whole `loom ARGS` process and the children it waited
+    for; CalledProcessError if it fails."""
+    with tempfile.TemporaryFile() as output:
+        before = os.times()
+        start = time.perf_counter()
+        child = subprocess.Popen([LOOM, *args], cwd=cwd, stdout=output, stderr=output)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        after = os.times()
+        code = os.waitstatus_to_exitcode(status)
+        if code:
+            output.seek(0)
+            print(output.read().decode("utf-8", "replace")[-3000:], file=sys.stderr)
+            raise subprocess.CalledProcessError(code, [LOOM, *args])
+    cpu = usage.ru_utime + usage.ru_stime
+    # the highlighting pool's processes are the grandchildren: their times reach
+    # RUSAGE_CHILDREN through the loom process, which os.times() sees as children's time
+    cpu = max(cpu, (after.children_user - before.children_user)
+              + (after.children_system - before.children_system))
+    return wall, cpu, usage.ru_maxrss / 1024
 
 
-def median(runs: int, before, action) -> float:
-    times = []
+def median(runs: int, before, action) -> tuple[float, float, float]:
+    rows = []
     for run in range(runs):
         before(run)
-        times.append(action())
-    return statistics.median(times)
+        rows.append(action())
+    return tuple(statistics.median(r[i] for r in rows) if i < 2 else max(r[2] for r in rows)
+                 for i in range(3))
 
 
 def clear(project: Path, *names: str) -> None:
@@ -61,7 +88,8 @@ def main() -> None:
     shutil.rmtree(project, ignore_errors=True)
     documents = generate(options.docs, project)
     shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
-    os.symlink(REPO / "node_modules", project / "node_modules")
+    modules = Path(os.environ.get("LITLOOM_NODE_MODULES") or REPO / "node_modules")
+    os.symlink(modules, project / "node_modules")
     subprocess.run([LOOM, "tangle"], cwd=project, check=True, capture_output=True)
     caches = ("docs", "litloom/highlight.marshal", "litloom/python.marshal", "litloom/weave.json")
     rows = {
@@ -78,13 +106,23 @@ def main() -> None:
     if not options.no_site:
         shutil.rmtree(project / "build", ignore_errors=True)
         rows["full `loom build` from nothing, 1 run (with mkdocs)"] = timed("build", cwd=project)
-    print(f"| {options.docs} documents | wall time |\n|---|---:|")
-    for name, seconds in rows.items():
-        print(f"| {name} | {seconds:.2f} s |")
-    cold = rows["cold weave (nothing cached)"]
-    print(f"\nTarget: weaving {options.docs} documents in <= {TARGET} s (mkdocs excluded): "
-          f"cold {'pass' if cold <= TARGET else 'FAIL'}, "
-          f"warm {'pass' if rows['warm weave (highlighting cached)'] <= TARGET else 'FAIL'}.")
+    lines = [START, "# `loom weave` benchmark", "",
+             f"Command: `python benchmarks/bench_weave.py {' '.join(sys.argv[1:])}`  ",
+             f"Machine: {os.cpu_count()} cores, {platform.platform()}; load average (1 min) "
+             f"{os.getloadavg()[0]:.2f} at the end. Medians of {options.runs} runs, "
+             "whole process.", "",
+             f"| {options.docs} documents | wall time | CPU time | peak memory |",
+             "|---|---:|---:|---:|"]
+    lines += [f"| {name} | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MB |"
+              for name, (wall, cpu, peak) in rows.items()]
+    cold = rows["cold weave (nothing cached)"][0]
+    peak = max(r[2] for name, r in rows.items() if "weave" in name)
+    lines += ["", f"Targets ({options.docs} documents; 1,000 in issue 17): cold weave ≤ {TARGET} s "
+              f"(mkdocs excluded): {'pass' if cold <= TARGET else '**FAIL**'}; peak memory of a "
+              f"weave ≤ {MEMORY_MB:.0f} MB: {'pass' if peak <= MEMORY_MB else '**FAIL**'}.", END]
+    text = "\n".join(lines)
+    print(text)
+    put_section(RESULTS_MD, text, START, END)
 
 
 if __name__ == "__main__":

@@ -54,14 +54,15 @@ def _served(folder: Path) -> Iterator[str]:
         server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("site") / "proj"
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def site(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    """The same project's site, built by each engine."""
+    root = tmp_path_factory.mktemp(f"site-{request.param}") / "proj"
     project = Project(root)
     root.mkdir()
+    settings = f'[project]\nname = "demo"\n\n[tool.litloom]\nengine = "{request.param}"\n'
     project.write({**BOOK, "literate/pics.md": PICTURE, "literate/wide.md": WIDE,
-                   "literate/gen.md": GEN, "mkdocs.yml": MKDOCS,
-                   "pyproject.toml": '[project]\nname = "demo"\n\n[tool.litloom]\n'})
+                   "literate/gen.md": GEN, "mkdocs.yml": MKDOCS, "pyproject.toml": settings})
     write_lock(root)  # generated chunks, and their provenance
     os.symlink(NODE_MODULES, root / "node_modules")
     _a_recorded_run(root / "build" / "runs" / "zebra")
@@ -298,12 +299,33 @@ def test_an_invalid_diagram_shows_its_error_in_place(browser, unchecked_site) ->
         assert page.locator('svg[aria-roledescription="error"]').count() == 0
 
 
-def test_search_finds_a_word(page, site) -> None:
+def _search(page, word: str):
+    """Type `word` into the theme's search (keystrokes: what it listens to); its results.
+    mkdocs-material has a search field; Zensical a button opening a dialog (in a shadow DOM,
+    which Playwright's locators enter)."""
+    field = page.locator("input.md-search__input")
+    if field.count():
+        field.click()
+        field.press_sequentially(word, delay=30)
+        return page.locator(".md-search-result__item")
+    page.locator(".md-search__button").first.click()
+    page.get_by_role("combobox", name="Search").press_sequentially(word, delay=30)
+    return page.get_by_role("listbox", name="Search results").get_by_role("option")
+
+
+RANKING = ("Zensical 0.0.73's search has no boost: a run page (boost 0.0001 in its front "
+           "matter, see literate/weave/runs.md) outranks the chapter; why mkdocs stays the default")
+
+
+def _ranking_needs_a_boost(request: pytest.FixtureRequest) -> None:
+    if request.node.callspec.params["site"] == "zensical":
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=RANKING))
+
+
+def test_search_finds_a_word(page, site, request) -> None:
+    _ranking_needs_a_boost(request)
     page.goto(f"{site}/parts/main.html")
-    search = page.locator("input.md-search__input")
-    search.click()
-    search.press_sequentially("zebra", delay=30)  # keystrokes: what Material listens to
-    result = page.locator(".md-search-result__item").first
+    result = _search(page, "zebra").first
     result.wait_for(timeout=15000)
     assert "Home" in result.inner_text()
 
@@ -342,15 +364,14 @@ def test_a_long_line_can_be_read_to_its_end(page, site, address: str, selector: 
     assert found["seen"], found  # scrolled (or wrapped), its last character is in view
 
 
-def test_run_pages_rank_below_the_chapters(page, site) -> None:
+def test_run_pages_rank_below_the_chapters(page, site, request) -> None:
+    _ranking_needs_a_boost(request)
     page.goto(f"{site}/index.html")
-    search = page.locator("input.md-search__input")
-    search.click()
-    search.press_sequentially("zebra", delay=30)
-    results = page.locator(".md-search-result__item")
+    results = _search(page, "zebra")
     results.first.wait_for(timeout=15000)
     page.wait_for_timeout(500)
-    links = [results.nth(i).locator("a").first.get_attribute("href")
+    links = [results.nth(i).get_attribute("href")  # Zensical's result is the link
+             or results.nth(i).locator("a").first.get_attribute("href")
              for i in range(results.count())]
     assert any("runs/zebra/" in link for link in links), links  # the run is found,
     assert "runs/" not in links[0], links  # but after the chapter

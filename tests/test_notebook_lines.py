@@ -151,3 +151,45 @@ def test_every_pair_of_cells_is_counted_as_jupytext_does() -> None:
         for k, cell in enumerate(cells):
             cell["id"] = f"c{k}"
         assert _check(json.dumps(notebook))
+
+
+def test_cells_passed_over_are_the_ones_jupytext_leaves_alone() -> None:
+    """The cells `_comment_magics` does not hand to jupytext are ones jupytext would not change."""
+    from jupytext.magics import comment_magic
+
+    from litloom.readers.notebook_lines import _comment_magics
+
+    lines = [
+        "x = 1",
+        "ls = [1]",
+        "cat",
+        "echo hi",
+        "rm -rf x",
+        "print('50%')",
+        "a = b != c",
+        "f?",
+        "!ls",
+        "%time x",
+        "  cd /tmp",
+        "mkdir(x)",
+        "lsof",
+        "# ls",
+        "y = !ls",
+    ]
+    for line in lines:
+        assert _comment_magics([line]) == comment_magic([line], "python", True, True), line
+
+
+def test_a_cold_read_does_not_import_jupytext_or_nbformat() -> None:
+    import subprocess
+    import sys
+
+    path = next(p for p in NOTEBOOKS if "nbdev" in str(p))
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from litloom.readers.notebook_lines import notebook_and_starts\n"
+        f"notebook, starts = notebook_and_starts(Path({str(path)!r}).read_text('utf-8'))\n"
+        "assert starts and 'jupytext' not in sys.modules and 'nbformat' not in sys.modules, "
+        "sorted(m for m in sys.modules if 'jupytext' in m or 'nbformat' in m)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -4,11 +4,11 @@ that makes `loom stats` fast."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from test_diff import GIT
+from test_diff import Repo as DiffRepo
 
 from conftest import PYPROJECT, Project, chunk
 from litloom.project import open_project
@@ -16,42 +16,16 @@ from litloom.regen.count import count_tokens
 from litloom.stats.growth import growth, series
 from litloom.stats.history import history
 
-GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 APP = "# App\n\nThe app.\n\n" + chunk(" {.python file=app/main.py}", "X = 1")
 TOOL = "# Tool\n\n" + chunk(" {.python file=tool.py}", "Y = 2")
 MORE = "\nMore prose about the app, which grows.\n" * 20
 
 
-class Repo(Project):
-    """A project in a git repository of its own."""
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(self.root), *args],
-            capture_output=True,
-            text=True,
-            env={**os.environ, **GIT},
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+class Repo(DiffRepo):
+    """A project in a git repository of its own (loom diff's tests' helper), committing by message."""
 
     def commit(self, files: dict[str, str], message: str, remove: tuple[str, ...] = ()) -> str:
-        self.write(files)
-        for path in remove:
-            (self.root / path).unlink()
-        self.git("add", "-A")
-        self.git(
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            message,
-        )
-        return self.git("rev-parse", "HEAD").strip()
+        return super().commit(files, remove, message)
 
     def state(self) -> tuple[dict[str, bytes], int, str]:
         """Every file but build/'s, the index's time, and HEAD: what --history must not change."""

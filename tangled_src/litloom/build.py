@@ -54,13 +54,20 @@ def build(project: Project, *, execute: bool = True, since: str | None = None) -
         message = "not found: the site needs it (loom init writes one)"
         raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
     mkdocs = (layout.root / "mkdocs.yml").read_text(encoding="utf-8")
-    key = hashlib.sha256((woven.digest + mkdocs).encode()).hexdigest()
-    stamp, index = layout.record("site.stamp"), layout.site / "index.html"
-    if index.exists() and stamp.exists() and stamp.read_text() == key:
+    engine, nav = project.config.engine, layout.record("nav.json").read_text(encoding="utf-8")
+    frame = hashlib.sha256((mkdocs + engine + nav).encode()).hexdigest()
+    key = hashlib.sha256((woven.digest + frame).encode()).hexdigest()
+    stamp = layout.record("site.stamp")
+    built = layout.site.is_dir() and any(layout.site.iterdir())  # not every project has an index
+    previous = stamp.read_text().split() if stamp.exists() and built else []
+    if previous[:1] == [key]:
         reporter.skip("site", "site unchanged: mkdocs skipped")
         return Built(plan, woven, False)
-    why = "no site yet" if not index.exists() else f"{len(woven.written)} pages changed"
-    reporter.stage(f"site (mkdocs, {len(woven.written) + woven.unchanged} files)", why)
-    site(project, confined=not execute)
-    write_file(stamp, key.encode())
+    changed_only = previous[1:] == [frame] and engine == "mkdocs" and execute
+    changed = len(woven.written)
+    why = "no site yet" if not built else f"{changed} page{'s' * (changed != 1)} changed"
+    why += ", only they are built again" if changed_only else ""
+    reporter.stage(f"site ({engine}, {len(woven.written) + woven.unchanged} files)", why)
+    site(project, confined=not execute, changed_only=changed_only)
+    write_file(stamp, f"{key} {frame}".encode())
     return Built(plan, woven, True)

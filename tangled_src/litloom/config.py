@@ -21,7 +21,10 @@ DEFAULTS = {
     "mermaid_js": "node_modules/mermaid/dist/mermaid.min.js",
 }
 SWITCHES = {"indent_blank_lines": False, "strict": False}  # the settings that are true or false
-CHOICES = {"sandbox": ("auto", "bwrap", "off")}  # the first is the default
+CHOICES = {
+    "sandbox": ("auto", "bwrap", "off"),
+    "engine": ("mkdocs", "zensical"),  # the site engine (weave/engines.md)
+}  # the first is the default
 NUMBERS = {"timeout_ceiling": (0.0, 86400.0)}  # more than the first, at most the second
 LIMITS = {"max_expansion_lines": 1_000_000}  # the limits, positive whole numbers
 FOLDERS = ("examples",)  # the settings that are lists of folders inside the project
@@ -46,6 +49,7 @@ class Config:
     indent_blank_lines: bool = False  # a reference indents empty lines too (as Entangled)
     strict: bool = False  # warnings (an unknown option, say) are errors
     sandbox: str = "auto"  # where the project's code runs: auto, bwrap, off
+    engine: str = CHOICES["engine"][0]  # what builds the site: mkdocs or zensical
     timeout_ceiling: float = 120.0  # the longest `#| timeout` a diagram may ask for
     max_expansion_lines: int = LIMITS["max_expansion_lines"]  # of one chunk's expansion
     examples: tuple[str, ...] = ()  # folders of literate projects the site shows as examples

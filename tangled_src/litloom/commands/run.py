@@ -88,6 +88,14 @@ def notebooks(invocation: Invocation) -> None:
     default=None,
     help="Show what the steps print as they run (default: when stderr is a terminal).",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="With --all: run here (-j N at once), or each runbook as a task on a Dask cluster.",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="With --executor dask: tcp://HOST:8786.")
 @pass_invocation
 def run(
     invocation: Invocation,
@@ -102,11 +110,18 @@ def run(
     allow_unknown: bool,
     confine: bool | None,
     log_output: bool | None,
+    executor: str,
+    scheduler: str | None,
 ) -> None:
     """Run the runbook NAME with papermill; record the run in build/runs/NAME/."""
     from litloom.runbooks import run as runner  # lazy: not for --help
 
+    _check_executor(run_all, executor, scheduler)
     project = invocation.project("run", writes=True)
+    if run_all and scheduler is not None:
+        from litloom.runbooks.fleet import run_on_dask  # lazy: not for --help
+
+        sys.exit(run_on_dask(project, scheduler, timeout, confine))
     if run_all:
         sys.exit(runner.run_all(project, jobs, timeout, confine))
     if name is None:
@@ -117,6 +132,15 @@ def run(
     )
     record = runner.run(project, request)
     _say_how_it_ended(name, record)
+
+
+def _check_executor(run_all: bool, executor: str, scheduler: str | None) -> None:
+    if executor == "dask" and not run_all:
+        raise click.UsageError("--executor dask runs every runbook: give --all")
+    if executor == "dask" and scheduler is None:
+        raise click.UsageError("--executor dask needs --scheduler tcp://HOST:8786")
+    if executor == "local" and scheduler is not None:
+        raise click.UsageError("--scheduler is for --executor dask")
 
 
 def _say_how_it_ended(name: str, record: RunRecord) -> None:

@@ -22,16 +22,24 @@ if TYPE_CHECKING:
     default=None,
     help='Run pytest in the sandbox (default: with [tool.litloom] sandbox = "bwrap").',
 )
+@click.option("--shard", metavar="I/N", help="Run the Ith of N parts, split by recorded durations.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 @pass_invocation
 def test(
-    invocation: Invocation, cov: bool, confine: bool | None, pytest_args: tuple[str, ...]
+    invocation: Invocation,
+    cov: bool,
+    confine: bool | None,
+    shard: str | None,
+    pytest_args: tuple[str, ...],
 ) -> None:
     """Tangle, then run pytest: test chunks, prose doctests and tests/."""
     from litloom import sandbox  # lazy: not for --help
 
+    sharding = shard_options(shard)
     project = tangle_first(invocation, confine)
-    command = [sys.executable, "-m", "pytest", *pytest_args]
+    command = [sys.executable, "-m", "pytest", *sharding, *pytest_args]
+    if sharding:
+        command += ["--loom-shard-durations", str(project.layout.test_times)]
     import os
     import subprocess
     import tempfile
@@ -104,3 +112,16 @@ def refuse_a_missing_sandbox(project: Project, confine: bool | None) -> None:
         where = Location("loom test --sandbox" if confine else "pyproject.toml")
         message = f"loom test runs pytest in the sandbox: {problem}; or give --no-sandbox"
         raise UserError([Diagnostic(where, message)])
+
+
+def shard_options(shard: str | None) -> list[str]:
+    """pytest's options for `--shard I/N`; a usage error if it is not one."""
+    if shard is None:
+        return []
+    from litloom.testing.shard import parse_shard  # lazy: not for --help
+
+    try:
+        parse_shard(shard)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--shard") from None
+    return ["-p", "litloom.testing.shard", "--loom-shard", shard]

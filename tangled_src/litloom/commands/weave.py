@@ -32,11 +32,20 @@ def weave(invocation: Invocation, no_exec: bool, since: str | None) -> None:
     )
 
 
+ENGINE = "The site engine for this build (default: [tool.litloom] engine)."
+
+
 @click.command()
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), help=ENGINE)
 @pass_invocation
-def site(invocation: Invocation) -> None:
-    """Build build/site from build/docs with mkdocs-material (strict)."""
+def site(invocation: Invocation, engine: str | None) -> None:
+    """Build build/site from build/docs with mkdocs or Zensical (Material's theme)."""
+    from litloom.store.writer import Transaction  # lazy: not for --help
     from litloom.weave.site import site as run_site  # lazy: not for --help
 
-    run_site(invocation.project("site", writes=True))
+    project = invocation.project("site", writes=True)
+    run_site(project, engine=engine)
+    forget = Transaction()  # this site is not the one loom build recorded: it builds anew
+    forget.delete(project.layout.record("site.stamp"))
+    forget.commit()
     click.echo("loom site: build/site is ready", err=True)

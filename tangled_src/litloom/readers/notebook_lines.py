@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import re
-from types import SimpleNamespace
+import sys
+from types import ModuleType, SimpleNamespace
 
 
 def notebook_and_starts(text: str) -> tuple[object, list[int]]:
@@ -142,162 +145,34 @@ _OTHER_LANGUAGES = frozenset(
 )
 
 
-_MAGIC = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z]")
-_FORCE_ESCAPE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z](.*)#\s*escape")
-_NO_ESCAPE = re.compile(r"^\s*(# |#)*(%|%%|%%%)[a-zA-Z](.*)#\s*noescape")
-_HELP_OR_BASH = re.compile(r"^\s*(?:(?:# |#)+\s*)?(\?|!)\s*[A-Za-z\.\~\$\\\/\{\}]")
-_SHELL_COMMAND = re.compile(
-    r"^(# |#)*(cat|cd|cp|mv|rm|rmdir|mkdir|copy|ddir|echo|ls|ldir|mkdir|ren|rmdir)"
-    r"($|\s$|\s[^=,])"
-)
-_HELP = re.compile(r"^\s*(# )*[^\s]*\?\s*$")
-_ASSIGN = re.compile(r"^(# |#)*\s*([a-zA-Z_][a-zA-Z_$0-9]*)\s*=\s*(%|%%|%%%|!)[a-zA-Z](.*)")
-_CONTINUED = re.compile(r".*\\\s*$")
 _MAYBE_MAGIC = re.compile(r"[%!?]")
-_SHELL_WORDS = ("cat", "cd", "cp", "mv", "rm", "mkdir", "copy", "ddir", "echo", "ls", "ldir", "ren")
-
-
-def _is_magic(line: str) -> bool:
-    if not _MAYBE_MAGIC.search(line) and not line.lstrip("# ").startswith(_SHELL_WORDS):
-        return False  # what none of the patterns below can match: most lines
-    if _FORCE_ESCAPE.match(line):
-        return True
-    if _NO_ESCAPE.match(line):
-        return False
-    patterns = (_MAGIC, _HELP_OR_BASH, _ASSIGN, _HELP, _SHELL_COMMAND)
-    return any(pattern.match(line) for pattern in patterns)
 
 
 def _comment_magics(lines: list[str]) -> list[str]:
-    if not any(_MAYBE_MAGIC.search(t) or t.lstrip("# ").startswith(_SHELL_WORDS) for t in lines):
-        return lines  # no line can be a magic
-    out, parser, continued = [], _Quotes(), False
-    for line in lines:
-        if not parser.is_quoted() and (continued or _is_magic(line)):
-            code = line if continued else line.lstrip()
-            out.append(line[: len(line) - len(code)] + "# " + code)
-            continued = bool(_CONTINUED.match(line))
-        else:
-            out.append(line)
-        parser.read_line(line)
-    return out
+    """The lines of a code cell as jupytext writes them, its magics commented out."""
+    shell = _jupytext("magics")._PYTHON_MAGIC_CMD
+    if not any(_MAYBE_MAGIC.search(line) or shell.match(line) for line in lines):
+        return lines
+    return _jupytext("magics").comment_magic(list(lines), "python", True, True)
 
 
 def _pep8_lines_between_cells(prev_lines: list[str], next_lines: list[str]) -> int:
-    if not next_lines:
-        return 1
-    if not prev_lines:
-        return 0
-    if _ends_with_function_or_class(prev_lines):
-        return 2 if _has_code(next_lines) else 1
-    if _ends_with_code(prev_lines) and _next_is_function_or_class(next_lines):
-        return 2
-    return 1
+    """How many blank lines jupytext puts between two cells of a Python script."""
+    return _jupytext("pep8").pep8_lines_between_cells(prev_lines, next_lines, ".py")
 
 
-def _next_is_function_or_class(lines: list[str]) -> bool:
-    parser = _Quotes()
-    for i, line in enumerate(lines):
-        if parser.is_quoted():
-            parser.read_line(line)
-            continue
-        parser.read_line(line)
-        if not line.strip():
-            if i > 0 and not lines[i - 1].strip():
-                return False
-            continue
-        if line.startswith(("def ", "async ", "class ")):
-            return True
-        if line.startswith(("#", "@", " ", ")")):
-            continue
-        return False
-    return False
+_PARTS = "_litloom_jupytext_parts"
 
 
-def _ends_with_function_or_class(lines: list[str]) -> bool:
-    if _has_quotes(lines):  # keep the lines that do not start inside a string
-        non_quoted, parser = [], _Quotes()
-        for line in lines:
-            if not parser.is_quoted():
-                non_quoted.append(line)
-            parser.read_line(line)
-        lines = non_quoted
-    lines = lines[::-1]
-    for i, line in enumerate(lines):
-        if not line.strip():
-            if i > 0 and not lines[i - 1].strip():
-                return False
-            continue
-        if line.startswith(("#", " ", ")")):
-            continue
-        return line.startswith(("def ", "async ", "class "))
-    return False
-
-
-def _has_quotes(lines: list[str]) -> bool:
-    """Whether any line holds a quote; without one, no line starts inside a string."""
-    return any('"' in line or "'" in line for line in lines)
-
-
-def _ends_with_code(lines: list[str]) -> bool:
-    return bool(lines) and bool(lines[-1].strip()) and not lines[-1].startswith("#")
-
-
-def _has_code(lines: list[str]) -> bool:
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            continue
-        if not stripped:
-            if i > 0 and not lines[i - 1].strip():
-                return False
-            continue
-        return True
-    return False
-
-
-_QUOTE_OR_HASH = re.compile("[\"'#]")
-
-
-class _Quotes:
-    """jupytext's StringParser("python"): is the next line inside a string?"""
-
-    def __init__(self) -> None:
-        self.single: str | None = None
-        self.triple: str | None = None
-        self.triple_start = -1
-
-    def is_quoted(self) -> bool:
-        return bool(self.single or self.triple)
-
-    def read_line(self, line: str) -> None:
-        if not self.is_quoted() and line.lstrip().startswith("#"):
-            return
-        self.triple_start = -1
-        if '"' in line or "'" in line:
-            self._read_quotes(line)
-        self.single = None  # a Python line ends every single-quoted string
-
-    def _read_quotes(self, line: str) -> None:
-        for found in _QUOTE_OR_HASH.finditer(line):  # StringParser skips every other character
-            i, char = found.start(), found[0]
-            if self.single is None and self.triple is None and char == "#":
-                break
-            if char == "#" or line[i - 1 : i] == "\\":
-                continue
-            if self.single == char:
-                self.single = None
-                continue
-            if self.single is not None:
-                continue
-            if line[i - 2 : i + 1] == 3 * char and i >= self.triple_start + 3:
-                if self.triple == char:
-                    self.triple, self.triple_start = None, i
-                    continue
-                if self.triple is not None:
-                    continue
-                self.triple, self.triple_start = char, i
-                continue
-            if self.triple is not None:
-                continue
-            self.single = char
+def _jupytext(name: str) -> ModuleType:
+    """`jupytext.<name>`, without importing the jupytext package when it is not imported yet."""
+    if "jupytext" in sys.modules:
+        return importlib.import_module(f"jupytext.{name}")
+    if _PARTS not in sys.modules:
+        spec = importlib.util.find_spec("jupytext")
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError("jupytext is not installed")
+        package = ModuleType(_PARTS)
+        package.__path__ = list(spec.submodule_search_locations)
+        sys.modules[_PARTS] = package
+    return importlib.import_module(f"{_PARTS}.{name}")

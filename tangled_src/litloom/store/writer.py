@@ -123,16 +123,17 @@ def _record(journal: Journal, phase: str) -> None:
         raise UserError([Diagnostic(Location(str(journal.path)), message)])
     journal.phase, journal.step = phase, ("write", journal.path)
     base = journal.path.parent
+    relative = _relative_to(base)
 
     def names(rows: list[tuple[Path, Path, Path | None]]) -> list[list[str | None]]:
-        return [[None if p is None else os.path.relpath(p, base) for p in row] for row in rows]
+        return [[None if p is None else relative(p) for p in row] for row in rows]
 
     data = {
         "litloom journal": JOURNAL_VERSION,
         "phase": phase,
         "writes": names(journal.writes),
         "deletes": names(journal.deletes),
-        "folders": [os.path.relpath(p, base) for p in journal.folders],
+        "folders": [relative(p) for p in journal.folders],
     }
     base.mkdir(parents=True, exist_ok=True)
     staged = _beside(journal.path, "tmp")
@@ -142,6 +143,23 @@ def _record(journal: Journal, phase: str) -> None:
     except OSError:
         _unlink(staged)
         raise
+
+
+def _relative_to(base: Path) -> Callable[[Path], str]:
+    """A function giving a path's name relative to `base`, as os.path.relpath would."""
+    folders: dict[str, str] = {}
+
+    def relative(path: Path) -> str:
+        text = os.fspath(path)
+        folder, _, name = text.rpartition(os.sep)
+        if os.sep != "/" or not folder or f"{os.sep}.." in text or name in ("", ".", ".."):
+            return os.path.relpath(path, base)
+        if folder not in folders:
+            folders[folder] = os.path.relpath(folder, base)
+        prefix = folders[folder]
+        return name if prefix == "." else f"{prefix}{os.sep}{name}"
+
+    return relative
 
 
 def _load(path: Path) -> Journal:

@@ -99,9 +99,11 @@ def _one_file_elsewhere(targets: dict[str, Target]) -> list[Diagnostic]:
 
 def _in_litloom_s_folders(targets: dict[str, Target], reserved: Iterable[str]) -> list[Diagnostic]:
     problems = []
+    folded = {path: _fold(path) for path in targets}
     for folder in reserved:
+        fold = _fold(folder)
         for path, target in targets.items():
-            if _fold(path) == _fold(folder) or _fold(path).startswith(_fold(folder) + "/"):
+            if folded[path] == fold or folded[path].startswith(fold + "/"):
                 message = f"file={path} is in {folder}, which litloom writes itself"
                 problems.append(Diagnostic(target.location, message))
     return problems

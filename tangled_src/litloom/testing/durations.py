@@ -45,6 +45,8 @@ class Durations:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if hasattr(session.config, "workerinput") or not self.tests:
             return
+        if session.config.getoption("loom_shard", None):  # a part: the split must not move
+            return
         finished = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         tests = tuple(TestTime(f, t, round(s, 6), o) for t, (f, s, o) in self.tests.items())
         given = os.environ.get(VARIABLE)

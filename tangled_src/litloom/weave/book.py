@@ -114,7 +114,24 @@ def url(page: str, from_page: str) -> str:
     Pure, and asked for the same pairs again and again (every link of every page), so cached.
     """
     here = posixpath.dirname(html_path(from_page)) or "."
-    return quote(posixpath.relpath(html_path(page), here), safe="/")
+    return quote(_relative(html_path(page), here), safe="/")
+
+
+def _relative(path: str, start: str) -> str:
+    """posixpath.relpath(path, start), without its trips through the working folder.
+
+    For the normal relative paths pages have, the result is the same parts cut at the
+    folders the two share; anything else (a `..`, a `.`, a leading `/`) goes to relpath.
+    """
+    parts, base = path.split("/"), [] if start == "." else start.split("/")
+    if not all(p not in ("", ".", "..") for p in (*parts, *base)):
+        return posixpath.relpath(path, start)
+    shared = 0
+    for a, b in zip(parts, base, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return "/".join([".."] * (len(base) - shared) + parts[shared:]) or "."
 
 
 _SPECIAL = re.escape("&<>\"'\\`*_{}[]()#|~")  # what Markdown reads inside a line

@@ -163,18 +163,39 @@ def _chunk_cell(chunk: Chunk, book: Book, page: str) -> str:
 
 def python_facts(text: str, module: str, cache: dict) -> tuple[list, list]:
     """(definitions, imports) of a module's source, cached by content: parsing is the slow part."""
-    key = hashlib.sha256(f"{FACTS}\0{module}\0{text}".encode()).hexdigest()[:32]
+    key = _facts_key(text, module)
     cache.setdefault("used", set()).add(key)
     found = cache.get(key)
     if found is None:
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            found = ([], [])
-        else:
-            found = (list(_definitions(tree)), sorted(_imports(tree, module)))
-        cache[key] = found
+        found = cache[key] = _parse_facts(text, module)
     return found
+
+
+def _facts_key(text: str, module: str) -> str:
+    return hashlib.sha256(f"{FACTS}\0{module}\0{text}".encode()).hexdigest()[:32]
+
+
+def _parse_facts(text: str, module: str) -> tuple[list, list]:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return [], []
+    return list(_definitions(tree)), sorted(_imports(tree, module))
+
+
+def unparsed(files: dict[str, tuple[str, FileMap]], cache: dict) -> list[tuple[str, str, str]]:
+    """(key, module, text) of each Python file whose facts are not in `cache`."""
+    found = []
+    for target, (text, _) in files.items():
+        if target.endswith(".py"):
+            module = target[:-3].replace("/", ".").removesuffix(".__init__")
+            if (key := _facts_key(text, module)) not in cache:
+                found.append((key, module, text))
+    return found
+
+
+def parse_batch(batch: list[tuple[str, str, str]]) -> dict[str, tuple[list, list]]:
+    return {key: _parse_facts(text, module) for key, module, text in batch}
 
 
 def _python_names(

@@ -25,6 +25,9 @@ class Highlighter:
     def __init__(self, cache: dict[str, str] | None = None) -> None:
         self.cache = cache if cache is not None else {}
         self.used: set[str] = set()
+        self._pool: Any = None  # the pool highlighting in the background, while it runs
+        self._batches: Any = None  # its highlighted batches, until collected
+        self._first: Any = None  # the results of the other work given to prefill
 
     def code(self, language: str, lines: list[str]) -> str:
         """The highlighted HTML of `lines` (no wrapper), one line of HTML per line of code."""
@@ -32,24 +35,49 @@ class Highlighter:
         key = _key(language, text)
         self.used.add(key)
         found = self.cache.get(key)
+        if found is None and self._batches is not None:
+            self._collect()
+            found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = highlight(language, text)
         return found
 
-    def prefill(self, work: list[tuple[str, list[str]]]) -> None:
-        """Highlight many blocks at once, in parallel when many of them are not cached."""
+    def prefill(
+        self, work: list[tuple[str, list[str]]], first: tuple[Callable, list] | None = None
+    ) -> None:
+        """Start highlighting many blocks at once, in parallel when many are not cached;
+        `first`, (function, batches): more work for the pool, done before the highlighting."""
         texts = {}
         for language, lines in work:
             text = "\n".join(lines) + "\n"
             texts[_key(language, text)] = (language, text)
         missing = [(key, item) for key, item in texts.items() if key not in self.cache]
-        if len(missing) < 256:
+        function, batches = first or (None, [])
+        if len(missing) + sum(map(len, batches)) < 256 or self._pool is not None:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor() as pool:
-            for batch in pool.map(_highlight_batch, [missing[i::8] for i in range(8)]):
-                self.cache.update(batch)
+        self._pool = ProcessPoolExecutor()
+        if function is not None:
+            self._first = self._pool.map(function, batches)
+        self._batches = self._pool.map(_highlight_batch, [missing[i::8] for i in range(8)])
+
+    def results(self) -> list[Any]:
+        """The results of `first`'s batches, waited for; [] when no pool was started."""
+        found, self._first = list(self._first or []), None
+        return found
+
+    def _collect(self) -> None:
+        """Wait for the pool's batches and put them in the cache."""
+        batches, self._batches = self._batches, None
+        for batch in batches:
+            self.cache.update(batch)
+
+    def close(self) -> None:
+        """Stop the pool, if one is running, dropping what it has not finished."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = self._batches = self._first = None
 
 
 HIGHLIGHT_VERSION = 2  # part of every cache key: change it when the HTML made changes

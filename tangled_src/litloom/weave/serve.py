@@ -16,7 +16,7 @@ from litloom.project import Project
 RELOAD = (
     b"<script>(function(){var seen=null;setInterval(function(){"
     b"fetch('/__loom/generation').then(function(r){return r.text()}).then(function(g){"
-    b"if(seen!==null&&g!==seen){location.reload()}seen=g}).catch(function(){})},1000)})()"
+    b"if(seen!==null&&g!==seen){location.reload()}seen=g}).catch(function(){})},250)})()"
     b"</script>"
 )
 
@@ -111,7 +111,7 @@ def _refused(port: int, error: OSError) -> str:
 
 
 def serve(
-    rebuild: Callable[[], Project], port: int, poll: float = 0.5, names: Iterable[str] = ()
+    rebuild: Callable[[], Project], port: int, poll: float = 0.2, names: Iterable[str] = ()
 ) -> None:
     """Build, serve, and rebuild on change until interrupted."""
     server = make_server(None, port, names)  # first: a port in use is said before any build

@@ -29,9 +29,10 @@ from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
+from litloom.weave.engines import zensical_build
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
-from litloom.weave.pages import chunk_at, file_page, index_page
+from litloom.weave.pages import chunk_at, file_page, index_page, parse_batch, unparsed
 from litloom.weave.regen import PAGE as REGEN_PAGE
 from litloom.weave.regen import Provenance, chart, months, read_provenance, regen_page
 from litloom.weave.render import (
@@ -78,24 +79,49 @@ def weave(
     `regen`: the regeneration lock, and `health`: the Health page, if the caller read them
     already; with `since`, the Changes page starts with the changes from that revision."""
     project.require()
+    files, facts = _tangled_files(project), _load_cache(project.layout.cache("python"))
+    parse = unparsed(files, facts)
+    highlighter = Highlighter(_load_cache(project.layout.cache("highlight")))
+    highlighter.prefill(
+        [(c.language, chunk_code(c)[0]) for d in project.documents for c in d.chunks],
+        (parse_batch, [parse[i::2] for i in range(2)]),
+    )
+    try:
+        return _weave(project, writes, highlighter, (files, facts), execute, regen, since, health)
+    finally:
+        highlighter.close()
+
+
+def _weave(
+    project: Project,
+    writes: Transaction,
+    highlighter: Highlighter,
+    tangle: tuple[dict[str, tuple[str, Any]], dict],
+    execute: bool,
+    regen: Provenance | None,
+    since: str | None,
+    health: Health | None,
+) -> Woven:
     layout, documents, tangled = project.layout, project.documents, project.tangled
+    files, facts = tangle
     config = project.config
     assets = _assets(project)  # first: without mermaid, no diagram's code runs
     package = Package.of(tangled.files, tangled.digests)
     drawing = Drawing(config.sandbox, config.timeout_ceiling, execute, package)
     book = make_book(documents, project.config.source, project.config.order_by_parts)
-    highlighter = Highlighter(_load_cache(layout.cache("highlight")))
-    highlighter.prefill([(c.language, chunk_code(c)[0]) for d in documents for c in d.chunks])
     problems: list[Diagnostic] = []
     diagrams: list[mermaid.Diagram] = []  # every mermaid diagram, where it is written
     pages: dict[str, str] = {}
     regen = _provenance(project, problems) if regen is None else regen
     health = _health(project, problems) if health is None else health
     cache, found = (layout, writes, drawing), (problems, diagrams)
-    pages.update(_chapters(project, book, highlighter, cache, found, regen))
     at = chunk_at(book)
-    files = _files(project, book, at, highlighter, pages)
-    facts = _load_cache(layout.cache("python"))
+    for parsed in highlighter.results():  # the pool parsed these first; it highlights now
+        facts.update(parsed)
+    overview = {"chunks.md": index_page(book, files, at, facts)}
+    overview["architecture.md"] = architecture_page(files, facts)
+    pages.update(_chapters(project, book, highlighter, cache, found, regen))
+    _files(project, book, at, highlighter, pages, files)
     pages.update(runs_pages(layout.runs, highlighter, layout.root))
     if regen.present:
         pages[REGEN_PAGE] = regen_page(regen, book)
@@ -110,8 +136,7 @@ def weave(
         diagrams += health.diagrams()
         for warning in health.warnings:
             project.reporter.problem(warning)
-    pages["chunks.md"] = index_page(book, files, at, facts)
-    pages["architecture.md"] = architecture_page(files, facts)
+    pages.update(overview)
     examples = []
     for folder in config.examples:
         if not (config.path(folder) / "pyproject.toml").is_file():
@@ -213,19 +238,28 @@ def _chapters(
     return pages
 
 
-def _files(
-    project: Project, book: Book, at: Any, highlighter: Highlighter, pages: dict[str, str]
-) -> dict[str, tuple[str, Any]]:
-    """Each tangled file's text and source map; its page goes into `pages`."""
+def _tangled_files(project: Project) -> dict[str, tuple[str, Any]]:
+    """Each tangled file's text and source map."""
     tangled, maps = project.tangled, project.tangled.maps
-    files = {
+    return {
         path: (text, maps[project.config.tangled(path)]) for path, text in tangled.files.items()
     }
+
+
+def _files(
+    project: Project,
+    book: Book,
+    at: Any,
+    highlighter: Highlighter,
+    pages: dict[str, str],
+    files: dict[str, tuple[str, Any]],
+) -> None:
+    """The page of each tangled file in `files`, into `pages`."""
+    tangled = project.tangled
     for target, (text, file_map) in sorted(files.items()):
         language = book.chunks[tangled.traces[target].key][0].language
         page, body = file_page(target, text, language, file_map, book, at, highlighter)
         pages[page] = body
-    return files
 
 
 def _absent(project: Project, folder: str, problems: list[Diagnostic]) -> None:
@@ -257,7 +291,8 @@ def _example(
         drawing = replace(cache[2], package=package)
         pages = _chapters(example, book, highlighter, (*cache[:2], drawing), theirs, Provenance())
         at = chunk_at(book)
-        files = _files(example, book, at, highlighter, pages)
+        files = _tangled_files(example)
+        _files(example, book, at, highlighter, pages, files)
         pages["chunks.md"] = index_page(book, files, at, facts)
         pages["architecture.md"] = architecture_page(files, facts)
         nav = {_example_title(book, name): _inside(make_nav(book, sorted(files)), name)}
@@ -446,32 +481,65 @@ def _title(document: Document) -> str:
     return str(title) if title else Path(document.path).stem.replace("_", " ").capitalize()
 
 
-def site(project: Project, *, confined: bool = False) -> None:
-    """Build build/site from build/docs with mkdocs and the root mkdocs.yml, strictly;
-    `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`)."""
+def site(
+    project: Project,
+    *,
+    confined: bool = False,
+    engine: str | None = None,
+    changed_only: bool = False,
+) -> None:
+    """Build build/site from build/docs with the project's engine (or `engine`) and the root
+    mkdocs.yml; `confined`: in the sandbox, for a project nobody vouches for (`--no-exec`);
+    `changed_only`: only the pages changed since the last site are built again (mkdocs)."""
     layout = project.layout
     root = layout.root / "mkdocs.yml"
     if not root.is_file():
         message = "not found: the site needs it (loom init writes one)"
         raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
-    arguments = (str(root), str(layout.docs), str(layout.record("nav.json")))
+    engine = engine or project.config.engine
+    arguments = (engine, str(root), str(layout.docs), str(layout.record("nav.json")))
     if confined:
         _site_in_the_sandbox(layout, arguments)
         return
     try:
-        mkdocs_build(*arguments, str(layout.site))
+        warnings = build_site(*arguments, str(layout.site), changed_only=changed_only)
     except ThemeFailed as failure:  # the theme failed on what a page gave it: see below
         raise UserError([_page_failed(project, failure.pages, failure.error)]) from None
+    for warning in warnings:  # Zensical's, each at its woven page
+        where, _, message = warning.partition(": ")
+        path, _, line = where.partition(":")
+        docs = layout.docs.relative_to(layout.root).as_posix()
+        project.reporter.problem(Diagnostic(Location(f"{docs}/{path}", int(line or 0)), message))
 
 
-def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> None:
-    """mkdocs, strictly, with litloom's pages, navigation and assets."""
+def build_site(
+    engine: str,
+    config_file: str,
+    docs: str,
+    nav_file: str,
+    site_dir: str,
+    changed_only: bool = False,
+) -> list[str]:
+    """The site built by `engine` ([site engines](engines.md)); its warnings."""
+    if engine == "zensical":
+        return zensical_build(config_file, docs, nav_file, site_dir)
+    mkdocs_build(config_file, docs, nav_file, site_dir, changed_only)
+    return []
+
+
+def mkdocs_build(
+    config_file: str, docs: str, nav_file: str, site_dir: str, changed_only: bool = False
+) -> None:
+    """mkdocs, strictly, with litloom's pages, navigation and assets; with `changed_only`,
+    mkdocs' dirty build: only the pages newer than their HTML."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
     nav = json.loads(Path(nav_file).read_text())
-    with _mkdocs_log() as failed:
+    index = Path(site_dir) / "search" / "search_index.json"
+    before = index.read_bytes() if changed_only and index.is_file() else None
+    with _mkdocs_log(changed_only) as failed:
         try:
             settings = load_config(
                 config_file,
@@ -484,12 +552,28 @@ def mkdocs_build(config_file: str, docs: str, nav_file: str, site_dir: str) -> N
             settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
             settings.extra_javascript.append("assets/javascripts/litloom.js")
             settings.extra_css.append("assets/stylesheets/litloom.css")
-            build(settings)
+            build(settings, dirty=before is not None)
         except (Abort, ConfigurationError) as error:
             message = f"mkdocs failed: {error}"
             raise UserError([Diagnostic(Location("mkdocs.yml"), message)]) from None
         except Exception as error:
             raise ThemeFailed(list(failed), error) from None
+    if before is not None:
+        _merge_search_index(index, before)
+
+
+def _merge_search_index(index: Path, before: bytes) -> None:
+    """The search index of a dirty build, completed with the previous one's other pages."""
+    try:
+        old, new = json.loads(before), json.loads(index.read_bytes())
+    except (OSError, ValueError):
+        return  # no index made: nothing to complete
+    built = {entry["location"].partition("#")[0] for entry in new.get("docs", [])}
+    kept = [e for e in old.get("docs", []) if e["location"].partition("#")[0] not in built]
+    new["docs"] = kept + new.get("docs", [])
+    writes = Transaction()
+    writes.write(index, json.dumps(new, separators=(",", ":")).encode())
+    writes.commit()
 
 
 class ThemeFailed(Exception):
@@ -501,9 +585,14 @@ class ThemeFailed(Exception):
 
 
 @contextlib.contextmanager
-def _mkdocs_log() -> Iterator[list[str]]:
-    """mkdocs' warnings shown as `mkdocs: LEVEL message`; yields the pages it failed on."""
+def _mkdocs_log(dirty: bool = False) -> Iterator[list[str]]:
+    """mkdocs' warnings shown as `mkdocs: LEVEL message`; yields the pages it failed on.
+    `dirty`: without mkdocs' warning that a dirty build may leave the navigation stale."""
     log = logging.getLogger("mkdocs")
+    quiet = logging.Filter()
+    said = _DIRTY if dirty else "\0"  # a message no log has
+    quiet.filter = lambda record: not record.getMessage().startswith(said)  # type: ignore[method-assign]
+    logging.getLogger("mkdocs.commands.build").addFilter(quiet)
     log.setLevel(logging.WARNING)
     if not log.handlers:
         handler = logging.StreamHandler()
@@ -517,8 +606,10 @@ def _mkdocs_log() -> Iterator[list[str]]:
         yield failed
     finally:
         log.removeHandler(watch)
+        logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
 
 
+_DIRTY = "A 'dirty' build is being performed"
 _FAILED_PAGE = re.compile(r"^Error (?:building|reading) page '(.*)':", re.S)
 
 
@@ -538,13 +629,17 @@ def _named_in(document: Document, text: str) -> bool:
 
 
 SITE_IN_THE_SANDBOX = r"""
-import os, sys, tarfile
+import os, shutil, sys, tarfile
 result = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 from litloom.errors import UserError
-from litloom.weave.site import mkdocs_build
+from litloom.weave.site import build_site
+engine, config, docs, nav = sys.argv[1:5]
+if engine == "zensical":  # the pages and the site in one folder it may write in
+    docs = shutil.copytree(docs, "/tmp/docs")
 try:
-    mkdocs_build(*sys.argv[1:4], "/tmp/site")
+    for warning in build_site(engine, config, docs, nav, "/tmp/site"):
+        print(warning, file=sys.stderr)
 except UserError as error:
     sys.exit("\n".join(d.message for d in error.diagnostics))
 with tarfile.open(fileobj=result, mode="w|") as tar:
