@@ -86,13 +86,18 @@ def compile_cell(
     filename: str,
     document_lines: list[str],
     rewrite: Callable[[ast.Module, bytes, str], None] | None = None,
-) -> CodeType:
-    """Module code running `lines` at their literate lines: one step of a notebook session."""
+) -> Callable[[], CodeType]:
+    """Module code running `lines` at their literate lines, one step of a notebook session:
+    parsed now (SyntaxError now), rewritten and compiled when the function is called."""
     body, where = _relocated(lines, filename, chunk.path, chunk.line, document_lines)
-    module = ast.Module(body=body, type_ignores=[])
-    if rewrite is not None:
-        rewrite(module, _padded(lines, where, chunk.path).encode("utf-8"), filename)
-    return compile(module, filename, "exec", dont_inherit=True)
+
+    def compiled() -> CodeType:
+        module = ast.Module(body=body, type_ignores=[])
+        if rewrite is not None:
+            rewrite(module, _padded(lines, where, chunk.path).encode("utf-8"), filename)
+        return compile(module, filename, "exec", dont_inherit=True)
+
+    return compiled
 
 
 def compile_at(texts: list[str], lines: list[int], filename: str) -> CodeType:

@@ -21,9 +21,15 @@ class Durations:
     def __init__(self, project: Project, rootpath: Path) -> None:
         self.project, self.rootpath = project, rootpath
         self.tests: dict[str, list] = {}  # node id -> [file, seconds, outcome]
+        self.files: dict[str, str] = {}  # a node id's file part -> the file, project-relative
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        entry = self.tests.setdefault(report.nodeid, [self._file(report.nodeid), 0.0, "passed"])
+        entry = self.tests.get(report.nodeid)
+        if entry is None:  # a test's first phase: its file found once a file, not per phase
+            part = report.nodeid.split("::", 1)[0]
+            if part not in self.files:
+                self.files[part] = self._file(report.nodeid)
+            entry = self.tests[report.nodeid] = [self.files[part], 0.0, "passed"]
         entry[1] += report.duration
         if report.failed:
             entry[2] = "failed"

@@ -18,7 +18,7 @@ from litloom.dialects import detect
 from litloom.errors import UserError
 from litloom.model import Chunk, Document
 from litloom.project import Project, open_project
-from litloom.readers.percent import notebook_as_percent
+from litloom.readers.notebook_lines import percent_text
 from litloom.testing.chunks import TestChunk, compile_at, compile_cell, compile_test, find_tests
 from litloom.testing.durations import Durations
 from litloom.testing.session import Session, is_session, package_of, steps
@@ -54,6 +54,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     help = "record each test's duration in build/litloom/tests.json for loom stats (default: true)"
     parser.addini("litloom_test_times", help, type="bool", default=True)
+    help = "processes running notebook sessions in parallel: auto (the cores) or a number"
+    parser.addini("litloom_session_workers", help, default="auto")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    if session.config.stash.get(_PROJECT, None) is None:
+        return None
+    from litloom.testing.parallel import run  # lazy: only when a project's items run
+
+    return run(session, SessionTest)
 
 
 def tangled_lines(node: pytest.Node, project: Project, chunk: Chunk) -> tuple[str, list[int]]:
@@ -112,7 +123,7 @@ class LiterateFile(pytest.File):
             return text.splitlines()
         import linecache
 
-        script = notebook_as_percent(text)
+        script = percent_text(text)
         lines = script.splitlines(keepends=True)
         linecache.cache[str(self.path)] = (len(script), None, lines, str(self.path))
         return script.splitlines()

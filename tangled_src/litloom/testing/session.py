@@ -38,6 +38,9 @@ def package_of(document: Document) -> str | None:
     return None
 
 
+Step = CodeType | Callable[[], CodeType] | None  # compiled, compiled when first run, broken
+
+
 class SessionError(Exception):
     """A step before the test failed."""
 
@@ -47,11 +50,11 @@ class Session:
 
     def __init__(self, package: str | None, folder: str) -> None:
         self.package, self.folder = package, folder  # the document's folder: the steps' cwd
-        self.steps: list[tuple[CodeType | None, str]] = []  # code (None: broken), where
+        self.steps: list[tuple[Step, str]] = []  # code (None: broken), where
         self.namespace: dict[str, Any] = {}
         self.done = 0
 
-    def add(self, code: CodeType | None, where: str) -> int:
+    def add(self, code: Step, where: str) -> int:
         """Add a step; its index."""
         self.steps.append((code, where))
         return len(self.steps) - 1
@@ -85,7 +88,7 @@ class Session:
             try:
                 if code is None:
                     raise SessionError(f"{where}: this step cannot run")
-                exec(code, self.namespace)
+                exec(self._code(earlier), self.namespace)
             except Exception as error:
                 raise SessionError(
                     f"{where}: an earlier step failed: {type(error).__name__}: {error}"
@@ -93,7 +96,16 @@ class Session:
         code, where = self.steps[index]
         self.done = index + 1
         assert code is not None, where
-        exec(code, self.namespace)
+        exec(self._code(index), self.namespace)
+
+    def _code(self, index: int) -> CodeType:
+        """Step `index`'s code, compiled the first time it is needed."""
+        code, where = self.steps[index]
+        if callable(code):
+            code = code()
+            self.steps[index] = (code, where)
+        assert code is not None, where
+        return code
 
 
 def _kernel() -> dict[str, Any]:

@@ -8,7 +8,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from litloom.readers.percent import parse_notebook, percent_script
+from litloom.readers.notebook_lines import notebook_and_starts
 
 EXPORTS = ("export", "exports", "exporti", "exportd")
 
@@ -51,17 +51,13 @@ class NbdevCell:
     at: dict[str, int]  # the line of each directive written as a comment
 
 
-def notebook_cells(notebook: object, script: str | None = None) -> list[NbdevCell]:
-    """The notebook's cells (a notebook, or its JSON text); the notebook's `nbdev` metadata
-    goes to its first code cell."""
+def notebook_cells(notebook: object, starts: list[int] | None = None) -> list[NbdevCell]:
+    """The notebook's cells (a notebook and its cells' marker lines, or its JSON text); the
+    notebook's `nbdev` metadata goes to its first code cell."""
     if isinstance(notebook, str):
-        notebook = parse_notebook(notebook)
-        script = percent_script(notebook)
-    assert script is not None
-    starts = [n + 1 for n, line in enumerate(script.split("\n")) if line.startswith("# %%")]
+        notebook, starts = notebook_and_starts(notebook)
+    assert starts is not None
     raw = list(notebook.cells)  # type: ignore[attr-defined]
-    if len(starts) != len(raw):  # a cell holding a `# %%` line: number by cell instead
-        starts = list(range(1, len(raw) + 1))
     cells = [_cell(c, start) for c, start in zip(raw, starts, strict=True)]
     meta = _meta(notebook.metadata)  # type: ignore[attr-defined]
     if meta and not any(name in c.directives for c in cells for name in meta):

@@ -124,6 +124,8 @@ def _relative_imports(cell: NbdevCell, folder: str, path: str, problems: list[Di
             continue
         module = node.module or ""
         new = _relative(module, folder)
+        if new == module:  # another package's import: nothing to change
+            continue
         n = node.lineno - 1
         section = lines[n][node.col_offset : node.end_col_offset]
         changed = re.sub(rf"(from +){re.escape(module)}", rf"\g<1>{new}", section)

@@ -15,7 +15,7 @@ from litloom.dialects.nbdev.cells import (
 from litloom.dialects.nbdev.export import added_chunks, module_chunks
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk, Document
-from litloom.readers.percent import parse_notebook, percent_script
+from litloom.readers.notebook_lines import notebook_and_starts
 
 __all__ = ["EXPORTS", "NbdevCell", "NbdevLayout", "layout_of", "notebook_cells", "read_nbdev"]
 
@@ -23,11 +23,10 @@ __all__ = ["EXPORTS", "NbdevCell", "NbdevLayout", "layout_of", "notebook_cells",
 def read_nbdev(path: str, text: str, layout: NbdevLayout) -> tuple[Document, list[Diagnostic]]:
     """The chunks of an nbdev notebook: its module's code, then its tests."""
     try:
-        notebook = parse_notebook(text)
-        script = percent_script(notebook)
+        notebook, starts = notebook_and_starts(text)
     except ValueError as error:
         return Document(path), [Diagnostic(Location(path), f"not a valid notebook: {error}")]
-    cells = notebook_cells(notebook, script)
+    cells = notebook_cells(notebook, starts)
     problems: list[Diagnostic] = []
     default = ""
     for cell in cells:
