@@ -44,6 +44,8 @@ from litloom.weave.render import (
     render_percent_page,
 )
 from litloom.weave.runs import runs_pages
+from litloom.weave.warm import save as save_templates
+from litloom.weave.warm import warm_theme
 
 GENERATED = (
     "chunks.md",
@@ -502,7 +504,8 @@ def site(
         _site_in_the_sandbox(layout, arguments)
         return
     try:
-        warnings = build_site(*arguments, str(layout.site), changed_only=changed_only)
+        templates = str(layout.record("templates.marshal"))  # see warm.md
+        warnings = build_site(*arguments, str(layout.site), changed_only, templates)
     except ThemeFailed as failure:  # the theme failed on what a page gave it: see below
         raise UserError([_page_failed(project, failure.pages, failure.error)]) from None
     for warning in warnings:  # Zensical's, each at its woven page
@@ -519,19 +522,26 @@ def build_site(
     nav_file: str,
     site_dir: str,
     changed_only: bool = False,
+    templates: str | None = None,
 ) -> list[str]:
-    """The site built by `engine` ([site engines](engines.md)); its warnings."""
+    """The site built by `engine` ([site engines](engines.md)); its warnings. `templates`:
+    where mkdocs keeps its compiled templates ([compiled once](warm.md))."""
     if engine == "zensical":
         return zensical_build(config_file, docs, nav_file, site_dir)
-    mkdocs_build(config_file, docs, nav_file, site_dir, changed_only)
+    mkdocs_build(config_file, docs, nav_file, site_dir, changed_only, templates)
     return []
 
 
 def mkdocs_build(
-    config_file: str, docs: str, nav_file: str, site_dir: str, changed_only: bool = False
+    config_file: str,
+    docs: str,
+    nav_file: str,
+    site_dir: str,
+    changed_only: bool = False,
+    templates: str | None = None,
 ) -> None:
     """mkdocs, strictly, with litloom's pages, navigation and assets; with `changed_only`,
-    mkdocs' dirty build: only the pages newer than their HTML."""
+    mkdocs' dirty build: only the pages newer than their HTML; its templates compiled once."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
@@ -552,7 +562,9 @@ def mkdocs_build(
             settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
             settings.extra_javascript.append("assets/javascripts/litloom.js")
             settings.extra_css.append("assets/stylesheets/litloom.css")
+            cache = warm_theme(settings.theme, templates, str(Path(config_file).parent))
             build(settings, dirty=before is not None)
+            save_templates(cache, templates)
         except (Abort, ConfigurationError) as error:
             message = f"mkdocs failed: {error}"
             raise UserError([Diagnostic(Location("mkdocs.yml"), message)]) from None
