@@ -143,7 +143,11 @@ def measure(args: argparse.Namespace) -> list[tuple[str, tuple, tuple | None, st
     if nbdev:
         nbtest = median(args.runs, [str(nbdev / "nbdev-test")], gen,
                         env={**os.environ, "PYTHONPATH": str(gen)})
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    # litloom's development environment also holds hypothesis, whose pytest plugin imports
+    # hypothesis at the end of every session (about 0.3 s); a project of notebooks does not
+    # have it, and nbdev-test runs in its own environment without it: it is turned off here.
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+              "-p", "no:hypothesispytest"]
     tests = median(args.runs, pytest, gen, env=env)
     one = median(args.runs, [*pytest, "-o", "litloom_session_workers=1"], gen, env=env)
     rows += [(f"their {cells} test cells: `pytest` (sessions in parallel, the default) vs "
