@@ -163,6 +163,8 @@ site_dir: build/site
 theme:
   name: material
   font: false
+  features:
+    - navigation.prune
 markdown_extensions:
   - admonition
   - attr_list

@@ -434,7 +434,8 @@ def _load_cache(path: Path) -> dict[str, str]:
 
 
 def make_nav(book: Book, targets: list[str]) -> list[Any]:
-    """mkdocs' nav: documents by folder, by front matter order and title; then generated pages."""
+    """mkdocs' nav: documents by folder, by front matter order and title; then generated pages.
+    A list longer than LONG is cut into groups (below)."""
     tree: dict[str, Any] = {}
     for document in book.documents:
         parts = book.page(document.path).split("/")
@@ -442,8 +443,11 @@ def make_nav(book: Book, targets: list[str]) -> list[Any]:
         for part in parts[:-1]:
             folder = folder.setdefault(part + "/", {})
         folder[parts[-1]] = document
-    nav = _section(tree, "")
-    nav.append({"Files": [{escape_html(target): f"files/{target}.md"} for target in targets]})
+    entries = _section(tree, "")
+    head = entries[: 1 if entries and _is_index(entries[0], "") else 0]
+    if len(entries) - len(head) > LONG:  # the theme never prunes a section at the top
+        entries = [*head, {"Documents": _grouped(entries[len(head) :])}]
+    nav = [*entries, {"Files": _files_nav(targets)}]
     nav += [{"Index": "chunks.md"}, {"Architecture": "architecture.md"}]
     return nav
 
@@ -453,7 +457,7 @@ def _section(tree: dict[str, Any], prefix: str) -> list[Any]:
     entries = []
     for name, item in tree.items():
         if name.endswith("/"):
-            children = _section(item, prefix + name)
+            children = _listed(_section(item, prefix + name), prefix + name)
             index = item.get("index.md")
             rank = (
                 _rank(index)
@@ -481,6 +485,56 @@ def _rank(document: Document) -> tuple[float, str]:
 def _title(document: Document) -> str:
     title = document.front_matter.get("title")
     return str(title) if title else Path(document.path).stem.replace("_", " ").capitalize()
+
+
+LONG = 50  # the most entries a list of the navigation holds; a longer one is grouped
+
+
+def _listed(entries: list[Any], prefix: str) -> list[Any]:
+    """A folder's entries, its index first and the others grouped if they are many."""
+    head = entries[: 1 if entries and _is_index(entries[0], prefix) else 0]
+    return [*head, *_grouped(entries[len(head) :])]
+
+
+def _is_index(entry: dict[str, Any], prefix: str) -> bool:
+    return list(entry.values()) == [prefix + "index.md"]
+
+
+def _files_nav(targets: list[str]) -> list[Any]:
+    """The tangled files: by path, or if they are many, by folder."""
+    if len(targets) <= LONG:
+        return [{escape_html(target): f"files/{target}.md"} for target in targets]
+    folders: dict[str, list[Any]] = {}
+    for target in targets:
+        folder, _, name = target.rpartition("/")
+        folders.setdefault(folder, []).append({escape_html(name): f"files/{target}.md"})
+    top = folders.pop("", [])
+    return _grouped(top + [{escape_html(f): _grouped(e)} for f, e in sorted(folders.items())])
+
+
+def _grouped(entries: list[Any]) -> list[Any]:
+    """`entries`, or if more than LONG, consecutive groups titled "first – last"."""
+    spans = [(title, title, entry) for entry in entries for title in entry]
+    levels = 1
+    while _root(len(spans), levels) > LONG:
+        levels += 1
+    size = _root(len(spans), levels)
+    while len(spans) > LONG:
+        number = len(spans)
+        count = -(-number // size)
+        cuts = [spans[number * i // count : number * (i + 1) // count] for i in range(count)]
+        spans = [(g[0][0], g[-1][1], {f"{g[0][0]} – {g[-1][1]}": [e for *_, e in g]}) for g in cuts]
+    return [entry for *_, entry in spans]
+
+
+def _root(number: int, levels: int) -> int:
+    """The smallest whole `size` with size ** levels >= number."""
+    size = max(1, round(number ** (1 / levels)))
+    while size**levels < number:
+        size += 1
+    while size > 1 and (size - 1) ** levels >= number:
+        size -= 1
+    return size
 
 
 def site(
