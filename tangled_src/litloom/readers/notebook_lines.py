@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -158,12 +159,20 @@ def _comment_magics(lines: list[str]) -> list[str]:
 
 def _pep8_lines_between_cells(prev_lines: list[str], next_lines: list[str]) -> int:
     """How many blank lines jupytext puts between two cells of a Python script."""
-    return _jupytext("pep8").pep8_lines_between_cells(prev_lines, next_lines, ".py")
+    pep8 = _jupytext("pep8")
+    if prev_lines and next_lines and not any(map(_DEFINES, prev_lines)):  # see below
+        after_code = pep8.cell_ends_with_code(prev_lines)
+        return 2 if after_code and pep8.next_instruction_is_function_or_class(next_lines) else 1
+    return pep8.pep8_lines_between_cells(prev_lines, next_lines, ".py")
+
+
+_DEFINES = re.compile("def |async |class ").match
 
 
 _PARTS = "_litloom_jupytext_parts"
 
 
+@functools.cache
 def _jupytext(name: str) -> ModuleType:
     """`jupytext.<name>`, without importing the jupytext package when it is not imported yet."""
     if "jupytext" in sys.modules:
