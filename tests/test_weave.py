@@ -83,8 +83,8 @@ def test_file_page_and_index(book: Project) -> None:
                      "../../parts/helpers.html#chunk-helpers-2", "../../parts/main.html#chunk-main"]
     assert "helper" in file_page and "[literate/index.md](../../index.md)" in file_page
     index = book.read("build/docs/chunks.md")
-    assert "| <code>helper</code> | function | <code>pkg.app</code> |" in index
-    assert "| <code>other</code> | function | <code>pkg.app</code> |" in index
+    assert "<tr><td><code>helper</code></td><td>function</td><td><code>pkg.app</code></td>" in index
+    assert "<tr><td><code>other</code></td><td>function</td><td><code>pkg.app</code></td>" in index
     assert 'href="parts/helpers.html#chunk-helpers-2">helpers</a>' in index
 
 
@@ -445,11 +445,14 @@ def test_the_index_names_files_by_their_path_linked_to_their_page(book: Project)
     index = book.read("build/docs/chunks.md")
     assert "file:" not in index
     init = '<a href="files/pkg/__init__.py.html"><code>pkg/&#95;&#95;init&#95;&#95;.py</code></a>'
-    assert '| <a href="package.html#chunk-version">version</a> | ' in index
+    assert '<tr><td><a href="package.html#chunk-version">version</a></td>' in index
     assert index.count(init) == 3  # its row, where it uses version, where NAME is defined
-    assert f"| {init} | " in index and f"| name | <code>pkg</code> | {init} |\n" in index
+    assert f"<tr><td>{init}</td>" in index
+    assert f"<td>name</td><td><code>pkg</code></td><td>{init}</td></tr>\n" in index
     app = '<a href="files/pkg/app.py.html"><code>pkg/app.py</code></a>'
-    assert re.search(rf"\| [^|]*#chunk-helpers\"[^|]*\| [^|]* \| {re.escape(app)} \|", index)
+    cell = r"<td>(?:(?!</td>).)*</td>"
+    row = rf"<tr><td><a href=\"[^\"]*#chunk-helpers\">helpers</a></td>{cell}"
+    assert re.search(rf"{row}<td>{re.escape(app)}</td></tr>", index)
     page = book.read("build/site/chunks.html")
     assert "<strong>" not in page and "<em>" not in page
     assert html.unescape(page).count("pkg/__init__.py</code>") == 3

@@ -74,7 +74,7 @@ def file_page(
             "",
             "## Code",
             "",
-            f'<div class="highlight"><pre><span></span><code>{code}</code></pre></div>',
+            f'<div class="highlight" markdown="0"><pre><span></span><code>{code}</code></pre></div>',
             "",
         ]
     )
@@ -130,20 +130,38 @@ def index_page(
         "",
         "## Chunks",
         "",
-        "| Chunk | Defined in | Used in |",
-        "|---|---|---|",
+        *_table_head("Chunk", "Defined in", "Used in"),
     ]
     for key in sorted(book.chunks, key=lambda k: (k.startswith("file:"), k.lower())):
         chunks = book.chunks[key]
         defined = ", ".join(_cell_link(c, book, page, f"{c.path}:{c.line}") for c in chunks)
         users = ", ".join(_chunk_cell(c, book, page) for c in book.uses.get(key, []))
-        rows.append(f"| {_chunk_cell(chunks[0], book, page)} | {defined} | {users} |")
-    rows += ["", "## Python names", "", "| Name | Kind | Module | Chunk |", "|---|---|---|---|"]
+        rows.append(_row(_chunk_cell(chunks[0], book, page), defined, users))
+    rows += [
+        *_TABLE_END,
+        "",
+        "## Python names",
+        "",
+        *_table_head("Name", "Kind", "Module", "Chunk"),
+    ]
     for module, name, kind, chunk in sorted(_python_names(files, at, cache), key=lambda r: r[:2]):
         link = _chunk_cell(chunk, book, page)
         name, module = escape_markdown(name), escape_markdown(module)
-        rows.append(f"| <code>{name}</code> | {kind} | <code>{module}</code> | {link} |")
+        rows.append(_row(f"<code>{name}</code>", kind, f"<code>{module}</code>", link))
+    rows += _TABLE_END
     return "\n".join(rows) + "\n"
+
+
+def _table_head(*titles: str) -> list[str]:
+    cells = "".join(f"<th>{title}</th>" for title in titles)
+    return ['<table markdown="0">', f"<thead><tr>{cells}</tr></thead>", "<tbody>"]
+
+
+def _row(*cells: str) -> str:
+    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
+_TABLE_END = ["</tbody>", "</table>"]
 
 
 def _cell_link(chunk: Chunk, book: Book, page: str, label: str) -> str:

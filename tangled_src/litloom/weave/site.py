@@ -632,6 +632,9 @@ def _mkdocs_settings(config_file: str, docs: str, nav_file: str, site_dir: str) 
     settings.extra_javascript.append("assets/javascripts/mermaid.min.js")
     settings.extra_javascript.append("assets/javascripts/litloom.js")
     settings.extra_css.append("assets/stylesheets/litloom.css")
+    from litloom.weave.stash import RawBlocks  # lazy: Python-Markdown, only for a site
+
+    settings.markdown_extensions.append(RawBlocks())  # woven HTML left alone: stash.md
     return settings
 
 
