@@ -456,6 +456,10 @@ def test_the_index_names_files_by_their_path_linked_to_their_page(book: Project)
     page = book.read("build/site/chunks.html")
     assert "<strong>" not in page and "<em>" not in page
     assert html.unescape(page).count("pkg/__init__.py</code>") == 3
+    searched = json.loads(book.read("build/site/search/search_index.json"))["docs"]
+    pages = {entry["location"].partition("#")[0] for entry in searched}
+    assert "package.html" in pages  # the chapters are searched; the file pages and index not
+    assert not [p for p in pages if p.startswith("files/") or p == "chunks.html"], pages
 INVALID = "# Bad\n\nSome prose.\n\n```mermaid\nflowchart LR\n    a --> b -->\n```\n"
 
 

@@ -34,6 +34,9 @@ def chunks_of(file_map: FileMap, at: dict[tuple[str, int], Chunk]) -> Iterator[C
                 yield chunk
 
 
+SEARCH_EXCLUDED = ("search:", "  exclude: true")  # front matter: not in the site's search
+
+
 def file_page(
     target: str,
     text: str,
@@ -59,6 +62,7 @@ def file_page(
         [
             "---",
             f"title: {_yaml(escape_html(target))}",
+            *SEARCH_EXCLUDED,
             "---",
             "",
             f"# `{target}`",
@@ -124,6 +128,7 @@ def index_page(
     rows = [
         "---",
         "title: Index",
+        *SEARCH_EXCLUDED,
         "---",
         "",
         "# Index",
