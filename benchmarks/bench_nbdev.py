@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from sections import put_section
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "build" / "bench" / "nbdev"
@@ -198,13 +199,7 @@ def main() -> None:
     text = table(rows, args, (before, os.getloadavg()[0]), not args.no_nbdev)
     print(text)
     if not args.no_write:
-        results = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
-        if START in results and END in results:
-            head, rest = results.split(START, 1)
-            results = head + text + rest.split(END, 1)[1]
-        else:
-            results = results.rstrip("\n") + "\n\n" + text + "\n"
-        RESULTS_MD.write_text(results, encoding="utf-8")
+        put_section(RESULTS_MD, text, START, END)
         print(f"wrote {RESULTS_MD.relative_to(REPO)}", file=sys.stderr)
 
 
