@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import Project, chunk, loom_process
-from litloom import __version__, pipeline
+from litloom import __version__
 from litloom.commands.common import use_colour
 
 COMMANDS = ["tangle", "check", "where", "init"]
@@ -28,6 +30,24 @@ def test_version_imports_no_pipeline() -> None:
     assert out.stdout == "False\n"
 
 
+def test_a_no_op_tangle_imports_neither_the_tangle_nor_traceback(project: Project) -> None:
+    """What a no-op does not use is not imported: its start is most of its time."""
+    project.write({"literate/a.md": chunk(" {.python file=a.py}", "x = 1")})
+    past = time.time() - 60  # a file written this instant is read again, however it looks
+    os.utime(project.root / "literate" / "a.md", (past, past))
+    assert project.loom("tangle").exit_code == 0
+    code = (
+        "import sys\nfrom litloom.cli import main\nsys.argv = ['loom', 'tangle']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({'litloom.tangle.make', 'traceback', 'secrets'} & set(sys.modules)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, check=True
+    )
+    assert "0 written, 0 deleted, 1 unchanged" in run.stderr
+    assert run.stdout == "[]\n"
+
+
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
 def test_help_everywhere(project: Project, command: list[str]) -> None:
     run = project.loom(*command, "--help")
@@ -43,7 +63,7 @@ def test_internal_error_says_it_is_a_bug(project: Project, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(pipeline, "make", broken)
+    monkeypatch.setattr("litloom.tangle.make.make", broken)  # the pipeline imports it lazily
     project.write({"literate/a.md": "# A\n"})
     run = project.loom("tangle")
     assert run.exit_code == 3

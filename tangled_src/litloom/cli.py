@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +85,8 @@ class _Loom(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception:
+            import traceback  # lazy: only for a bug (10 ms of every start)
+
             from litloom.commands.common import style  # lazy: not for --version
 
             click.echo(traceback.format_exc(), err=True, nl=False)

@@ -7,14 +7,17 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.project import Project
 from litloom.store import state as traces
 from litloom.store import transaction, writer
 from litloom.store.writer import Transaction
-from litloom.tangle.make import Tangled, make
 from litloom.tangle.sourcemap import Origin, dumps
+
+if TYPE_CHECKING:  # a no-op tangle never imports the tangle itself
+    from litloom.tangle.make import Tangled
 
 
 def tangle(
@@ -33,6 +36,8 @@ def tangle(
         return _remove_leftovers(project, plan, writes, state.outputs)
     if tangled is None:  # model, render affected targets: changed documents only
         documents, changed, state = project.documents, project.changed, project.state
+        from litloom.tangle.make import make  # lazy: a no-op tangle never makes anything
+
         tangled = make(config, documents, changed, state, project.all_problems())
     plan = plan_writes(project, tangled)
     edited = [c for c in plan.changes if c.edited]

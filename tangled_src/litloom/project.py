@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litloom import options
 from litloom.config import Config, find_project_root, load_config, matches
@@ -21,8 +22,10 @@ from litloom.report import Reporter, Silent
 from litloom.store import state as traces
 from litloom.store.transaction import MANIFEST
 from litloom.tangle.expand import Expander, index_chunks
-from litloom.tangle.make import Tangled, make
 from litloom.tangle.sourcemap import Origin
+
+if TYPE_CHECKING:  # the tangle is made only when asked for: see `tangled`
+    from litloom.tangle.make import Tangled
 
 
 def open_project(
@@ -174,6 +177,8 @@ class Project:
     @functools.cached_property
     def tangled(self) -> Tangled:
         """Every target's text and source map, in memory; UserError with every problem."""
+        from litloom.tangle.make import make  # lazy: a no-op tangle never makes anything
+
         return make(self.config, self.documents, problems=self.all_problems())
 
     def origin(self, path: str, line: int) -> Origin | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ class Lock:
 
 def acquire(path: Path, command: str, wait: float, shown: str) -> Lock:
     """Take the lock at `path` for `command`, waiting up to `wait` seconds; UserError if held."""
-    token, deadline = secrets.token_hex(8), time.monotonic() + wait
+    token, deadline = os.urandom(8).hex(), time.monotonic() + wait
     while True:
         try:
             _create(path, _describe(token, command))

@@ -8,7 +8,6 @@ import errno
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
@@ -107,7 +106,7 @@ def _folders_to_make(writes: dict[Path, bytes]) -> list[Path]:
 
 def _beside(path: Path, kind: str, folder: Path | None = None) -> Path:
     """A new name for a staged (`tmp`) or kept (`old`) file, in `folder` or beside `path`."""
-    return (folder or path.parent) / f".{path.name}.{secrets.token_hex(4)}.{kind}"
+    return (folder or path.parent) / f".{path.name}.{os.urandom(4).hex()}.{kind}"
 
 
 JOURNAL_VERSION = 1
