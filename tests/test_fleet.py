@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import Project, chunk, loom_process
+from conftest import Project, Run, chunk, loom_process
 
 distributed = pytest.importorskip("distributed")
 
@@ -41,6 +41,12 @@ def scheduler() -> Iterator[str]:
         cluster.close()
 
 
+def on_the_cluster(project: Project, scheduler: str, env: dict[str, str]) -> Run:
+    """`loom run --all` on the cluster, in its own process, with `env` added (the client's)."""
+    args = ("run", "--all", "--executor", "dask", "--scheduler", scheduler)
+    return loom_process(*args, cwd=project.root, env=env)
+
+
 def records(project: Project, name: str) -> list[dict]:
     folder = project.root / "build" / "runs" / name
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
@@ -50,16 +56,7 @@ def test_every_runbook_runs_on_the_cluster_and_its_record_comes_home(
     project: Project, scheduler: str
 ) -> None:
     project.write(BOOKS)
-    run = loom_process(
-        "run",
-        "--all",
-        "--executor",
-        "dask",
-        "--scheduler",
-        scheduler,
-        cwd=project.root,
-        env={"LOOM_SECRET_OTHER": CLIENT_SECRET},
-    )
+    run = on_the_cluster(project, scheduler, {"LOOM_SECRET_OTHER": CLIENT_SECRET})
     assert run.exit_code == 1, run.stderr  # broken failed
     status = {
         name: [r["status"] for r in records(project, name)]
@@ -96,16 +93,7 @@ def test_a_secret_of_the_client_travels_as_the_environment_of_its_task(
             "literate/other.md": BOOKS["literate/other.md"],
         }
     )
-    run = loom_process(
-        "run",
-        "--all",
-        "--executor",
-        "dask",
-        "--scheduler",
-        scheduler,
-        cwd=project.root,
-        env={"LOOM_SECRET_TOKEN": CLIENT_SECRET},
-    )
+    run = on_the_cluster(project, scheduler, {"LOOM_SECRET_TOKEN": CLIENT_SECRET})
     assert run.exit_code == 1, run.stderr
     [deploy], [other] = records(project, "deploy"), records(project, "other")
     assert deploy["status"] == "succeeded"

