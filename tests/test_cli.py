@@ -136,3 +136,122 @@ def test_init_rejects_a_bad_package_name(tmp_path: Path) -> None:
     assert run.exit_code == 2
     assert "'class' is not a valid Python package name" in run.stderr
     assert not (tmp_path / "x").exists()
+
+
+# `loom tangle` without click (literate/cli.md, "The everyday command, without click")
+
+CLICK_MAIN = "import sys\nfrom litloom.cli import main\nsys.argv[0] = 'loom'\nmain()\n"
+
+
+def _by_click(*args: str, cwd: Path) -> tuple[int, str, str]:
+    """`loom ARGS` through click's command line, as every command but a plain tangle runs."""
+    run = subprocess.run([sys.executable, "-c", CLICK_MAIN, *args], cwd=cwd,
+                         capture_output=True, text=True, timeout=120)
+    return run.returncode, run.stdout, run.stderr
+
+
+def _by_script(*args: str, cwd: Path) -> tuple[int, str, str]:
+    run = loom_process(*args, cwd=cwd)
+    return run.exit_code, run.stdout, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flags"),
+    [
+        (["tangle"], {"verbose": False, "strict": False, "force": False}),
+        (["-v", "--strict", "tangle", "--force"], {"verbose": True, "strict": True, "force": True}),
+        (["--verbose", "tangle"], {"verbose": True, "strict": False, "force": False}),
+        (["tangle", "--help"], None),
+        (["-C", "x", "tangle"], None),
+        (["tangle", "extra"], None),
+        (["check"], None),
+        (["--version"], None),
+        ([], None),
+    ],
+)
+def test_only_a_plain_tangle_skips_click(arguments: list[str], flags: dict | None) -> None:
+    from litloom.start import plain_tangle
+
+    assert plain_tangle(arguments) == flags
+
+
+def test_a_plain_tangle_says_and_does_what_click_s_does(tmp_path: Path) -> None:
+    """The same steps on two copies of a project: the console script's quick path and click's
+    command line print the same lines, exit with the same codes and leave the same files."""
+    sides = {"quick": (tmp_path / "quick", _by_script), "click": (tmp_path / "click", _by_click)}
+    steps = [
+        ({"literate/a.md": chunk(" {.python file=a.py}", "<<b>>") + chunk(" {.python #b}", "x = 1")},
+         ["tangle"]),
+        ({}, ["tangle"]),
+        ({}, ["-v", "tangle"]),
+        ({"literate/b.md": chunk(" {.python file=b.py}", "<<gone>>")}, ["tangle"]),
+        ({"literate/b.md": chunk(" {.python file=b.py colour=red}", "y = 2")}, ["--strict", "tangle"]),
+        ({"literate/b.md": chunk(" {.python file=b.py}", "y = 2")}, ["tangle"]),
+        ({"tangled_src/b.py": "y = 3\n"}, ["tangle"]),
+        ({}, ["tangle", "--force"]),
+    ]
+    for root, _ in sides.values():
+        (root / "literate").mkdir(parents=True)
+        (root / "pyproject.toml").write_text('[tool.litloom]\nsource = "literate"\n')
+    codes = []
+    for number, (files, arguments) in enumerate(steps):
+        seen = {}
+        for name, (root, run) in sides.items():
+            for relative, text in files.items():
+                (root / relative).write_text(text)
+            files_now = {p: b for p, b in Project(root).snapshot().items()
+                         if not p.startswith("build/")}  # traces hold the time of the run
+            seen[name] = (*run(*arguments, cwd=root), files_now)
+        assert seen["quick"] == seen["click"], (number, arguments)
+        codes.append(seen["quick"][0])
+    assert codes == [0, 0, 0, 2, 2, 0, 2, 0]
+
+
+def test_a_no_op_plain_tangle_imports_no_click(project: Project) -> None:
+    project.write({"literate/a.md": chunk(" {.python file=a.py}", "x = 1")})
+    past = time.time() - 60
+    os.utime(project.root / "literate" / "a.md", (past, past))
+    assert project.loom("tangle").exit_code == 0
+    code = (
+        "import sys\nfrom litloom.start import main\nsys.argv = ['loom', 'tangle']\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    print(exit.code)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('click', 'traceback')))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('litloom.readers.')))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, check=True
+    )
+    assert "0 written, 0 deleted, 1 unchanged" in run.stderr
+    assert run.stdout == "0\n[]\n[]\n"
+
+
+def test_a_bug_in_a_plain_tangle_says_so(project: Project, monkeypatch, capsys) -> None:
+    from litloom.commands import quick
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr("litloom.tangle.make.make", broken)
+    project.write({"literate/a.md": chunk(" {.python file=a.py}", "x = 1")})
+    monkeypatch.chdir(project.root)
+    assert quick.tangle() == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ZeroDivisionError: boom" in err
+    assert err.endswith("This is a bug in litloom; please report it with the traceback above.\n")
+    assert not (project.root / "tangled_src").exists()
+
+
+@pytest.mark.parametrize("how", ["quick", "click"])
+def test_a_reader_that_goes_away_ends_the_tangle_quietly(project: Project, how: str) -> None:
+    """`loom tangle | head -1`: exit 1 as click's does, no traceback, and the files written."""
+    project.write({f"literate/d{k}.md": chunk(f" {{.python file=m{k}.py}}", "x = 1")
+                   for k in range(50)})
+    command = ([str(Path(sys.executable).with_name("loom"))] if how == "quick"
+               else [sys.executable, "-c", CLICK_MAIN])
+    process = subprocess.Popen([*command, "tangle"], cwd=project.root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1, err
+    assert "Traceback" not in err
+    assert len(list((project.root / "tangled_src").glob("m*.py"))) == 50

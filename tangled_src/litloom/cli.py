@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,17 +83,12 @@ class _Loom(click.Group):
             ctx.exit(EXIT_USER_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`loom tangle | head`): click exits 1
+            raise
         except Exception:
-            import traceback  # lazy: only for a bug (10 ms of every start)
+            from litloom.commands.console import report_bug  # lazy: not for --version
 
-            from litloom.commands.common import style  # lazy: not for --version
-
-            click.echo(traceback.format_exc(), err=True, nl=False)
-            message = (
-                "loom: internal error. This is a bug in litloom; please report it "
-                "with the traceback above."
-            )
-            click.echo(style(message, sys.stderr, fg="red", bold=True), err=True)
+            report_bug()
             ctx.exit(EXIT_INTERNAL_ERROR)
 
 

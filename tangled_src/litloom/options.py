@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -104,6 +103,8 @@ def check_document(
 
 
 def _unknown(what: str, name: str, known: Iterable[str], where: Location) -> Diagnostic:
+    import difflib  # lazy: only for an unknown option
+
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return Diagnostic(where, f"unknown {what} '{name}'{hint}")

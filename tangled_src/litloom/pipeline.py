@@ -14,10 +14,10 @@ from litloom.project import Project
 from litloom.store import state as traces
 from litloom.store import transaction, writer
 from litloom.store.writer import Transaction
-from litloom.tangle.sourcemap import Origin, dumps
 
 if TYPE_CHECKING:  # a no-op tangle never imports the tangle itself
     from litloom.tangle.make import Tangled
+    from litloom.tangle.sourcemap import Origin
 
 
 def tangle(
@@ -46,6 +46,8 @@ def tangle(
     for warning in plan.warnings:
         project.reporter.problem(warning)
     transaction.stage_plan(plan, writes)
+    from litloom.tangle.sourcemap import dumps  # lazy: as make
+
     writes.write(layout.source_map, dumps(tangled.maps).encode())
     writes.after_commit(lambda: _save(project, tangled))
     return _remove_leftovers(project, plan, writes, [*tangled.digests, *_paths(plan)])

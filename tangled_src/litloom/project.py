@@ -17,15 +17,15 @@ from litloom.dialects import Reader, detect, dialect_of
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.layout import Layout
 from litloom.model import Chunk, Document
-from litloom.readers import reader_for
+from litloom.readers import reader_for, reads
 from litloom.report import Reporter, Silent
 from litloom.store import state as traces
 from litloom.store.transaction import MANIFEST
-from litloom.tangle.expand import Expander, index_chunks
-from litloom.tangle.sourcemap import Origin
 
 if TYPE_CHECKING:  # the tangle is made only when asked for: see `tangled`
+    from litloom.tangle.expand import Expander
     from litloom.tangle.make import Tangled
+    from litloom.tangle.sourcemap import Origin
 
 
 def open_project(
@@ -168,10 +168,14 @@ class Project:
     @functools.cached_property
     def index(self) -> dict[str, list[Chunk]]:
         """Every chunk key, with its chunks in document order."""
+        from litloom.tangle.expand import index_chunks  # lazy: as the tangle
+
         return index_chunks(self.documents, self.config.order_by_parts)
 
     @functools.cached_property
     def expander(self) -> Expander:
+        from litloom.tangle.expand import Expander  # lazy: as the tangle
+
         return Expander(self.index, self.config.indent_blank_lines, self.config.max_expansion_lines)
 
     @functools.cached_property
@@ -319,7 +323,7 @@ def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | 
 def is_document(project: Project, relative: str) -> bool:
     """Whether a reader takes the file: litloom's, by suffix (asked first, since it costs
     nothing), or the dialect's (which may import its reader to say)."""
-    return reader_for(relative) is not None or project.reader(relative) is not None
+    return reads(relative) or project.reader(relative) is not None
 
 
 def _linked_out(path: str, root: str, real_root: str) -> Diagnostic | None:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from litloom.errors import Diagnostic, Location, UserError
+from litloom.commands.console import Echo, lock_project
+from litloom.errors import UserError
 
 if TYPE_CHECKING:  # for the annotation only: a command's --help must not import the project
-    from litloom.layout import Layout
     from litloom.project import Project
 
 
@@ -53,29 +53,6 @@ class Invocation:
 pass_invocation = click.make_pass_decorator(Invocation)
 
 
-def lock_project(layout: Layout, command: str) -> Callable[[], None]:
-    """Take the project lock and settle an interrupted commit; the function that releases it."""
-    from litloom.store import lock, writer  # lazy: not for --help
-
-    shown = os.path.relpath(layout.lock, layout.root)
-    try:
-        wait = float(os.environ.get("LOOM_LOCK_WAIT", "5"))
-    except ValueError:
-        message = "must be a number of seconds, such as 5"
-        raise UserError([Diagnostic(Location("LOOM_LOCK_WAIT"), message)]) from None
-    held = lock.acquire(layout.lock, f"loom {command}", wait, shown)
-    try:
-        settled = writer.recover(layout.journal)
-    except BaseException:
-        held.release()
-        raise
-    if settled:
-        journal = os.path.relpath(layout.journal, layout.root)
-        message = f"loom {command}: {settled} the writes of an interrupted command ({journal})"
-        click.echo(message, err=True)
-    return held.release
-
-
 def lock_folder(root: Path, command: str) -> None:
     """Lock the project whose root is `root` until the command ends (`loom import PATH`)."""
     from litloom.config import load_config  # lazy: not for --help
@@ -84,30 +61,6 @@ def lock_folder(root: Path, command: str) -> None:
 
     layout = Layout.of(load_config(root, detect))
     click.get_current_context().call_on_close(lock_project(layout, command))
-
-
-class Echo:
-    """The reporter of the command line."""
-
-    def __init__(self, command: str, verbose: bool = False) -> None:
-        self.command, self.verbose = command, verbose
-
-    def stage(self, name: str, why: str = "") -> None:
-        reason = f" ({why})" if why and self.verbose else ""
-        click.echo(f"loom {self.command}: {name}{reason}", err=True)
-
-    def skip(self, name: str, why: str) -> None:
-        if self.verbose:
-            click.echo(f"loom {self.command}: {name} skipped ({why})", err=True)
-
-    def wrote(self, path: str, verb: str = "wrote") -> None:
-        click.echo(f"{verb} {path}")
-
-    def problem(self, diagnostic: Diagnostic) -> None:
-        click.echo(str(diagnostic), err=True)
-
-    def summary(self, text: str) -> None:
-        click.echo(text, err=True)
 
 
 def report_errors(error: UserError) -> None:

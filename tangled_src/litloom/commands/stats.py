@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from litloom.commands.common import Invocation, lock_project, pass_invocation
+from litloom.commands.common import Invocation, pass_invocation
+from litloom.commands.console import lock_project
 
 if TYPE_CHECKING:
     from litloom.project import Project

@@ -22,21 +22,9 @@ EXIT_CHECK_FAILED = 1
 @pass_invocation
 def tangle(invocation: Invocation, force: bool) -> None:
     """Write every file= target of the literate sources under the tangle root."""
-    from litloom import pipeline  # lazy: not for --help
-    from litloom.store.writer import Transaction  # lazy: not for --help
+    from litloom.commands.quick import tangle_project  # lazy: not for --help
 
-    project = invocation.project("tangle", writes=True)
-    writes = Transaction(project.layout.journal)
-    plan = pipeline.tangle(project, writes, force=force)
-    writes.commit()
-    for change in plan.changes:
-        verb = "wrote" if change.kind == "write" else "deleted"
-        project.reporter.wrote(plan.shown(change.path), verb)
-    for path in plan.leftovers:
-        project.reporter.wrote(path, "removed")
-    written = sum(c.kind == "write" for c in plan.changes)
-    deleted = len(plan.changes) - written
-    click.echo(f"loom: {written} written, {deleted} deleted, {plan.unchanged} unchanged", err=True)
+    tangle_project(invocation.project("tangle", writes=True), force)
 
 
 @click.command()

@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from litloom.errors import Diagnostic
 from litloom.model import Document
-from litloom.readers.markdown import read_markdown
-from litloom.readers.percent import read_notebook, read_percent
 
 Reader = Callable[[str, str], tuple[Document, list[Diagnostic]]]
 
-READERS: dict[str, Reader] = {".md": read_markdown, ".ipynb": read_notebook, ".py": read_percent}
+READERS = {
+    ".md": "litloom.readers.markdown:read_markdown",
+    ".ipynb": "litloom.readers.percent:read_notebook",
+    ".py": "litloom.readers.percent:read_percent",
+}
+
+
+def reads(path: str) -> bool:
+    """Whether litloom has a reader for a path's suffix (without loading the reader)."""
+    return path.endswith(tuple(READERS))
 
 
 def reader_for(path: str) -> Reader | None:
@@ -20,7 +28,8 @@ def reader_for(path: str) -> Reader | None:
 
     A [dialect](../dialects/index.md) may read some files its own way first.
     """
-    for suffix, reader in READERS.items():
+    for suffix, name in READERS.items():
         if path.endswith(suffix):
-            return reader
+            module, _, function = name.partition(":")
+            return getattr(importlib.import_module(module), function)
     return None

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,28 +118,34 @@ def _record(journal: Journal, phase: str) -> None:
     if phase == "stage" and os.path.lexists(journal.path):
         message = "a journal of an interrupted command is pending; run any loom command that writes"
         raise UserError([Diagnostic(Location(str(journal.path)), message)])
+    import json  # lazy: a no-op command writes no journal
+
     journal.phase, journal.step = phase, ("write", journal.path)
-    base = journal.path.parent
-    relative = _relative_to(base)
-
-    def names(rows: list[tuple[Path, Path, Path | None]]) -> list[list[str | None]]:
-        return [[None if p is None else relative(p) for p in row] for row in rows]
-
-    data = {
-        "litloom journal": JOURNAL_VERSION,
-        "phase": phase,
-        "writes": names(journal.writes),
-        "deletes": names(journal.deletes),
-        "folders": [relative(p) for p in journal.folders],
-    }
-    base.mkdir(parents=True, exist_ok=True)
+    journal.path.parent.mkdir(parents=True, exist_ok=True)
     staged = _beside(journal.path, "tmp")
-    _stage(staged, json.dumps(data, indent=1).encode("utf-8"))
+    _stage(staged, json.dumps(_by_name(journal)).encode("utf-8"))
     try:
         os.replace(staged, journal.path)
     except OSError:
         _unlink(staged)
         raise
+
+
+def _by_name(journal: Journal) -> dict[str, object]:
+    """The journal as JSON data, with its paths relative to its folder."""
+    assert journal.path is not None
+    relative = _relative_to(journal.path.parent)
+
+    def names(rows: list[tuple[Path, Path, Path | None]]) -> list[list[str | None]]:
+        return [[None if p is None else relative(p) for p in row] for row in rows]
+
+    return {
+        "litloom journal": JOURNAL_VERSION,
+        "phase": journal.phase,
+        "writes": names(journal.writes),
+        "deletes": names(journal.deletes),
+        "folders": [relative(p) for p in journal.folders],
+    }
 
 
 def _relative_to(base: Path) -> Callable[[Path], str]:
@@ -163,6 +167,8 @@ def _relative_to(base: Path) -> Callable[[Path], str]:
 
 def _load(path: Path) -> Journal:
     """The journal kept at `path`; UserError if it is not one this litloom wrote."""
+    import json  # lazy: only an interrupted command leaves a journal
+
     base = path.parent
 
     def paths(rows: list[list[str | None]]) -> list[tuple[Path, Path, Path | None]]:
@@ -234,6 +240,8 @@ def _keep(path: Path, kept: Path) -> None:
     try:
         os.link(path, kept)
     except OSError:
+        import shutil  # lazy: only where a file cannot be linked
+
         shutil.copy2(path, kept)
 
 
