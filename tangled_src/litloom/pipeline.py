@@ -49,7 +49,7 @@ def tangle(
     from litloom.tangle.sourcemap import dumps  # lazy: as make
 
     writes.write(layout.source_map, dumps(tangled.maps).encode())
-    writes.after_commit(lambda: _save(project, tangled))
+    writes.after_commit(lambda: _save(project, tangled, set(_paths(plan))))
     return _remove_leftovers(project, plan, writes, [*tangled.digests, *_paths(plan)])
 
 
@@ -143,13 +143,15 @@ def _sources(project: Project) -> frozenset[str]:
     return frozenset(p[len(root) + 1 :] for p in project.sources if p.startswith(root + "/"))
 
 
-def _save(project: Project, tangled: Tangled) -> None:
+def _save(project: Project, tangled: Tangled, written: set[str]) -> None:
     root, layout = project.layout.tangle_root, project.layout
-    outputs = {p: traces.signature(root / p) for p in [*tangled.digests, transaction.MANIFEST]}
+    kept = {p: s for p, s in tangled.kept.items() if p not in written}  # looked at this run
+    files = [*tangled.digests, transaction.MANIFEST]
+    outputs = {p: kept[p] if p in kept else traces.signature(root / p) for p in files}
     state = traces.State(project.started_ns, project.sources, {}, outputs, tangled.traces)
     paths = (layout.state, layout.documents)
     try:
-        traces.save_state(paths, project.trace_key, state, project.documents)
+        traces.save_state(paths, project.trace_key, state, project.documents, project.recorded)
     except UserError as error:  # the tangle is made; the traces are a cache
         for problem in error.diagnostics:
             message = f"{problem.message}; the traces are not saved: the next tangle reads more"

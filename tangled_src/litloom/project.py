@@ -65,6 +65,7 @@ class Project:
         self._edited = frozenset(self._texts)
         self._warned = False
         self._shared = shared
+        self.recorded: dict[str, tuple[Document, bytes]] = {}  # vouched for, with its bytes
 
     @property
     def trace_key(self) -> tuple[object, ...]:
@@ -111,19 +112,28 @@ class Project:
         cached = traces.load_documents(state, self.trace_key) if state.started_ns else {}
         documents, problems, changed = [], [], set()
         for path, signature in self.sources.items():
-            document = cached.get(path)
-            if (
-                document is None
-                or path in self._edited
-                or not state.trusted(signature)
-                or state.sources.get(path) != signature
-            ):
+            document = self._vouched_for(path, cached.get(path), signature)
+            if document is None:
                 changed.add(path)
                 document = self._read_one(path, problems)
             if document is not None:
                 documents.append(document)
         documents, found = self.dialect.join(self.config, documents)
         return documents, changed | (state.keys.keys() - self.sources.keys()), problems + found
+
+    def _vouched_for(
+        self, path: str, row: bytes | None, signature: traces.Signature | None
+    ) -> Document | None:
+        """The document the traces recorded for `path`, if they vouch for it; else None."""
+        state = self.state
+        if row is None or path in self._edited:
+            return None
+        if not state.trusted(signature) or state.sources.get(path) != signature:
+            return None
+        document = traces.recorded_document(path, row)
+        if document is not None:
+            self.recorded[path] = (document, row)
+        return document
 
     def _read_one(self, path: str, problems: list[Diagnostic]) -> Document | None:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from litloom import __version__
 from litloom.model import Chunk, Document
 from litloom.store.writer import Transaction
 
-VERSION = 4  # 4: option blocks in YAML, fences in HTML comments (Entangled)
+VERSION = 5  # 5: each document recorded as bytes of its own
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
 FileMapFields = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, int, int, int], ...]]
@@ -76,9 +77,14 @@ def load_state(path: Path, documents: Path, key: tuple[Any, ...]) -> State:
 
 
 def save_state(
-    paths: tuple[Path, Path], key: tuple[Any, ...], state: State, documents: list[Document]
+    paths: tuple[Path, Path],
+    key: tuple[Any, ...],
+    state: State,
+    documents: list[Document],
+    recorded: Mapping[str, tuple[Document, bytes]] | None = None,
 ) -> None:
-    """Save `state` and the chunks of its trusted documents at `paths` (state, documents)."""
+    """Save `state` and the chunks of its trusted documents at `paths` (state, documents);
+    a document in `recorded` (by path: the document, its bytes) is saved as those bytes."""
     trusted = [d for d in documents if state.trusted(state.sources.get(d.path))]
     sources = {d.path: state.sources[d.path] for d in trusted}
     keys = {d.path: tuple(sorted({c.key for c in d.chunks if c.key})) for d in documents}
@@ -87,52 +93,63 @@ def save_state(
         for path, t in state.targets.items()
     }
     transaction = Transaction()
-    transaction.write(paths[1], marshal.dumps((key, _documents_to_tuples(trusted))))
+    rows = _rows(trusted, recorded or {})
+    transaction.write(paths[1], marshal.dumps((key, rows)))
     transaction.write(
         paths[0], marshal.dumps((key, state.started_ns, sources, keys, state.outputs, targets))
     )
     transaction.commit()
 
 
-def load_documents(state: State, key: tuple[Any, ...]) -> dict[str, Document]:
-    """The recorded documents of `state`, by path; empty if they cannot be read."""
+def load_documents(state: State, key: tuple[Any, ...]) -> dict[str, bytes]:
+    """The recorded documents of `state`, by path, as bytes; empty if they cannot be read."""
     try:
         assert state.documents_file is not None
         data = marshal.loads(state.documents_file.read_bytes())
-        return _documents_from_tuples(data[1]) if data[0] == key else {}
+        return data[1] if data[0] == key and isinstance(data[1], dict) else {}
     except Exception:  # a cache: anything wrong with it means reading the documents again
         return {}
 
 
-def _documents_to_tuples(documents: list[Document]) -> list[tuple[Any, ...]]:
-    rows = []
+def recorded_document(path: str, row: bytes) -> Document | None:
+    """The document recorded as `row`; None if the row is damaged (it is read again)."""
+    try:
+        chunks, front_matter = marshal.loads(row)
+        return Document(path, tuple(Chunk(*c) for c in chunks), front_matter)
+    except Exception:  # a cache: anything wrong with it means reading the document again
+        return None
+
+
+def _rows(
+    documents: list[Document], recorded: Mapping[str, tuple[Document, bytes]]
+) -> dict[str, bytes]:
+    rows = {}
     for document in documents:
-        chunks = tuple(
-            (
-                c.path,
-                c.line,
-                c.language,
-                c.name,
-                c.target,
-                c.classes,
-                c.options,
-                c.lines,
-                c.line_numbers,
-                c.end_line,
-                c.option_lines,
-            )
-            for c in document.chunks
-        )
-        try:
-            marshal.dumps(dict(document.front_matter))
-        except ValueError:
-            continue
-        rows.append((document.path, chunks, dict(document.front_matter)))
+        known = recorded.get(document.path)
+        row = known[1] if known is not None and known[0] is document else _row(document)
+        if row is not None:
+            rows[document.path] = row
     return rows
 
 
-def _documents_from_tuples(rows: list[tuple[Any, ...]]) -> dict[str, Document]:
-    return {
-        path: Document(path, tuple(Chunk(*c) for c in chunks), front_matter)
-        for path, chunks, front_matter in rows
-    }
+def _row(document: Document) -> bytes | None:
+    chunks = tuple(
+        (
+            c.path,
+            c.line,
+            c.language,
+            c.name,
+            c.target,
+            c.classes,
+            c.options,
+            c.lines,
+            c.line_numbers,
+            c.end_line,
+            c.option_lines,
+        )
+        for c in document.chunks
+    )
+    try:
+        return marshal.dumps((chunks, dict(document.front_matter)))
+    except ValueError:
+        return None

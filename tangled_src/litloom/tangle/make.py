@@ -25,6 +25,7 @@ class Tangled:
     locations: dict[str, Location]  # path under the tangle root -> the chunk that claims it
     maps: dict[str, FileMap]  # project-relative path -> source map
     traces: dict[str, traces.Trace]
+    kept: dict[str, traces.Signature]  # reused file -> its signature on disk, as verified
 
 
 def make(
@@ -54,7 +55,7 @@ def make(
             expander, {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
         )
     verified = _verified(config, state) if changed is not None else set()
-    tangled = Tangled({}, {}, {}, {}, {})
+    tangled = Tangled({}, {}, {}, {}, {}, {})
     for path, target in targets.items():
         trace = state.targets.get(path)
         if (
@@ -64,7 +65,7 @@ def make(
             and (trace.key, trace.language) == (target.key, target.language)
             and not trace.deps & changed_keys
         ):
-            _reuse(config, tangled, path, target, trace)
+            _reuse(config, tangled, path, target, state)
         else:
             _render(config, tangled, path, target, expander)
     problems += expander.problems
@@ -117,9 +118,9 @@ def _render(
 
 
 def _reuse(
-    config: Config, tangled: Tangled, path: str, target: Target, trace: traces.Trace
+    config: Config, tangled: Tangled, path: str, target: Target, state: traces.State
 ) -> None:
-    shown = config.tangled(path)
+    shown, trace = config.tangled(path), state.targets[path]
     tangled.digests[path], tangled.locations[path] = trace.digest, target.location
     tangled.maps[shown] = FileMap(shown, *trace.file_map)
-    tangled.traces[path] = trace
+    tangled.traces[path], tangled.kept[path] = trace, state.outputs[path]

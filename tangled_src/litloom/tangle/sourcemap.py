@@ -73,13 +73,9 @@ def build_file_map(target: str, origins: list[Line | None]) -> FileMap:
 
 
 def dumps(maps: dict[str, FileMap]) -> str:
-    """The JSON text of a source map, byte-deterministic."""
+    """The JSON text of a source map, byte-deterministic (tuples are written as arrays)."""
     files = {
-        target: {
-            "sources": list(m.sources),
-            "chunks": list(m.chunks),
-            "segments": [list(s) for s in m.segments],
-        }
+        target: {"sources": m.sources, "chunks": m.chunks, "segments": m.segments}
         for target, m in sorted(maps.items())
     }
     return json.dumps({"version": VERSION, "files": files}, sort_keys=True, separators=(",", ":"))
