@@ -193,3 +193,30 @@ def test_a_cold_read_does_not_import_jupytext_or_nbformat() -> None:
         "sorted(m for m in sys.modules if 'jupytext' in m or 'nbformat' in m)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+_PIECES = ["def f():", "async def g():", "class A:", "    return 1", "x = 1", "#", "# def h():",
+           ")", "", "   ", "'''", '"""', "s = '''a", "b'''", '"x"', "'", '\\"', "@dec",
+           "classy = 2", "define = 3", "        deeply_indented_call(argument)", "    #"]
+
+
+def test_the_blank_lines_between_cells_are_jupytexts_on_generated_cells() -> None:
+    """The count's shortcuts (a cell without a definition; lines cut to what jupytext reads
+    of them) give jupytext's answer on cells made of lines that each shortcut turns on."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from jupytext.pep8 import pep8_lines_between_cells
+
+    from litloom.readers.notebook_lines import _pep8_lines_between_cells
+
+    line = st.one_of(st.sampled_from(_PIECES), st.text(" #)'\"\\dfx:(=", max_size=12),
+                     st.builds(str.__add__, st.sampled_from(_PIECES), st.sampled_from(_PIECES)))
+    cell = st.lists(line, max_size=8)
+
+    @settings(max_examples=3000, deadline=None, database=None)
+    @given(cell, cell)
+    def agree(prev_lines: list[str], next_lines: list[str]) -> None:
+        expected = pep8_lines_between_cells(list(prev_lines), list(next_lines), ".py")
+        assert _pep8_lines_between_cells(prev_lines, next_lines) == expected
+
+    agree()

@@ -160,9 +160,11 @@ def _comment_magics(lines: list[str]) -> list[str]:
 def _pep8_lines_between_cells(prev_lines: list[str], next_lines: list[str]) -> int:
     """How many blank lines jupytext puts between two cells of a Python script."""
     pep8 = _jupytext("pep8")
-    if prev_lines and next_lines and not any(map(_DEFINES, prev_lines)):  # see below
+    if prev_lines and next_lines and not any(map(_DEFINES, prev_lines)):  # see above
         after_code = pep8.cell_ends_with_code(prev_lines)
         return 2 if after_code and pep8.next_instruction_is_function_or_class(next_lines) else 1
+    if not any("'''" in line or '"""' in line for line in prev_lines):  # see above
+        prev_lines = [line[:6] + ("x" if line[6:].strip() else "") for line in prev_lines]
     return pep8.pep8_lines_between_cells(prev_lines, next_lines, ".py")
 
 
