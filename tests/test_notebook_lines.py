@@ -197,7 +197,8 @@ def test_a_cold_read_does_not_import_jupytext_or_nbformat() -> None:
 
 _PIECES = ["def f():", "async def g():", "class A:", "    return 1", "x = 1", "#", "# def h():",
            ")", "", "   ", "'''", '"""', "s = '''a", "b'''", '"x"', "'", '\\"', "@dec",
-           "classy = 2", "define = 3", "        deeply_indented_call(argument)", "    #"]
+           "classy = 2", "define = 3", "        deeply_indented_call(argument)", "    #",
+           "        # an indented comment", "x = ,   # end", 'f("""', "@property"]
 
 
 def test_the_blank_lines_between_cells_are_jupytexts_on_generated_cells() -> None:

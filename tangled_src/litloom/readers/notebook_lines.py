@@ -151,24 +151,35 @@ _MAYBE_MAGIC = re.compile(r"[%!?]")
 
 def _comment_magics(lines: list[str]) -> list[str]:
     """The lines of a code cell as jupytext writes them, its magics commented out."""
-    shell = _jupytext("magics")._PYTHON_MAGIC_CMD
-    if not any(_MAYBE_MAGIC.search(line) or shell.match(line) for line in lines):
+    magics = _jupytext("magics")
+    shell = magics._PYTHON_MAGIC_CMD
+    maybe = [line for line in lines if _MAYBE_MAGIC.search(line) or shell.match(line)]
+    if not any(magics.is_magic(line, "python", True, True) for line in maybe):
         return lines
-    return _jupytext("magics").comment_magic(list(lines), "python", True, True)
+    return magics.comment_magic(list(lines), "python", True, True)
 
 
 def _pep8_lines_between_cells(prev_lines: list[str], next_lines: list[str]) -> int:
     """How many blank lines jupytext puts between two cells of a Python script."""
     pep8 = _jupytext("pep8")
     if prev_lines and next_lines and not any(map(_DEFINES, prev_lines)):  # see above
-        after_code = pep8.cell_ends_with_code(prev_lines)
-        return 2 if after_code and pep8.next_instruction_is_function_or_class(next_lines) else 1
-    if not any("'''" in line or '"""' in line for line in prev_lines):  # see above
-        prev_lines = [line[:6] + ("x" if line[6:].strip() else "") for line in prev_lines]
-    return pep8.pep8_lines_between_cells(prev_lines, next_lines, ".py")
+        if not pep8.cell_ends_with_code(prev_lines):
+            return 1
+        return 2 if pep8.next_instruction_is_function_or_class(_as_read(next_lines)) else 1
+    return pep8.pep8_lines_between_cells(_as_read(prev_lines), next_lines, ".py")
 
 
 _DEFINES = re.compile("def |async |class ").match
+
+
+def _as_read(lines: list[str]) -> list[str]:
+    """`lines`, each cut to what jupytext's blank-line rule reads of it (see above)."""
+    if not any("'''" in line or '"""' in line for line in lines):
+        return [line[:6] + ("x" if line[6:].strip() else "") for line in lines]
+    return [
+        line if "'" in line or '"' in line else line[:6] + ("x" if line[6:].strip() else "")
+        for line in lines
+    ]
 
 
 _PARTS = "_litloom_jupytext_parts"
