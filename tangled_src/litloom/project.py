@@ -15,6 +15,7 @@ from litloom import options
 from litloom.config import Config, find_project_root, load_config, matches
 from litloom.dialects import Reader, detect, dialect_of
 from litloom.errors import Diagnostic, Location, UserError
+from litloom.forked import in_two
 from litloom.layout import Layout
 from litloom.model import Chunk, Document
 from litloom.readers import reader_for, reads
@@ -26,6 +27,9 @@ if TYPE_CHECKING:  # the tangle is made only when asked for: see `tangled`
     from litloom.tangle.expand import Expander
     from litloom.tangle.make import Tangled
     from litloom.tangle.sourcemap import Origin
+
+Read = tuple[Document | None, tuple[Diagnostic, ...], str | None]  # a source read afresh
+READ_IN_TWO_FROM = 8  # sources to read afresh, from which two processes read them
 
 
 def open_project(
@@ -110,12 +114,16 @@ class Project:
     def _read(self) -> tuple[list[Document], set[str], list[Diagnostic]]:
         state = self.state
         cached = traces.load_documents(state, self.trace_key) if state.started_ns else {}
-        documents, problems, changed = [], [], set()
-        for path, signature in self.sources.items():
-            document = self._vouched_for(path, cached.get(path), signature)
+        vouched = {p: self._vouched_for(p, cached.get(p), s) for p, s in self.sources.items()}
+        fresh = [path for path, document in vouched.items() if document is None]
+        read = dict(zip(fresh, self._read_all(fresh), strict=True))
+        documents, problems, changed = [], [], set(fresh)
+        for path, document in vouched.items():
             if document is None:
-                changed.add(path)
-                document = self._read_one(path, problems)
+                document, found, text = read[path]
+                problems.extend(found)
+                if text is not None:
+                    self._texts.setdefault(path, text)
             if document is not None:
                 documents.append(document)
         documents, found = self.dialect.join(self.config, documents)
@@ -135,12 +143,17 @@ class Project:
             self.recorded[path] = (document, row)
         return document
 
-    def _read_one(self, path: str, problems: list[Diagnostic]) -> Document | None:
+    def _read_all(self, paths: list[str]) -> list[Read]:
+        """Each source of `paths` read afresh, in order; in two processes where that pays."""
+        if self._shared is not None:  # projects read side by side share what one reads
+            return [self._read_one(path) for path in paths]
+        return in_two(lambda some: [self._read_one(path) for path in some], paths, READ_IN_TWO_FROM)
+
+    def _read_one(self, path: str) -> Read:
         try:
             text = self.text(path)
         except UserError as error:
-            problems.extend(error.diagnostics)
-            return None
+            return None, tuple(error.diagnostics), None
         key = (self.trace_key, path, text)
         read = self._shared.get(key) if self._shared is not None else None
         if read is None:
@@ -150,8 +163,7 @@ class Project:
             read = (self.dialect.transform(self.config, document), tuple(found))
             if self._shared is not None:
                 self._shared[key] = read
-        problems.extend(read[1])
-        return read[0]
+        return read[0], read[1], text
 
     @property
     def documents(self) -> list[Document]:
