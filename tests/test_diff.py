@@ -786,7 +786,7 @@ def test_help_imports_no_project(repo: Repo) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.splitlines()[-1] == (
         "['litloom.cli', 'litloom.commands', 'litloom.commands.common', "
-        "'litloom.commands.diff', 'litloom.errors']"
+        "'litloom.commands.console', 'litloom.commands.diff', 'litloom.errors']"
     )
 
 
