@@ -37,18 +37,31 @@ def blocks(n: int) -> list[tuple[str, list[str]]]:
     return [("python", [f"value_{i} = {i}  # block {i}"]) for i in range(n)]
 
 
-def test_prefill_highlights_in_the_background_then_the_first_miss_collects() -> None:
+def test_prefill_highlights_in_the_background_and_a_miss_collects_its_batch() -> None:
     highlighter = render.Highlighter()
     work = blocks(300)
     highlighter.prefill(work)
     assert highlighter._pool is not None  # started, not waited for
     first = highlighter.code(*work[0])
-    assert highlighter._batches is None  # the first block not cached collected every batch
-    assert len(highlighter.cache) == 300
+    assert len(highlighter.cache) == 16  # the first batch (16 blocks, in order), only
     assert first == render.highlight("python", work[0][1][0] + "\n")
     assert highlighter.code(*work[299]) == render.highlight("python", work[299][1][0] + "\n")
+    assert len(highlighter.cache) == 16 + 300 % 16  # and the last one
+    assert all(highlighter.code(*block) for block in work) and len(highlighter.cache) == 300
     highlighter.close()
     assert highlighter._pool is None
+
+
+def test_a_batch_the_pool_has_not_started_is_highlighted_here() -> None:
+    """A page that needs a batch still waiting in the pool's queue does not wait for it."""
+    highlighter = render.Highlighter()
+    work = blocks(64 * 16)
+    highlighter.prefill(work)
+    last = highlighter.code(*work[-1])  # asked for at once: the pool has not reached it
+    assert highlighter._batches[-1][0].cancelled()
+    assert last == render.highlight("python", work[-1][1][0] + "\n")
+    assert len(highlighter.cache) == 16
+    highlighter.close()
 
 
 def test_close_stops_a_pool_no_one_collected() -> None:

@@ -26,7 +26,8 @@ class Highlighter:
         self.cache = cache if cache is not None else {}
         self.used: set[str] = set()
         self._pool: Any = None  # the pool highlighting in the background, while it runs
-        self._batches: Any = None  # its highlighted batches, until collected
+        self._batches: list[Any] = []  # (its future, the work) of each batch, until collected
+        self._batch_of: dict[str, int] = {}  # the batch of each block given to the pool
         self._first: Any = None  # the results of the other work given to prefill
 
     def code(self, language: str, lines: list[str]) -> str:
@@ -35,8 +36,8 @@ class Highlighter:
         key = _key(language, text)
         self.used.add(key)
         found = self.cache.get(key)
-        if found is None and self._batches is not None:
-            self._collect()
+        if found is None and key in self._batch_of:
+            self._collect(self._batch_of.pop(key))
             found = self.cache.get(key)
         if found is None:
             found = self.cache[key] = highlight(language, text)
@@ -60,24 +61,27 @@ class Highlighter:
         self._pool = ProcessPoolExecutor()
         if function is not None:
             self._first = self._pool.map(function, batches)
-        self._batches = self._pool.map(_highlight_batch, [missing[i::8] for i in range(8)])
+        size = max(16, -(-len(missing) // HIGHLIGHT_BATCHES))
+        for start in range(0, len(missing), size):
+            work = missing[start : start + size]
+            self._batch_of.update((key, len(self._batches)) for key, _ in work)
+            self._batches.append((self._pool.submit(_highlight_batch, work), work))
 
     def results(self) -> list[Any]:
         """The results of `first`'s batches, waited for; [] when no pool was started."""
         found, self._first = list(self._first or []), None
         return found
 
-    def _collect(self) -> None:
-        """Wait for the pool's batches and put them in the cache."""
-        batches, self._batches = self._batches, None
-        for batch in batches:
-            self.cache.update(batch)
+    def _collect(self, number: int) -> None:
+        """Put batch `number` in the cache: as the pool made it, or made here if not started."""
+        future, work = self._batches[number]
+        self.cache.update(_highlight_batch(work) if future.cancel() else future.result())
 
     def close(self) -> None:
         """Stop the pool, if one is running, dropping what it has not finished."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
-            self._pool = self._batches = self._first = None
+            self._pool, self._batches, self._batch_of, self._first = None, [], {}, None
 
 
 HIGHLIGHT_VERSION = 2  # part of every cache key: change it when the HTML made changes
@@ -85,6 +89,9 @@ HIGHLIGHT_VERSION = 2  # part of every cache key: change it when the HTML made c
 
 def _key(language: str, text: str) -> str:
     return hashlib.sha256(f"{HIGHLIGHT_VERSION}\0{language}\0{text}".encode()).hexdigest()[:32]
+
+
+HIGHLIGHT_BATCHES = 64  # batches of one weave's missing blocks, for the pool
 
 
 def _highlight_batch(batch: list[tuple[str, tuple[str, str]]]) -> dict[str, str]:
