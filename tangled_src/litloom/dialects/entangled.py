@@ -7,15 +7,16 @@ import functools
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litloom.config import Config, parse_languages, read_toml
 from litloom.dialects import Dialect, Reader
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.model import Document
-from litloom.readers.attributes import Attributes, parse_info
-from litloom.readers.fences import Fence
-from litloom.readers.markdown import read_markdown, split_front_matter
-from litloom.tangle.expand import REFERENCE
+
+if TYPE_CHECKING:  # every project's settings are matched against this dialect's: see below
+    from litloom.readers.attributes import Attributes
+    from litloom.readers.fences import Fence
 
 
 class Entangled(Dialect):
@@ -57,6 +58,8 @@ BASIC = r"^(?P<indent>\s*)```(?P<properties>.*)$"  # Entangled's opening line in
 def read_as_entangled(markers: str, path: str, text: str) -> tuple[Document, list[Diagnostic]]:
     """A Markdown document as Entangled reads it: the fences in HTML comments count too, and
     where the markers allow it, info strings without braces are lists of properties."""
+    from litloom.readers.markdown import read_markdown, split_front_matter  # lazy: see above
+
     own = split_front_matter(path, text)[0].get("entangled") if text.startswith("---") else None
     if not markers and isinstance(own, dict) and own.get("style") == "basic":
         markers = BASIC
@@ -91,6 +94,8 @@ _PROPERTY = re.compile(
 
 def _entangled_info(opening: re.Pattern[str], fence: Fence) -> tuple[Attributes, str | None]:
     """The attributes of a fence whose info string may be Entangled's properties."""
+    from litloom.readers.attributes import Attributes, parse_info  # lazy: as read_as_entangled
+
     found = opening.match(fence.marker + fence.info)
     if "{" in fence.info or "}" in fence.info or found is None:
         return parse_info(fence.info)
@@ -160,6 +165,7 @@ def _entangled_front_matter(root: Path) -> bool:
 
 def in_namespace(document: Document, namespace: str) -> Document:
     """`document` with its names and unqualified references put in `namespace`."""
+    from litloom.tangle.expand import REFERENCE  # lazy: as read_as_entangled
 
     def qualified(name: str) -> str:
         return name if "::" in name else f"{namespace}::{name}"
