@@ -109,8 +109,8 @@ def up_to_date(project: Project) -> bool:
         return False
     if any(not state.trusted(s) or state.sources.get(p) != s for p, s in sources.items()):
         return False
-    root = project.layout.tangle_root
-    if any(traces.signature(root / path) != s for path, s in state.outputs.items()):
+    root = os.fspath(project.layout.tangle_root)
+    if any(traces.signature(f"{root}/{path}") != s for path, s in state.outputs.items()):
         return False
     return project.layout.source_map.exists()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from litloom import __version__
 from litloom.model import Chunk, Document
 from litloom.store.writer import Transaction
 
-VERSION = 5  # 5: each document recorded as bytes of its own
+VERSION = 6  # 6: the traces as bytes of their own, decoded when used
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
 FileMapFields = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, int, int, int], ...]]
@@ -40,7 +40,7 @@ class State:
     sources: dict[str, Signature] = field(default_factory=dict)  # document -> signature
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # document -> its chunk keys
     outputs: dict[str, Signature] = field(default_factory=dict)  # written file -> signature
-    targets: dict[str, Trace] = field(default_factory=dict)
+    targets: Mapping[str, Trace] = field(default_factory=dict)
     documents_file: Path | None = None  # where the parsed chunks are, read on demand
 
     def trusted(self, signature: Signature | None) -> bool:
@@ -67,13 +67,40 @@ def load_state(path: Path, documents: Path, key: tuple[Any, ...]) -> State:
         data = marshal.loads(path.read_bytes())
         if data[0] != key:
             return State()
-        started_ns, sources, keys, outputs, targets = data[1:]
-        traces = {
-            path: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4]) for path, t in targets.items()
-        }
-        return State(started_ns, sources, keys, outputs, traces, documents)
+        started_ns, sources, keys, outputs, (count, targets) = data[1:]
+        if not isinstance(targets, bytes) or not isinstance(count, int):
+            return State()
+        return State(started_ns, sources, keys, outputs, _Traces(targets, count), documents)
     except Exception:  # a cache: anything wrong with it means starting afresh
         return State()
+
+
+class _Traces(Mapping[str, Trace]):
+    """The traces of a saved state, decoded when first looked into."""
+
+    def __init__(self, data: bytes, count: int) -> None:
+        self._data, self._count = data, count
+        self._traces: dict[str, Trace] | None = None
+
+    def _decoded(self) -> dict[str, Trace]:
+        if self._traces is None:
+            try:
+                rows = marshal.loads(self._data)
+                self._traces = {
+                    p: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4]) for p, t in rows.items()
+                }
+            except Exception:  # a cache: damaged traces are no traces
+                self._traces = {}
+        return self._traces
+
+    def __getitem__(self, path: str) -> Trace:
+        return self._decoded()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return self._count if self._traces is None else len(self._traces)
 
 
 def save_state(
@@ -95,8 +122,9 @@ def save_state(
     transaction = Transaction()
     rows = _rows(trusted, recorded or {})
     transaction.write(paths[1], marshal.dumps((key, rows)))
+    traced = (len(targets), marshal.dumps(targets))
     transaction.write(
-        paths[0], marshal.dumps((key, state.started_ns, sources, keys, state.outputs, targets))
+        paths[0], marshal.dumps((key, state.started_ns, sources, keys, state.outputs, traced))
     )
     transaction.commit()
 
