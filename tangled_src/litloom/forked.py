@@ -19,8 +19,10 @@ def in_two(
     if len(items) < at_least or not may_fork():
         return work(items)
     mine, theirs = items[0::2], items[1::2]
-    readable, writable = os.pipe()
-    pid = os.fork()
+    started = _fork()
+    if started is None:  # no process or pipe to be had (a limit on processes, say)
+        return work(items)
+    pid, readable, writable = started
     if pid == 0:
         _child(work, theirs, readable, writable)
     os.close(writable)
@@ -35,6 +37,20 @@ def in_two(
     merged = done + found
     merged[0::2], merged[1::2] = done, found
     return merged
+
+
+def _fork() -> tuple[int, int, int] | None:
+    """(pid, the pipe's two ends) of a forked child; None if the system refuses one."""
+    try:
+        readable, writable = os.pipe()
+    except OSError:
+        return None
+    try:
+        return os.fork(), readable, writable
+    except OSError:
+        os.close(readable)
+        os.close(writable)
+        return None
 
 
 def may_fork() -> bool:
