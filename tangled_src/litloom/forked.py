@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -55,7 +56,7 @@ def _fork() -> tuple[int, int, int] | None:
 
 def may_fork() -> bool:
     """Whether a forked child can help: fork exists, two CPUs, no other thread."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not hasattr(os, "fork") or sys.platform == "darwin" or threading.active_count() > 1:
         return False
     cpus = (
         os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
