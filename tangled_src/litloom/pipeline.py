@@ -35,10 +35,7 @@ def tangle(
         plan = transaction.Plan(layout.tangle_root, config.tangle_root, (), unchanged, "", False)
         return _remove_leftovers(project, plan, writes, state.outputs)
     if tangled is None:  # model, render affected targets: changed documents only
-        documents, changed, state = project.documents, project.changed, project.state
-        from litloom.tangle.make import make  # lazy: a no-op tangle never makes anything
-
-        tangled = make(config, documents, changed, state, project.all_problems())
+        tangled = _make(project)
     plan = plan_writes(project, tangled)
     edited = [c for c in plan.changes if c.edited]
     if edited and not force:
@@ -51,6 +48,23 @@ def tangle(
     writes.write(layout.source_map, dumps(tangled.maps).encode())
     writes.after_commit(lambda: _save(project, tangled, set(_paths(plan))))
     return _remove_leftovers(project, plan, writes, [*tangled.digests, *_paths(plan)])
+
+
+def _make(project: Project) -> Tangled:
+    """The tangle of what changed: from the edited documents where their outlines allow,
+    else from every document."""
+    config, state = project.config, project.state
+    edited = project.changes()
+    if edited is not None:
+        from litloom.tangle.again import make_again  # lazy: a no-op never makes anything
+
+        project.tell_warnings(edited.values())
+        tangled = make_again(config, state, edited, project.vouched)
+        if tangled is not None:
+            return tangled
+    from litloom.tangle.make import make  # lazy: as make_again
+
+    return make(config, project.documents, project.changed, state, project.all_problems())
 
 
 FORCE = "`loom tangle --force`"
@@ -148,10 +162,12 @@ def _save(project: Project, tangled: Tangled, written: set[str]) -> None:
     kept = {p: s for p, s in tangled.kept.items() if p not in written}  # looked at this run
     files = [*tangled.digests, transaction.MANIFEST]
     outputs = {p: kept[p] if p in kept else traces.signature(root / p) for p in files}
-    state = traces.State(project.started_ns, project.sources, {}, outputs, tangled.traces)
+    documents, keys, claims = project.records()
+    state = traces.State(project.started_ns, project.sources, keys, outputs, tangled.traces)
     paths = (layout.state, layout.documents)
     try:
-        traces.save_state(paths, project.trace_key, state, project.documents, project.recorded)
+        state = replace(state, claims=claims)
+        traces.save_state(paths, project.trace_key, state, documents)
     except UserError as error:  # the tangle is made; the traces are a cache
         for problem in error.diagnostics:
             message = f"{problem.message}; the traces are not saved: the next tangle reads more"

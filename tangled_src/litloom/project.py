@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the tangle is made only when asked for: see `tangled`
     from litloom.tangle.sourcemap import Origin
 
 Read = tuple[Document | None, tuple[Diagnostic, ...], str | None]  # a source read afresh
+Claims = dict[str, tuple[traces.Claim, ...]]  # document -> its file= claims
 READ_IN_TWO_FROM = 8  # sources to read afresh, from which two processes read them
 
 
@@ -67,9 +68,9 @@ class Project:
         self.use_traces = use_traces
         self._texts: dict[str, str] = dict(texts or {})
         self._edited = frozenset(self._texts)
-        self._warned = False
+        self._told: set[str] = set()  # the documents whose warnings the reporter was told
         self._shared = shared
-        self.recorded: dict[str, tuple[Document, bytes]] = {}  # vouched for, with its bytes
+        self._recorded: dict[str, tuple[Document, bytes]] = {}  # vouched for, with its bytes
 
     @property
     def trace_key(self) -> tuple[object, ...]:
@@ -111,37 +112,45 @@ class Project:
         return self.dialect.reader(self.config, path) or reader_for(path)
 
     @functools.cached_property
-    def _read(self) -> tuple[list[Document], set[str], list[Diagnostic]]:
+    def _rows(self) -> tuple[dict[str, bytes], dict[str, Read]]:
+        """The sources the traces vouch for, as the bytes they recorded; the others, read."""
         state = self.state
         cached = traces.load_documents(state, self.trace_key) if state.started_ns else {}
-        vouched = {p: self._vouched_for(p, cached.get(p), s) for p, s in self.sources.items()}
-        fresh = [path for path, document in vouched.items() if document is None]
+        vouched = {
+            p: cached[p] for p, s in self.sources.items() if self._vouches(p, cached.get(p), s)
+        }
+        fresh = [path for path in self.sources if path not in vouched]
         read = dict(zip(fresh, self._read_all(fresh), strict=True))
-        documents, problems, changed = [], [], set(fresh)
-        for path, document in vouched.items():
-            if document is None:
-                document, found, text = read[path]
+        for path, (_, _, text) in read.items():
+            if text is not None:
+                self._texts.setdefault(path, text)
+        return vouched, read
+
+    @functools.cached_property
+    def _read(self) -> tuple[list[Document], set[str], list[Diagnostic]]:
+        vouched, read = self._rows
+        documents, problems, changed = [], [], set(read)
+        for path in self.sources:
+            row = vouched.get(path)
+            document = traces.recorded_document(path, row) if row is not None else None
+            if document is not None:
+                self._recorded[path] = (document, row)
+            else:  # read afresh, or a damaged row: read now
+                document, found, _ = read[path] if path in read else self._read_one(path)
+                changed.add(path)
                 problems.extend(found)
-                if text is not None:
-                    self._texts.setdefault(path, text)
             if document is not None:
                 documents.append(document)
         documents, found = self.dialect.join(self.config, documents)
-        return documents, changed | (state.keys.keys() - self.sources.keys()), problems + found
+        removed = self.state.keys.keys() - self.sources.keys()
+        return documents, changed | removed, problems + found
 
-    def _vouched_for(
-        self, path: str, row: bytes | None, signature: traces.Signature | None
-    ) -> Document | None:
-        """The document the traces recorded for `path`, if they vouch for it; else None."""
+    def _vouches(self, path: str, row: bytes | None, signature: traces.Signature | None) -> bool:
+        """Whether the traces vouch for the document they recorded for `path` as `row`."""
         state = self.state
         if row is None or path in self._edited:
-            return None
-        if not state.trusted(signature) or state.sources.get(path) != signature:
-            return None
-        document = traces.recorded_document(path, row)
-        if document is not None:
-            self.recorded[path] = (document, row)
-        return document
+            return False
+        return state.trusted(signature) and state.sources.get(path) == signature
 
     def _read_all(self, paths: list[str]) -> list[Read]:
         """Each source of `paths` read afresh, in order; in two processes where that pays."""
@@ -164,6 +173,37 @@ class Project:
             if self._shared is not None:
                 self._shared[key] = read
         return read[0], read[1], text
+
+    def changes(self) -> dict[str, Document] | None:
+        """The documents read afresh, when a tangle needs no other; None when it needs them all."""
+        state = self.state
+        if not state.started_ns or self.config.strict or self.dialect.joins:
+            return None
+        if self.sources.keys() != state.keys.keys():
+            return None
+        vouched, read = self._rows
+        if any(document is None or found for document, found, _ in read.values()):
+            return None
+        return {path: document for path, (document, _, _) in read.items() if document is not None}
+
+    @property
+    def vouched(self) -> Mapping[str, bytes]:
+        """The documents the traces vouch for, as the bytes they recorded, by path."""
+        return self._rows[0]
+
+    def records(self) -> tuple[dict[str, Document | bytes], dict[str, tuple[str, ...]], Claims]:
+        """What the traces of this run record of the documents: each document, or the bytes it
+        was recorded as when it is unchanged; and their outlines (keys and claims)."""
+        if "_read" not in self.__dict__:  # only the changes were decoded: the outlines stand
+            vouched, read = self._rows
+            fresh = {path: document for path, (document, _, _) in read.items() if document}
+            return {**vouched, **fresh}, self.state.keys, self.state.claims
+        recorded = self._recorded
+        documents: dict[str, Document | bytes] = {
+            d.path: known[1] if (known := recorded.get(d.path)) and known[0] is d else d
+            for d in self.documents
+        }
+        return documents, *traces.outline(self.documents)
 
     @property
     def documents(self) -> list[Document]:
@@ -224,8 +264,11 @@ class Project:
     @functools.cached_property
     def warnings(self) -> list[Diagnostic]:
         """Unknown chunk options and front-matter keys, located."""
+        return self._warnings_of(self.documents)
+
+    def _warnings_of(self, documents: Iterable[Document]) -> list[Diagnostic]:
         found = []
-        for document in self.documents:
+        for document in documents:
             lines = functools.partial(self._lines, document.path)
             knows = self.dialect.knows_option
             found += options.check_document(document, lines, knows, self.dialect.front_matter)
@@ -239,11 +282,15 @@ class Project:
         to the reporter, once."""
         if self.config.strict:
             return [*self.problems, *self.warnings]
-        if not self._warned:
-            self._warned = True
-            for warning in self.warnings:
-                self.reporter.problem(warning)
+        self.tell_warnings(self.documents)
         return list(self.problems)
+
+    def tell_warnings(self, documents: Iterable[Document]) -> None:
+        """Tell the reporter the warnings of `documents` it was not told yet."""
+        untold = [d for d in documents if d.path not in self._told]
+        self._told.update(d.path for d in untold)
+        for warning in self._warnings_of(untold):
+            self.reporter.problem(warning)
 
     def require(self) -> None:
         """Raise UserError with every problem (and, when strict, every warning)."""

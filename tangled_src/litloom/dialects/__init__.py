@@ -20,6 +20,7 @@ class Dialect:
     name = ""  # the tool's name; "" is litloom itself
     front_matter: frozenset[str] = frozenset()  # front-matter keys of its own
     formats_tangle = True  # loom fmt formats chunks as ruff formats the tangled files
+    joins = False  # whether `join` spans documents: then every tangle reads them all
 
     def detect(self, root: Path, pyproject: dict) -> Config | None:
         """The project's settings if `root` holds this tool's project, else None."""

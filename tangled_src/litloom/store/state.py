@@ -15,10 +15,11 @@ from litloom import __version__
 from litloom.model import Chunk, Document
 from litloom.store.writer import Transaction
 
-VERSION = 6  # 6: the traces as bytes of their own, decoded when used
+VERSION = 7  # 7: where each target is claimed, and what each document claims
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
 FileMapFields = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, int, int, int], ...]]
+Claim = tuple[str, str | None, str]  # a chunk's file= claim: (target, name, language)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Trace:
     digest: str  # sha256 of the file's bytes
     deps: frozenset[str]  # every chunk key its expansion used
     file_map: FileMapFields  # (sources, chunks, segments) of its source map
+    where: tuple[str, int] = ("", 0)  # the chunk that claims the file: (document, line)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class State:
     outputs: dict[str, Signature] = field(default_factory=dict)  # written file -> signature
     targets: Mapping[str, Trace] = field(default_factory=dict)
     documents_file: Path | None = None  # where the parsed chunks are, read on demand
+    claims: dict[str, tuple[Claim, ...]] = field(default_factory=dict)  # document -> its claims
 
     def trusted(self, signature: Signature | None) -> bool:
         """Whether a document with this signature cannot have changed unseen."""
@@ -67,10 +70,11 @@ def load_state(path: Path, documents: Path, key: tuple[Any, ...]) -> State:
         data = marshal.loads(path.read_bytes())
         if data[0] != key:
             return State()
-        started_ns, sources, keys, outputs, (count, targets) = data[1:]
+        started_ns, sources, keys, claims, outputs, (count, targets) = data[1:]
         if not isinstance(targets, bytes) or not isinstance(count, int):
             return State()
-        return State(started_ns, sources, keys, outputs, _Traces(targets, count), documents)
+        traced = _Traces(targets, count)
+        return State(started_ns, sources, keys, outputs, traced, documents, claims)
     except Exception:  # a cache: anything wrong with it means starting afresh
         return State()
 
@@ -87,7 +91,7 @@ class _Traces(Mapping[str, Trace]):
             try:
                 rows = marshal.loads(self._data)
                 self._traces = {
-                    p: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4]) for p, t in rows.items()
+                    p: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4], t[5]) for p, t in rows.items()
                 }
             except Exception:  # a cache: damaged traces are no traces
                 self._traces = {}
@@ -107,26 +111,36 @@ def save_state(
     paths: tuple[Path, Path],
     key: tuple[Any, ...],
     state: State,
-    documents: list[Document],
-    recorded: Mapping[str, tuple[Document, bytes]] | None = None,
+    documents: Mapping[str, Document | bytes],
 ) -> None:
-    """Save `state` and the chunks of its trusted documents at `paths` (state, documents);
-    a document in `recorded` (by path: the document, its bytes) is saved as those bytes."""
-    trusted = [d for d in documents if state.trusted(state.sources.get(d.path))]
-    sources = {d.path: state.sources[d.path] for d in trusted}
-    keys = {d.path: tuple(sorted({c.key for c in d.chunks if c.key})) for d in documents}
+    """Save `state` and the chunks of its trusted `documents` (by path: the document, or the
+    bytes it was recorded as) at `paths` (state, documents)."""
+    trusted = [p for p in documents if state.trusted(state.sources.get(p))]
+    sources = {path: state.sources[path] for path in trusted}
     targets = {
-        path: (t.key, t.language, t.digest, tuple(sorted(t.deps)), t.file_map)
+        path: (t.key, t.language, t.digest, tuple(sorted(t.deps)), t.file_map, t.where)
         for path, t in state.targets.items()
     }
     transaction = Transaction()
-    rows = _rows(trusted, recorded or {})
+    rows = _rows({path: documents[path] for path in trusted})
     transaction.write(paths[1], marshal.dumps((key, rows)))
     traced = (len(targets), marshal.dumps(targets))
-    transaction.write(
-        paths[0], marshal.dumps((key, state.started_ns, sources, keys, state.outputs, traced))
-    )
+    head = (key, state.started_ns, sources, state.keys, state.claims, state.outputs, traced)
+    transaction.write(paths[0], marshal.dumps(head))
     transaction.commit()
+
+
+def outline(
+    documents: list[Document],
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[Claim, ...]]]:
+    """Each document's chunk keys, sorted, and its `file=` claims, in order (if it has any)."""
+    keys = {d.path: tuple(sorted({c.key for c in d.chunks if c.key})) for d in documents}
+    claims = {d.path: claims_of(d) for d in documents}
+    return keys, {path: found for path, found in claims.items() if found}
+
+
+def claims_of(document: Document) -> tuple[Claim, ...]:
+    return tuple((c.target, c.name, c.language) for c in document.chunks if c.target and c.key)
 
 
 def load_documents(state: State, key: tuple[Any, ...]) -> dict[str, bytes]:
@@ -148,15 +162,12 @@ def recorded_document(path: str, row: bytes) -> Document | None:
         return None
 
 
-def _rows(
-    documents: list[Document], recorded: Mapping[str, tuple[Document, bytes]]
-) -> dict[str, bytes]:
+def _rows(documents: Mapping[str, Document | bytes]) -> dict[str, bytes]:
     rows = {}
-    for document in documents:
-        known = recorded.get(document.path)
-        row = known[1] if known is not None and known[0] is document else _row(document)
+    for path, document in documents.items():
+        row = document if isinstance(document, bytes) else _row(document)
         if row is not None:
-            rows[document.path] = row
+            rows[path] = row
     return rows
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from litloom.config import LIMITS
 from litloom.errors import Diagnostic, Location
 from litloom.model import Chunk, Document, document_order
 
 Line = tuple[str, str, int, str]  # (text, literate path, literate line, chunk key)
+Index = Mapping[str, list[Chunk]]  # chunks by key, as `index_chunks` makes them
 
 
 def index_chunks(documents: Iterable[Document], by_parts: bool = False) -> dict[str, list[Chunk]]:
@@ -34,7 +35,7 @@ class Expander:
 
     def __init__(
         self,
-        index: dict[str, list[Chunk]],
+        index: Index,
         indent_blank: bool = False,
         limit: int = LIMITS["max_expansion_lines"],
         budget: int = 0,
@@ -266,7 +267,7 @@ class _Frame:
         self.oversized: Diagnostic | None = None  # where it, or a key it uses, passed the limit
 
 
-def _component(index: dict[str, list[Chunk]], start: str) -> tuple[set[str], dict[str, Named]]:
+def _component(index: Index, start: str) -> tuple[set[str], dict[str, Named]]:
     """The keys `start` uses that use `start` in turn, and what each key it uses names."""
     named: dict[str, Named] = {}
     todo = [start]
@@ -287,7 +288,7 @@ def _component(index: dict[str, list[Chunk]], start: str) -> tuple[set[str], dic
     return component, named
 
 
-def _references(index: dict[str, list[Chunk]], key: str) -> Named:
+def _references(index: Index, key: str) -> Named:
     """The keys the chunks of `key` name, each with its reference's place, in order."""
     return [
         (found["name"], (chunk.path, number))
@@ -330,7 +331,7 @@ def _first(chunks: list[Chunk]) -> Where:
     return chunks[0].path, chunks[0].line
 
 
-def _undefined(name: str, index: dict[str, list[Chunk]]) -> str:
+def _undefined(name: str, index: Index) -> str:
     names = [key for key in index if not key.startswith("file:")]
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f"; did you mean <<{close[0]}>>?" if close else ""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
@@ -54,23 +54,34 @@ def make(
         expand_keys(
             expander, {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
         )
-    verified = _verified(config, state) if changed is not None else set()
+    verified = verified_files(config, state) if changed is not None else set()
+    tangled = tangle_targets(config, targets, expander, state, changed_keys, verified)
+    problems += expander.problems
+    if problems:
+        raise UserError(problems)
+    return tangled
+
+
+def tangle_targets(
+    config: Config,
+    targets: dict[str, Target],
+    expander: Expander,
+    state: traces.State,
+    changed_keys: set[str],
+    verified: set[str],
+) -> Tangled:
+    """Each target rendered, or reused where its file is `verified` and its trace stands."""
     tangled = Tangled({}, {}, {}, {}, {}, {})
     for path, target in targets.items():
-        trace = state.targets.get(path)
+        trace = state.targets.get(path) if path in verified else None
         if (
-            changed is not None
-            and path in verified
-            and trace is not None
+            trace is not None
             and (trace.key, trace.language) == (target.key, target.language)
             and not trace.deps & changed_keys
         ):
             _reuse(config, tangled, path, target, state)
         else:
             _render(config, tangled, path, target, expander)
-    problems += expander.problems
-    if problems:
-        raise UserError(problems)
     return tangled
 
 
@@ -84,7 +95,8 @@ def _changed_keys(
     return keys | {c.key for d in documents if d.path in changed for c in d.chunks if c.key}
 
 
-def _verified(config: Config, state: traces.State) -> set[str]:
+def verified_files(config: Config, state: traces.State) -> set[str]:
+    """The written files whose signature is the one recorded after the write."""
     root = config.path(config.tangle_root)
     return {p for p, s in state.outputs.items() if traces.signature(root / p) == s}
 
@@ -114,6 +126,7 @@ def _render(
         digest,
         expander.uses(target.key),
         (file_map.sources, file_map.chunks, file_map.segments),
+        (target.location.path, target.location.line),
     )
 
 
@@ -121,6 +134,8 @@ def _reuse(
     config: Config, tangled: Tangled, path: str, target: Target, state: traces.State
 ) -> None:
     shown, trace = config.tangled(path), state.targets[path]
+    where = (target.location.path, target.location.line)
+    trace = trace if trace.where == where else replace(trace, where=where)
     tangled.digests[path], tangled.locations[path] = trace.digest, target.location
     tangled.maps[shown] = FileMap(shown, *trace.file_map)
     tangled.traces[path], tangled.kept[path] = trace, state.outputs[path]

@@ -21,6 +21,7 @@ class Nbdev(Dialect):
 
     name = "nbdev"
     formats_tangle = False  # nbdev-export lays out modules: one blank line between cells
+    joins = True  # its exports merge cells across notebooks
 
     def wrote(self, data: bytes) -> bool:
         return NBDEV_HEADER.match(data) is not None
