@@ -18,7 +18,6 @@ from litloom.store.writer import Transaction
 VERSION = 7  # 7: where each target is claimed, and what each document claims
 RACY_NS = 100_000_000
 Signature = tuple[int, int]  # (size, mtime_ns)
-FileMapFields = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, int, int, int, int], ...]]
 Claim = tuple[str, str | None, str]  # a chunk's file= claim: (target, name, language)
 
 
@@ -30,7 +29,7 @@ class Trace:
     language: str
     digest: str  # sha256 of the file's bytes
     deps: frozenset[str]  # every chunk key its expansion used
-    file_map: FileMapFields  # (sources, chunks, segments) of its source map
+    file_map: str  # its source map, as the JSON text sourcemap.json holds under its path
     where: tuple[str, int] = ("", 0)  # the chunk that claims the file: (document, line)
 
 

@@ -52,7 +52,7 @@ def read_manifest(text: str, where: str) -> tuple[Recorded, list[Diagnostic]]:
         if not line.strip() or line.startswith("#"):
             continue
         digest, _, path = line.partition("  ")
-        if len(digest) != 64 or not path or any(c not in "0123456789abcdef" for c in digest):
+        if len(digest) != 64 or not path or not HEX.issuperset(digest):
             message = (
                 "malformed manifest line; expected '<sha256>  <path>': restore the manifest "
                 "from version control, or delete this line (its file is then not litloom's)"
@@ -70,6 +70,7 @@ def parse_manifest(text: str, where: str) -> tuple[dict[str, str], list[Diagnost
     return {path: found[0] for path, found in recorded.digests.items()}, problems
 
 
+HEX = frozenset("0123456789abcdef")  # the characters of a digest as the manifest writes it
 MARKERS = {"<<<<<<<": "ours", "|||||||": "base", "=======": "theirs", ">>>>>>>": ""}
 FOLLOWS = {"ours": {""}, "base": {"ours"}, "theirs": {"ours", "base"}, "": {"theirs"}}
 

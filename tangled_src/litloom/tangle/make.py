@@ -12,7 +12,7 @@ from litloom.model import Document
 from litloom.store import state as traces
 from litloom.store.transaction import sha256
 from litloom.tangle.expand import Expander, expand_keys, index_chunks
-from litloom.tangle.sourcemap import FileMap, build_file_map
+from litloom.tangle.sourcemap import Maps, build_file_map, encode
 from litloom.tangle.targets import Target, collect_targets, render
 
 
@@ -23,7 +23,7 @@ class Tangled:
     files: dict[str, str]  # path under the tangle root -> text, for affected targets
     digests: dict[str, str]  # path under the tangle root -> sha256, for all targets
     locations: dict[str, Location]  # path under the tangle root -> the chunk that claims it
-    maps: dict[str, FileMap]  # project-relative path -> source map
+    maps: Maps  # project-relative path -> source map
     traces: dict[str, traces.Trace]
     kept: dict[str, traces.Signature]  # reused file -> its signature on disk, as verified
 
@@ -71,7 +71,7 @@ def tangle_targets(
     verified: set[str],
 ) -> Tangled:
     """Each target rendered, or reused where its file is `verified` and its trace stands."""
-    tangled = Tangled({}, {}, {}, {}, {}, {})
+    tangled = Tangled({}, {}, {}, Maps(), {}, {})
     for path, target in targets.items():
         trace = state.targets.get(path) if path in verified else None
         if (
@@ -117,15 +117,16 @@ def _render(
     text, origins = render(target, expander.expand_target(target.key), config.comments())
     shown = config.tangled(path)
     file_map = build_file_map(shown, origins)
-    digest = sha256(text.encode("utf-8"))
+    digest, map_text = sha256(text.encode("utf-8")), encode(file_map)
     tangled.files[path], tangled.digests[path] = text, digest
-    tangled.locations[path], tangled.maps[shown] = target.location, file_map
+    tangled.locations[path] = target.location
+    tangled.maps.put(shown, file_map, map_text)
     tangled.traces[path] = traces.Trace(
         target.key,
         target.language,
         digest,
         expander.uses(target.key),
-        (file_map.sources, file_map.chunks, file_map.segments),
+        map_text,
         (target.location.path, target.location.line),
     )
 
@@ -137,5 +138,5 @@ def _reuse(
     where = (target.location.path, target.location.line)
     trace = trace if trace.where == where else replace(trace, where=where)
     tangled.digests[path], tangled.locations[path] = trace.digest, target.location
-    tangled.maps[shown] = FileMap(shown, *trace.file_map)
+    tangled.maps.put(shown, None, trace.file_map)  # decoded only if looked up
     tangled.traces[path], tangled.kept[path] = trace, state.outputs[path]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from litloom.tangle.expand import Line
@@ -72,13 +73,24 @@ def build_file_map(target: str, origins: list[Line | None]) -> FileMap:
     return FileMap(target, tuple(sources), tuple(chunks), tuple(tuple(s) for s in segments))
 
 
-def dumps(maps: dict[str, FileMap]) -> str:
+def dumps(maps: Mapping[str, FileMap]) -> str:
     """The JSON text of a source map, byte-deterministic (tuples are written as arrays)."""
-    files = {
-        target: {"sources": m.sources, "chunks": m.chunks, "segments": m.segments}
-        for target, m in sorted(maps.items())
-    }
-    return json.dumps({"version": VERSION, "files": files}, sort_keys=True, separators=(",", ":"))
+    texts = maps.texts() if isinstance(maps, Maps) else {t: encode(m) for t, m in maps.items()}
+    files = ",".join(f"{json.dumps(target)}:{texts[target]}" for target in sorted(texts))
+    return f'{{"files":{{{files}}},"version":{VERSION}}}'
+
+
+def encode(file_map: FileMap) -> str:
+    """The JSON text of one file's map, as the source map holds it under the file's path."""
+    fields = {"chunks": file_map.chunks, "segments": file_map.segments, "sources": file_map.sources}
+    return json.dumps(fields, separators=(",", ":"))
+
+
+def decode(target: str, text: str) -> FileMap:
+    """The map of `target` from its JSON text (`encode`'s)."""
+    m = json.loads(text)
+    segments = tuple(tuple(s) for s in m["segments"])
+    return FileMap(target, tuple(m["sources"]), tuple(m["chunks"]), segments)
 
 
 def loads(text: str) -> dict[str, FileMap]:
@@ -92,3 +104,32 @@ def loads(text: str) -> dict[str, FileMap]:
         )
         for target, m in data["files"].items()
     }
+
+
+class Maps(Mapping[str, FileMap]):
+    """Maps by project-relative path, each kept as a FileMap, its JSON text, or both."""
+
+    def __init__(self) -> None:
+        self._maps: dict[str, FileMap] = {}
+        self._texts: dict[str, str] = {}
+
+    def put(self, target: str, file_map: FileMap | None, text: str) -> None:
+        """Keep the map of `target`: decoded or not (None), and its JSON text."""
+        self._texts[target] = text
+        if file_map is not None:
+            self._maps[target] = file_map
+
+    def texts(self) -> dict[str, str]:
+        return self._texts
+
+    def __getitem__(self, target: str) -> FileMap:
+        file_map = self._maps.get(target)
+        if file_map is None:
+            file_map = self._maps[target] = decode(target, self._texts[target])
+        return file_map
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
