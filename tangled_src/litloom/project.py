@@ -191,12 +191,17 @@ class Project:
         """The documents the traces vouch for, as the bytes they recorded, by path."""
         return self._rows[0]
 
-    def records(self) -> tuple[dict[str, Document | bytes], dict[str, tuple[str, ...]], Claims]:
+    def records(
+        self,
+    ) -> tuple[dict[str, Document | bytes] | None, dict[str, tuple[str, ...]], Claims]:
         """What the traces of this run record of the documents: each document, or the bytes it
-        was recorded as when it is unchanged; and their outlines (keys and claims)."""
+        was recorded as when it is unchanged (None: all as recorded); and their outlines."""
         if "_read" not in self.__dict__:  # only the changes were decoded: the outlines stand
             vouched, read = self._rows
             fresh = {path: document for path, (document, _, _) in read.items() if document}
+            now = traces.State(self.started_ns)
+            if not any(now.trusted(self.sources.get(path)) for path in fresh):
+                return None, self.state.keys, self.state.claims  # the edits are too new to record
             return {**vouched, **fresh}, self.state.keys, self.state.claims
         recorded = self._recorded
         documents: dict[str, Document | bytes] = {

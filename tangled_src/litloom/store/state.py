@@ -110,19 +110,21 @@ def save_state(
     paths: tuple[Path, Path],
     key: tuple[Any, ...],
     state: State,
-    documents: Mapping[str, Document | bytes],
+    documents: Mapping[str, Document | bytes] | None,
 ) -> None:
     """Save `state` and the chunks of its trusted `documents` (by path: the document, or the
-    bytes it was recorded as) at `paths` (state, documents)."""
-    trusted = [p for p in documents if state.trusted(state.sources.get(p))]
+    bytes it was recorded as; None: as recorded) at `paths` (state, documents)."""
+    recorded = documents if documents is not None else state.sources
+    trusted = [p for p in recorded if state.trusted(state.sources.get(p))]
     sources = {path: state.sources[path] for path in trusted}
     targets = {
         path: (t.key, t.language, t.digest, tuple(sorted(t.deps)), t.file_map, t.where)
         for path, t in state.targets.items()
     }
     transaction = Transaction()
-    rows = _rows({path: documents[path] for path in trusted})
-    transaction.write(paths[1], marshal.dumps((key, rows)))
+    if documents is not None:
+        rows = _rows({path: documents[path] for path in trusted})
+        transaction.write(paths[1], marshal.dumps((key, rows)))
     traced = (len(targets), marshal.dumps(targets))
     head = (key, state.started_ns, sources, state.keys, state.claims, state.outputs, traced)
     transaction.write(paths[0], marshal.dumps(head))
