@@ -248,9 +248,12 @@ class Project:
     @functools.cached_property
     def tangled(self) -> Tangled:
         """Every target's text and source map, in memory; UserError with every problem."""
-        from litloom.tangle.make import make  # lazy: a no-op tangle never makes anything
+        from litloom.tangle.make import as_traced, make  # lazy: a no-op never makes anything
 
-        return make(self.config, self.documents, problems=self.all_problems())
+        problems = self.all_problems()
+        if not problems and (traced := as_traced(self.config, self.state, self.sources)):
+            return traced  # nothing changed since the last tangle: read back, not made again
+        return make(self.config, self.documents, problems=problems)
 
     def origin(self, path: str, line: int) -> Origin | None:
         """The literate origin of line `line` of tangled file `path` (project-relative)."""

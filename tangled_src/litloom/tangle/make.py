@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from litloom.config import Config
 from litloom.errors import Diagnostic, Location, UserError
@@ -140,3 +143,35 @@ def _reuse(
     tangled.digests[path], tangled.locations[path] = trace.digest, target.location
     tangled.maps.put(shown, None, trace.file_map)  # decoded only if looked up
     tangled.traces[path], tangled.kept[path] = trace, state.outputs[path]
+
+
+def as_traced(
+    config: Config, state: traces.State, sources: Mapping[str, traces.Signature | None]
+) -> Tangled | None:
+    """The whole tangle as the last one left it, when no document and no file changed since."""
+    if not state.started_ns or sources.keys() != state.sources.keys():
+        return None
+    if any(not state.trusted(s) or state.sources[p] != s for p, s in sources.items()):
+        return None
+    root, tangled = config.path(config.tangle_root), Tangled({}, {}, {}, Maps(), {}, {})
+    for path, trace in state.targets.items():
+        text = _read_back(root / path, state.outputs.get(path))
+        if text is None:
+            return None
+        shown = config.tangled(path)
+        tangled.files[path], tangled.digests[path] = text, trace.digest
+        tangled.locations[path], tangled.traces[path] = Location(*trace.where), trace
+        tangled.maps.put(shown, None, trace.file_map)
+    return tangled
+
+
+def _read_back(path: Path, signature: traces.Signature | None) -> str | None:
+    """The text of a tangled file, if it still has the signature it was written with."""
+    try:
+        with open(path, "rb") as file:
+            stat = os.fstat(file.fileno())
+            if (stat.st_size, stat.st_mtime_ns) != signature:
+                return None
+            return file.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
