@@ -183,3 +183,44 @@ def test_edits_that_keep_outlines_match_a_fresh_tangle(
         source_map = "build/litloom/sourcemap.json"
         assert project.read(source_map) == reference.read(source_map), step
         age(project)
+
+
+def test_an_edit_too_new_to_record_leaves_the_recorded_documents_as_they_are(
+    project: Project,
+) -> None:
+    """The edited document is too new for the traces to trust: the file of recorded documents
+    is not written again; once the edit is old enough, the next tangle records it."""
+    two_documents(project)
+    age(project)
+    project.loom("tangle")  # every document trusted, and recorded
+    documents = project.root / "build/litloom/documents.marshal"
+    before = documents.stat().st_mtime_ns, documents.read_bytes()
+    project.write({"literate/c.md": chunk(" {.python file=c.py}", "C = 4")})
+    assert project.loom("tangle").stdout == "wrote tangled_src/c.py\n"
+    assert (documents.stat().st_mtime_ns, documents.read_bytes()) == before
+    age(project)
+    assert project.loom("tangle").exit_code == 0
+    assert documents.read_bytes() != before[1] and b"C = 4" in documents.read_bytes()
+
+
+def test_the_whole_tangle_is_read_back_when_nothing_changed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a tangle, the tangle in memory (which weave, build and tests use) is the traced one,
+    its files read back, without making anything; after an edit it is made again."""
+    from litloom.project import open_project
+    from litloom.tangle import make as making
+
+    two_documents(project)
+    age(project)
+    project.loom("tangle")
+    made = []
+    real = making.make
+    monkeypatch.setattr(making, "make", lambda *a, **k: made.append(1) or real(*a, **k))
+    tangled = open_project(project.root).tangled
+    assert made == [] and tangled.files["a.py"] == project.read("tangled_src/a.py")
+    assert open_project(project.root, use_traces=False).tangled.files == tangled.files
+    assert made == [1]  # without traces (loom check), it is made
+    project.write({"literate/c.md": chunk(" {.python file=c.py}", "C = 5")})
+    assert open_project(project.root).tangled.files["c.py"].endswith("C = 5\n")
+    assert made == [1, 1]
