@@ -70,7 +70,10 @@ def load_state(path: Path, documents: Path, key: tuple[Any, ...]) -> State:
         if data[0] != key:
             return State()
         started_ns, sources, keys, claims, outputs, (count, targets) = data[1:]
+        tables = (sources, keys, claims, outputs)
         if not isinstance(targets, bytes) or not isinstance(count, int):
+            return State()
+        if not all(isinstance(table, dict) for table in tables):
             return State()
         traced = _Traces(targets, count)
         return State(started_ns, sources, keys, outputs, traced, documents, claims)
@@ -89,9 +92,7 @@ class _Traces(Mapping[str, Trace]):
         if self._traces is None:
             try:
                 rows = marshal.loads(self._data)
-                self._traces = {
-                    p: Trace(t[0], t[1], t[2], frozenset(t[3]), t[4], t[5]) for p, t in rows.items()
-                }
+                self._traces = {path: _trace(row) for path, row in rows.items()}
             except Exception:  # a cache: damaged traces are no traces
                 self._traces = {}
         return self._traces
@@ -104,6 +105,15 @@ class _Traces(Mapping[str, Trace]):
 
     def __len__(self) -> int:
         return self._count if self._traces is None else len(self._traces)
+
+
+def _trace(row: tuple[Any, ...]) -> Trace:
+    """The trace saved as `row`; ValueError if it is not one this version saves."""
+    key, language, digest, deps, file_map, (document, line) = row
+    texts = (key, language, digest, file_map, document, *deps)
+    if not all(isinstance(text, str) for text in texts) or not isinstance(line, int):
+        raise ValueError(row)
+    return Trace(key, language, digest, frozenset(deps), file_map, (document, line))
 
 
 def save_state(
