@@ -110,8 +110,9 @@ class _Traces(Mapping[str, Trace]):
 def _trace(row: tuple[Any, ...]) -> Trace:
     """The trace saved as `row`; ValueError if it is not one this version saves."""
     key, language, digest, deps, file_map, (document, line) = row
-    texts = (key, language, digest, file_map, document, *deps)
-    if not all(isinstance(text, str) for text in texts) or not isinstance(line, int):
+    if not type(key) is type(language) is type(digest) is type(file_map) is type(document) is str:
+        raise ValueError(row)
+    if type(line) is not int:
         raise ValueError(row)
     return Trace(key, language, digest, frozenset(deps), file_map, (document, line))
 

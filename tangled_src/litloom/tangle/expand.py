@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -332,6 +331,8 @@ def _first(chunks: list[Chunk]) -> Where:
 
 
 def _undefined(name: str, index: Index) -> str:
+    import difflib  # lazy: only a mistake needs a suggestion
+
     names = [key for key in index if not key.startswith("file:")]
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f"; did you mean <<{close[0]}>>?" if close else ""
