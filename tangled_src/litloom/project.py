@@ -369,29 +369,15 @@ def find_sources(project: Project, build: Path) -> dict[str, traces.Signature | 
         )
         raise UserError([Diagnostic(Location(config.source), message)])
     skip, root, real_root = str(build), str(config.root), os.path.realpath(config.root)
-    found, out = {}, []
-    for folder, subfolders, names in os.walk(source):
-        subfolders[:] = [
-            d for d in subfolders if not d.startswith(".") and os.path.join(folder, d) != skip
-        ]
-        relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        for name in names:
-            relative = f"{relative_folder}/{name}" if relative_folder != "." else name
-            if (
-                not name.startswith(".")
-                and is_document(project, relative)
-                and _watched(config, relative)
-            ):
-                path = os.path.join(folder, name)
-                problem = _linked_out(path, root, real_root)
-                if problem is None:
-                    found[relative] = traces.signature(path)
-                else:
-                    out.append(problem)
+    found, out, pending = {}, [], [os.fspath(source)]
+    while pending:  # top-down, as os.walk, but with each entry's type from the folder itself
+        folder = pending.pop()
+        subfolders = _documents_in(project, folder, (skip, root, real_root), found, out)
         if config.source != ".":  # a linked folder is never followed, but may not lead out
-            for name in subfolders:
-                problem = _linked_out(os.path.join(folder, name), root, real_root)
+            for entry in subfolders:
+                problem = _linked_out(entry.path, root, real_root)
                 out += [problem] if problem is not None else []
+        pending += [entry.path for entry in reversed(subfolders) if not entry.is_symlink()]
     if out:
         raise UserError(out)
     return dict(sorted(found.items()))
@@ -417,6 +403,58 @@ def _watched(config: Config, relative: str) -> bool:
     return any(matches(relative, g) for g in config.watch) and not any(
         matches(relative, g) for g in config.ignore
     )
+
+
+def _documents_in(
+    project: Project,
+    folder: str,
+    places: tuple[str, str, str],
+    found: dict[str, traces.Signature | None],
+    out: list[Diagnostic],
+) -> list[os.DirEntry[str]]:
+    """Add the documents of `folder` to `found` (or a problem to `out`); its subfolders."""
+    skip, root, real_root = places
+    relative_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+    subfolders = []
+    for entry in _entries(folder):
+        name = entry.name
+        if _is_folder(entry):
+            if not name.startswith(".") and entry.path != skip:
+                subfolders.append(entry)
+            continue
+        relative = f"{relative_folder}/{name}" if relative_folder != "." else name
+        if name.startswith(".") or not is_document(project, relative):
+            continue
+        if _watched(project.config, relative):
+            problem = _linked_out(entry.path, root, real_root) if entry.is_symlink() else None
+            if problem is None:
+                found[relative] = _signature(entry)
+            else:
+                out.append(problem)
+    return subfolders
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # a link to a folder too: listed, never followed
+    except OSError:
+        return False
+
+
+def _signature(entry: os.DirEntry[str]) -> traces.Signature | None:
+    try:
+        stat = entry.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def decode(path: Path, relative: str) -> tuple[str, Diagnostic | None]:
