@@ -90,21 +90,34 @@ def _file_code(
 ) -> str:
     """The file's code, highlighted without a second pass: each line is its chunk's highlighted
     line (already made for the chunk's own page), indented as the file indents it."""
-    rendered: dict[tuple[str, int], list[str]] = {}
+    lines = text.rstrip("\n").split("\n")
+    rendered: dict[tuple[str, int], tuple[list[str], dict[int, int]]] = {}
     out = []
-    for number, line in enumerate(text.rstrip("\n").split("\n"), start=1):
-        origin = file_map.lookup(number)
-        chunk = at.get((origin.path, origin.line)) if origin else None
+    for line, origin in zip(lines, _origins(file_map, len(lines)), strict=True):
+        chunk = at.get(origin) if origin else None
         if chunk is None or origin is None:
             out.append(f'<span class="c1">{html.escape(line)}</span>')
             continue
-        key = (chunk.path, chunk.line)
-        if key not in rendered:
-            rendered[key] = highlighter.code(chunk.language, chunk_code(chunk)[0]).split("\n")
-        index = chunk.line_numbers.index(origin.line)
+        known = rendered.get((chunk.path, chunk.line))
+        if known is None:
+            code = highlighter.code(chunk.language, chunk_code(chunk)[0]).split("\n")
+            places = {number: i for i, number in enumerate(chunk.line_numbers)}
+            known = rendered[(chunk.path, chunk.line)] = (code, places)
+        index = known[1][origin[1]]
         added = line[: len(line) - len(chunk.lines[index])]
-        out.append(added + rendered[key][index])
+        out.append(added + known[0][index])
     return "\n".join(out)
+
+
+def _origins(file_map: FileMap, count: int) -> list[tuple[str, int] | None]:
+    """The literate (path, line) of each of the file's `count` lines, from the map's runs in
+    one pass (looking each line up would search the runs a thousand times a file)."""
+    origins: list[tuple[str, int] | None] = [None] * count
+    for first, length, source, literate, _ in file_map.segments:
+        path = file_map.sources[source]
+        for offset in range(min(length, count - first + 1)):
+            origins[first - 1 + offset] = (path, literate + offset)
+    return origins
 
 
 def _doc_link(source: str, book: Book, page: str) -> str:
