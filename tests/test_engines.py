@@ -147,3 +147,22 @@ def test_a_site_without_an_index_page_is_still_skipped_or_built_in_part(project:
     run = loom_process("-v", "build", cwd=project.root)
     assert run.exit_code == 0, run.stderr
     assert "only they are built again" in run.stderr
+
+
+def test_a_long_navigation_without_prune_is_a_warning_at_mkdocs_yml(
+    book: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older mkdocs.yml (no navigation.prune) is told where to add it when the navigation is
+    long; the site is built all the same. Long is made short here: PRUNE_FROM pages is 500."""
+    from litloom.weave import engines
+
+    monkeypatch.setattr(engines, "PRUNE_FROM", 3)
+    older = "\n".join(line for line in MKDOCS.splitlines() if "navigation.prune" not in line)
+    book.write({"mkdocs.yml": older + "\n", "pyproject.toml": _settings("mkdocs")})
+    assert book.loom("weave").exit_code == 0
+    run = book.loom("site")
+    assert run.exit_code == 0, run.stderr
+    line = older.splitlines().index("theme:") + 1
+    assert f"mkdocs.yml:{line}: theme.features lacks navigation.prune" in run.stderr
+    book.write({"mkdocs.yml": MKDOCS})
+    assert "navigation.prune" not in book.loom("site").stderr

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from litloom.errors import Diagnostic, Location, UserError
 from litloom.store.writer import Transaction
@@ -62,3 +63,56 @@ def zensical_build(config_file: str, docs: str, nav_file: str, site_dir: str) ->
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WARNING = re.compile(r"^Warning: (.*)\n\s*╭─\[ (\S+?)(?::\d+)? \]", re.M)
+
+
+PRUNE_FROM = 500  # pages in the navigation from which an unpruned one is worth a warning
+
+
+def prune_advice(config_file: Path, nav_file: Path) -> Diagnostic | None:
+    """A warning at mkdocs.yml when the woven navigation (`nav_file`) is long and the theme
+    does not prune it."""
+    try:
+        pages = _pages(json.loads(nav_file.read_text(encoding="utf-8")))
+        if pages < PRUNE_FROM:
+            return None
+        text = config_file.read_text(encoding="utf-8")
+        settings = _tolerant_yaml(text)
+    except (OSError, ValueError):  # no navigation yet; mkdocs reports a broken mkdocs.yml
+        return None
+    theme = settings.get("theme") if isinstance(settings, dict) else None
+    if not isinstance(settings, dict) or "INHERIT" in settings:
+        return None
+    named = theme.get("name") if isinstance(theme, dict) else theme
+    features = theme.get("features") if isinstance(theme, dict) else None
+    if named != "material" or (isinstance(features, list) and "navigation.prune" in features):
+        return None
+    lines = text.splitlines()
+    line = next((n for n, t in enumerate(lines, start=1) if t.startswith("theme:")), 1)
+    message = (
+        f"theme.features lacks navigation.prune: each of the site's {pages} pages prints the "
+        "whole navigation, which makes every build slower with the square of the pages; "
+        "add `- navigation.prune` to theme.features (`loom init` writes it)"
+    )
+    return Diagnostic(Location(config_file.name, line), message)
+
+
+def _pages(nav: Any) -> int:
+    if isinstance(nav, list):
+        return sum(_pages(entry) for entry in nav)
+    if isinstance(nav, dict):
+        return sum(_pages(value) for value in nav.values())
+    return 1 if isinstance(nav, str) else 0
+
+
+def _tolerant_yaml(text: str) -> Any:
+    """`text` read as YAML, any tag read as None; ValueError if it is not YAML."""
+    import yaml  # lazy: only a site warns
+
+    class Tolerant(yaml.SafeLoader):
+        pass
+
+    Tolerant.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        return yaml.load(text, Loader=Tolerant)  # a safe loader: constructs no objects
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None

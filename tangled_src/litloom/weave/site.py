@@ -29,7 +29,7 @@ from litloom.weave.architecture import architecture_page
 from litloom.weave.book import Book, escape_html, make_book
 from litloom.weave.changes import changes_pages
 from litloom.weave.diagrams import Drawing, Package, draw, is_diagram
-from litloom.weave.engines import zensical_build
+from litloom.weave.engines import prune_advice, zensical_build
 from litloom.weave.health import PAGE as HEALTH_PAGE
 from litloom.weave.health import Health, read_health
 from litloom.weave.pages import chunk_at, file_page, index_page, parse_batch, unparsed
@@ -553,6 +553,7 @@ def site(
         message = "not found: the site needs it (loom init writes one)"
         raise UserError([Diagnostic(Location("mkdocs.yml"), message)])
     engine = engine or project.config.engine
+    _advise(project, root)
     arguments = (engine, str(root), str(layout.docs), str(layout.record("nav.json")))
     if confined:
         _site_in_the_sandbox(layout, arguments)
@@ -562,10 +563,21 @@ def site(
         warnings = build_site(*arguments, str(layout.site), changed_only, templates)
     except ThemeFailed as failure:  # the theme failed on what a page gave it: see below
         raise UserError([_page_failed(project, failure.pages, failure.error)]) from None
-    for warning in warnings:  # Zensical's, each at its woven page
+    _tell(project, warnings)
+
+
+def _advise(project: Project, config_file: Path) -> None:
+    advice = prune_advice(config_file, project.layout.record("nav.json"))
+    if advice is not None:
+        project.reporter.problem(advice)
+
+
+def _tell(project: Project, warnings: list[str]) -> None:
+    """Zensical's warnings, each at its woven page."""
+    docs = project.layout.docs.relative_to(project.layout.root).as_posix()
+    for warning in warnings:
         where, _, message = warning.partition(": ")
         path, _, line = where.partition(":")
-        docs = layout.docs.relative_to(layout.root).as_posix()
         project.reporter.problem(Diagnostic(Location(f"{docs}/{path}", int(line or 0)), message))
 
 
