@@ -198,7 +198,7 @@ class Project:
         was recorded as when it is unchanged (None: all as recorded); and their outlines."""
         if "_read" not in self.__dict__:  # only the changes were decoded: the outlines stand
             vouched, read = self._rows
-            fresh = {path: document for path, (document, _, _) in read.items() if document}
+            fresh = {path: doc for path, (doc, _, _) in read.items() if doc is not None}
             now = traces.State(self.started_ns)
             if not any(now.trusted(self.sources.get(path)) for path in fresh):
                 return None, self.state.keys, self.state.claims  # the edits are too new to record
