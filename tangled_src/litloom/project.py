@@ -181,7 +181,7 @@ class Project:
             return None
         if self.sources.keys() != state.keys.keys():
             return None
-        vouched, read = self._rows
+        _, read = self._rows
         if any(document is None or found for document, found, _ in read.values()):
             return None
         return {path: document for path, (document, _, _) in read.items() if document is not None}
@@ -428,7 +428,7 @@ def _documents_in(
         if _watched(project.config, relative):
             problem = _linked_out(entry.path, root, real_root) if entry.is_symlink() else None
             if problem is None:
-                found[relative] = _signature(entry)
+                found[relative] = traces.signature(entry.path)
             else:
                 out.append(problem)
     return subfolders
@@ -447,14 +447,6 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()  # a link to a folder too: listed, never followed
     except OSError:
         return False
-
-
-def _signature(entry: os.DirEntry[str]) -> traces.Signature | None:
-    try:
-        stat = entry.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
 
 
 def decode(path: Path, relative: str) -> tuple[str, Diagnostic | None]:

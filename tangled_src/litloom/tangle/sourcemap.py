@@ -41,6 +41,16 @@ class FileMap:
             return None
         return Origin(self.sources[source], literate + line - first, self.chunks[chunk])
 
+    def origins(self, count: int) -> list[tuple[str, int] | None]:
+        """The literate (path, line) of each of the file's first `count` lines, None where
+        there is none: `lookup` for every line, in one pass over the runs."""
+        found: list[tuple[str, int] | None] = [None] * count
+        for first, length, source, literate, _ in self.segments:
+            path = self.sources[source]
+            for offset in range(min(length, count - first + 1)):
+                found[first - 1 + offset] = (path, literate + offset)
+        return found
+
 
 def build_file_map(target: str, origins: list[Line | None]) -> FileMap:
     """The map of a tangled file from the origin of each of its lines."""

@@ -93,7 +93,7 @@ def _file_code(
     lines = text.rstrip("\n").split("\n")
     rendered: dict[tuple[str, int], tuple[list[str], dict[int, int]]] = {}
     out = []
-    for line, origin in zip(lines, _origins(file_map, len(lines)), strict=True):
+    for line, origin in zip(lines, file_map.origins(len(lines)), strict=True):
         chunk = at.get(origin) if origin else None
         if chunk is None or origin is None:
             out.append(f'<span class="c1">{html.escape(line)}</span>')
@@ -107,17 +107,6 @@ def _file_code(
         added = line[: len(line) - len(chunk.lines[index])]
         out.append(added + known[0][index])
     return "\n".join(out)
-
-
-def _origins(file_map: FileMap, count: int) -> list[tuple[str, int] | None]:
-    """The literate (path, line) of each of the file's `count` lines, from the map's runs in
-    one pass (looking each line up would search the runs a thousand times a file)."""
-    origins: list[tuple[str, int] | None] = [None] * count
-    for first, length, source, literate, _ in file_map.segments:
-        path = file_map.sources[source]
-        for offset in range(min(length, count - first + 1)):
-            origins[first - 1 + offset] = (path, literate + offset)
-    return origins
 
 
 def _doc_link(source: str, book: Book, page: str) -> str:
